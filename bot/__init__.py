@@ -1,0 +1,1 @@
+"""Qualibot core: channel-neutral, storage-neutral conversation engine and service."""
