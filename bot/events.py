@@ -43,6 +43,7 @@ class MessageAdded(Event):
     text: str
     author_name: str | None = None
     quick_replies: tuple[tuple[str, str], ...] = ()
+    kind: str = "text"
 
 
 @dataclass(frozen=True, slots=True)

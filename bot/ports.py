@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.messages import ConversationKey
 from bot.state import Evidence, Snapshot, StageChange, StoredMessage, Turn
@@ -59,6 +59,7 @@ class Store(Protocol):
         ...
 
 
+@runtime_checkable
 class Outbox(Protocol):
     """Events written in the turn's transaction, published after commit; the relay re-publishes
     what a crash left unpublished."""

@@ -11,7 +11,8 @@ from bot.events import Event
 from bot.messages import Author, ConversationKey, QuickReply
 
 Owner = Literal["bot", "queued", "rep"]
-EvidenceStatus = Literal["answer", "refused", "unknown"]
+# "retracted": the prospect restarted; the slot counts as empty again (the row stays in the log).
+EvidenceStatus = Literal["answer", "refused", "unknown", "retracted"]
 
 
 @dataclass(frozen=True, slots=True)

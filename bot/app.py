@@ -1,0 +1,127 @@
+"""The composition root: the one place that wires settings, storage, the service and channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from adapters.widget import WidgetChannel
+from adapters.widget_session import Proactive
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.flow import Flow
+from bot.inprocess import MemoryBus, MemoryLocks
+from bot.messages import ConversationKey
+from bot.ports import Bus, Locks, Store
+from bot.service import Service
+from flows import load_flow
+
+log = structlog.stdlib.get_logger(__name__)
+
+TICK_SECONDS = 2.0  # how often due timers run and the outbox is relayed
+
+SETTINGS = web.AppKey("SETTINGS", Settings)
+FLOW = web.AppKey("FLOW", Flow)
+CLOCK: web.AppKey[Clock] = web.AppKey("CLOCK")
+STORE: web.AppKey[Store] = web.AppKey("STORE")
+BUS: web.AppKey[Bus] = web.AppKey("BUS")
+LOCKS: web.AppKey[Locks] = web.AppKey("LOCKS")
+SERVICE = web.AppKey("SERVICE", Service)
+WIDGET = web.AppKey("WIDGET", WidgetChannel)
+
+
+def create_app(settings: Settings, *, flow: Flow | None = None, clock: Clock | None = None) -> web.Application:
+    """Build the web application; storage opens and background tasks start on startup.
+
+    Args:
+        settings: from ``Settings.from_env``.
+        flow: an already loaded flow (tests); default: ``settings.flow`` or the BANT flow,
+            loaded and validated here so a broken flow file stops the server before it listens.
+        clock: the time source (tests pass a ``FixedClock``).
+    """
+    flow = flow if flow is not None else load_flow(settings.flow)
+    app = web.Application(client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[FLOW] = flow
+    app[CLOCK] = clock or SystemClock()
+    widget = WidgetChannel(
+        settings.widget,
+        secret=settings.secret.reveal(),
+        allowed_origins=settings.allowed_origins,
+        proactive=[
+            Proactive(rule.page, rule.after_seconds, rule.message)
+            for rule in flow.spec.widget.proactive
+        ],
+    )
+    widget.setup(app)
+    app[WIDGET] = widget
+    # Slack and Telegram mount here when their settings are present (issue: channels).
+    app.router.add_get("/healthz", _healthz)
+    app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_background)
+    return app
+
+
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    """Open the store, bus and locks, build the service, bind the channels; close in reverse."""
+    from storage import open_store  # the composition root is the one place storage is named
+
+    settings = app[SETTINGS]
+    store = await open_store(settings.database_url.reveal(), migrate=True)
+    bus: Bus
+    locks: Locks
+    closers: list[Callable[[], Awaitable[object]]] = [store.close]
+    if settings.redis_url is not None:
+        from storage.redis import RedisBus, RedisLocks, connect_redis
+
+        client = connect_redis(settings.redis_url.reveal())
+        bus, locks = RedisBus(client), RedisLocks(client)
+        closers.insert(0, client.aclose)
+    else:
+        bus, locks = MemoryBus(), MemoryLocks()
+    service = Service(app[FLOW], store, bus, locks, app[CLOCK])
+    app[STORE], app[BUS], app[LOCKS], app[SERVICE] = store, bus, locks, service
+    app[WIDGET].bind(service, store, bus, app[CLOCK])
+    log.info("storage.opened", database=settings.database_url.reveal(), redis=bool(settings.redis_url))
+    try:
+        yield
+    finally:
+        for close in closers:
+            await close()
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Run due timers and relay the outbox every couple of seconds while the app is up."""
+    task = asyncio.create_task(_every(TICK_SECONDS, app[SERVICE]), name="qualibot-ticker")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _every(seconds: float, service: Service) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        for job in (service.tick, service.relay_outbox):
+            try:
+                await job()
+            except Exception:
+                # Logged and retried next round: a database blip must not kill the timers.
+                log.exception("background.failed", job=job.__name__)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    """200 when the database answers a trivial query, else 503 (load balancers, orchestrators)."""
+    try:
+        async with asyncio.timeout(5):
+            await request.app[STORE].transcript(ConversationKey("widget", "-healthz-"), 0, 1)
+    except Exception as exc:
+        log.warning("healthz.failed", error=type(exc).__name__)
+        return web.json_response({"ok": False, "error": "database unavailable"}, status=503)
+    return web.json_response({"ok": True})

@@ -1,0 +1,236 @@
+"""Settings: the environment, read once at startup into one frozen, validated value."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+LogFormat = Literal["console", "json"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///qualibot.db"
+SECRET_FILE = ".qualibot-secret"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it expects."""
+
+
+class Secret:
+    """A string that never shows itself in ``repr``, ``str`` or logs; ``reveal()`` to use it.
+
+    After Starlette's ``Secret``, but ``str()`` is masked too: an f-string in a log line is the
+    usual way secrets leak.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that needs it (signing, connecting)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetSettings:
+    """Limits of the web widget: the one channel that is always on.
+
+    Attributes:
+        max_chars: longest message a visitor may send; longer ones get an error frame.
+        rate_per_minute: sustained messages per visitor (token bucket refill).
+        rate_burst: messages a visitor may send at once before the refill rate applies.
+        connections_per_ip: open websockets per client address (tabs, offices behind one NAT).
+        heartbeat_seconds: websocket ping interval; a peer that misses a pong is closed.
+    """
+
+    max_chars: int = 2000
+    rate_per_minute: int = 30
+    rate_burst: int = 10
+    connections_per_ip: int = 20
+    heartbeat_seconds: float = 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the process reads from the environment (see ``.env.example``).
+
+    Build it with ``Settings.from_env(os.environ)``; tests pass a plain dict. The flow file is
+    the other half of configuration (style rule 10) and is validated separately at startup.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: Secret = field(default_factory=lambda: Secret(DEFAULT_DATABASE_URL))
+    flow: Path | None = None
+    secret: Secret = field(default_factory=lambda: Secret(""))
+    allowed_origins: tuple[str, ...] = ()
+    log_format: LogFormat = "console"
+    log_level: str = "INFO"
+    redis_url: Secret | None = None
+    widget: WidgetSettings = field(default_factory=WidgetSettings)
+    # --- Channels added later (Slack, Telegram) put their own frozen settings here, each
+    # ``None`` when its variables are unset, so bot/app.py mounts only configured channels.
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, workdir: Path | None = None) -> Settings:
+        """Read ``QUALIBOT_*`` variables from ``environ``.
+
+        Args:
+            environ: usually ``os.environ``; tests pass a dict.
+            workdir: where ``.qualibot-secret`` lives when ``QUALIBOT_SECRET`` is unset
+                (default: the current directory).
+
+        Raises:
+            ConfigError: naming the first variable whose value cannot be used.
+        """
+        env = _Reader(environ)
+        host = env.text("QUALIBOT_HOST", "127.0.0.1")
+        port = env.integer("QUALIBOT_PORT", 8080, low=1, high=65535)
+        secret = env.text("QUALIBOT_SECRET", "")
+        if secret and len(secret) < 16:
+            raise ConfigError("QUALIBOT_SECRET: use at least 16 characters (32 random is better)")
+        if not secret:
+            secret = load_or_create_secret((workdir or Path.cwd()) / SECRET_FILE)
+        origins = env.origins("QUALIBOT_ALLOWED_ORIGINS") or (
+            f"http://localhost:{port}",
+            f"http://127.0.0.1:{port}",
+        )
+        flow = env.text("QUALIBOT_FLOW", "")
+        redis = env.text("QUALIBOT_REDIS_URL", "")
+        log_format: LogFormat = (
+            "json" if env.choice("QUALIBOT_LOG_FORMAT", "console", ("console", "json")) == "json"
+            else "console"
+        )
+        return cls(
+            host=host,
+            port=port,
+            database_url=Secret(env.text("QUALIBOT_DATABASE_URL", DEFAULT_DATABASE_URL)),
+            flow=Path(flow) if flow else None,
+            secret=Secret(secret),
+            allowed_origins=origins,
+            log_format=log_format,
+            log_level=env.choice("QUALIBOT_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+            redis_url=Secret(redis) if redis else None,
+            widget=WidgetSettings(
+                max_chars=env.integer("QUALIBOT_WIDGET_MAX_CHARS", 2000, low=1, high=20000),
+                rate_per_minute=env.integer("QUALIBOT_WIDGET_RATE_PER_MINUTE", 30, low=1),
+                rate_burst=env.integer("QUALIBOT_WIDGET_RATE_BURST", 10, low=1),
+                connections_per_ip=env.integer("QUALIBOT_WIDGET_CONNECTIONS_PER_IP", 20, low=1),
+                heartbeat_seconds=float(
+                    env.integer("QUALIBOT_WIDGET_HEARTBEAT_SECONDS", 25, low=1, high=3600)
+                ),
+            ),
+        )
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the signing key from ``path``, creating it (mode 0600) on first run.
+
+    Visitor tokens are signed with it, so it must survive restarts or every visitor would lose
+    their conversation; generating it once beats shipping a default key that everyone shares.
+    """
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        value = ""
+    except OSError as exc:
+        raise ConfigError(f"QUALIBOT_SECRET is unset and {path} cannot be read: {exc}") from None
+    if value:
+        return value
+    value = secrets.token_urlsafe(32)
+    try:
+        # O_EXCL: two processes starting at once must not each write a different key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"QUALIBOT_SECRET is unset and {path} cannot be created: {exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(value + "\n")
+    return value
+
+
+def normalize_origin(value: str) -> str | None:
+    """``scheme://host[:port]`` in lower case without a default port, or None if not an origin.
+
+    Origins are compared as exact strings after this, never by prefix or suffix, so that
+    ``https://example.com.evil.com`` can never pass for ``https://example.com``.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    suffix = f":{port}" if port is not None and port != default else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+class _Reader:
+    """Typed access to the environment with errors that name the variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def text(self, name: str, default: str) -> str:
+        return self._environ.get(name, "").strip() or default
+
+    def integer(self, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+        raw = self._environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{name}: expected a number {bounds}, got {value}")
+        return value
+
+    def choice(self, name: str, default: str, options: tuple[str, ...], *, upper: bool = False) -> str:
+        raw = self._environ.get(name, "").strip()
+        if not raw:
+            return default
+        value = raw.upper() if upper else raw.lower()
+        if value not in options:
+            raise ConfigError(f"{name}: expected one of {', '.join(options)}, got {raw!r}")
+        return value
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        result: list[str] = []
+        for item in self._environ.get(name, "").split(","):
+            if not item.strip():
+                continue
+            origin = normalize_origin(item)
+            if origin is None:
+                raise ConfigError(
+                    f"{name}: {item.strip()!r} is not an origin like https://www.example.com"
+                )
+            result.append(origin)
+        return tuple(dict.fromkeys(result))

@@ -1,0 +1,180 @@
+"""The conversation engine: ``Engine(flow).decide(snapshot, inbound, now) -> Decision``. Pure: no I/O.
+
+The engine reads a message against the flow, records evidence, scores it, moves the flow's one
+state machine, and says what to reply. The service persists the decision in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.decision import Decision, TurnDraft
+from bot.flow import Flow
+from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
+from bot.messages import Inbound
+from bot.state import Snapshot
+from bot.understand import clean, intent_of, read_click, read_text, says, signal_of_page
+
+_RESUME = ("start", "restart", "start again", "start over", "hi", "hello", "resume", "unstop")
+
+
+class Engine:
+    """Decides every turn of every conversation of one flow."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+
+    def start(self, snapshot: Snapshot, now: datetime) -> Decision:
+        """Open a conversation the bot starts (widget): greet and ask the first question."""
+        draft = TurnDraft(self.flow, snapshot, now)
+        if snapshot.seq == 0 and not draft.context.get("greeted"):
+            draft.greet()
+            draft.advance()
+        return draft.finish()
+
+    def decide(self, snapshot: Snapshot, inbound: Inbound, now: datetime) -> Decision:
+        """One inbound message, click, page view or product event in; the bot's decision out."""
+        draft = TurnDraft(self.flow, snapshot, now)
+        if inbound.kind in ("page_view", "product_event"):
+            self._signal(draft, inbound)
+            return draft.finish(activity=False)
+        if inbound.kind == "click":
+            reading = read_click(self.flow, inbound.text, now)
+            if reading is not None:
+                self._answer_click(draft, reading)
+                return draft.finish()
+        text = clean(inbound.text)
+        if draft.owner != "bot":
+            self._while_with_humans(draft, text, inbound)
+            return draft.finish()
+        if draft.opted_out:
+            if text.lower().strip(" .!") in _RESUME or intent_of(self.flow, text) == "restart":
+                draft.opted_out = False
+                draft.say(self.flow.spec.say.resumed)
+                draft.fire("restart")
+                draft.advance()
+            return draft.finish()
+        self._converse(draft, text, inbound)
+        return draft.finish()
+
+    def on_timer(self, snapshot: Snapshot, now: datetime) -> Decision:
+        """The conversation's timer fired: nudge once after silence, then close."""
+        draft = TurnDraft(self.flow, snapshot, now)
+        due = draft.timer_due()
+        if due is None or now < due or not draft.waiting_for_answer():
+            return draft.finish(activity=False)
+        if draft.context.get("nudged"):
+            draft.fire("close")
+            draft.say(self.flow.spec.say.closed)
+            draft.closed("idle")
+        else:
+            draft.context["nudged"] = True
+            draft.context["nudged_at"] = now.isoformat()
+            draft.say(self.flow.spec.say.nudge)
+        return draft.finish(activity=False)
+
+    def hand_back(self, snapshot: Snapshot, now: datetime) -> Decision:
+        """A rep gave the conversation back: the bot resumes the questions still open."""
+        draft = TurnDraft(self.flow, snapshot, now)
+        draft.owner = "bot"
+        draft.fire("hand_back")
+        draft.say(self.flow.spec.say.resumed)
+        draft.advance(handoff_allowed=False)
+        return draft.finish()
+
+    # -- the parts of one turn ------------------------------------------------------------
+
+    def _converse(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
+        say = self.flow.spec.say
+        intent = intent_of(self.flow, text)
+        if intent == "opt_out":
+            draft.fire("opt_out")
+            draft.opted_out = True
+            draft.say(say.opted_out)
+            draft.opt_out_event()
+            return
+        if not draft.context.get("greeted"):
+            draft.greet()
+        if intent == "restart":
+            draft.retract_all(inbound.external_id)
+            draft.say(say.restart)
+            draft.fire("restart")
+            draft.advance()
+            return
+        if draft.state == CLOSED:
+            draft.say(say.welcome_back)
+        if intent == "help":
+            draft.say(say.help)
+            draft.reask(rephrase=False)
+            return
+        self._understand(draft, text, inbound)
+        if intent == "human" and self.flow.spec.handoff.on_request:
+            draft.request_handoff("the prospect asked for a person")
+            return
+        if not draft.reasking:
+            draft.advance()
+
+    def _understand(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
+        """Record what the message tells, handle corrections, refusals and non-answers."""
+        say = self.flow.spec.say
+        current = asked_slot(draft.state)
+        correcting = says(self.flow, "correction", text) and bool(draft.last_answered())
+        refusing = current is not None and says(self.flow, "refusal", text)
+        found = read_text(self.flow, text, draft.now, None if refusing else current)
+        corrected = [s for s in found if s != current and draft.is_answered(s)]
+        if correcting and not corrected and current not in found:
+            target = draft.last_answered()
+            assert target is not None
+            retry = read_text(self.flow, text, draft.now, None, loose=[target]).get(target)
+            if retry is None:
+                draft.say(say.correction_invalid.format(value=draft.describe(target)))
+                return
+            found = {target: retry}
+            corrected = [target]
+        for slot, reading in found.items():
+            draft.record(reading, inbound.external_id, text)
+        for slot in corrected:
+            draft.say(say.correction_ack.format(value=draft.describe(slot)))
+        if current is None or current in found or corrected:
+            return
+        if refusing:
+            draft.record_status(current, "refused", inbound.external_id, text)
+            draft.say(say.refusal_ack)
+        elif draft.attempts(current) + 1 >= self.flow.questions[current].attempts:
+            draft.record_status(current, "unknown", inbound.external_id, text)
+            draft.say(say.unknown_ack)
+        else:
+            draft.count_attempt(current)
+            draft.reask(rephrase=True)
+
+    def _answer_click(self, draft: TurnDraft, reading: object) -> None:
+        from bot.understand import Reading
+
+        assert isinstance(reading, Reading)
+        if draft.owner != "bot" or draft.opted_out:
+            return
+        draft.record(reading, f"click:{reading.slot}", reading.span)
+        draft.advance()
+
+    def _while_with_humans(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
+        """A rep owns or is about to own the conversation: the bot records, and stays quiet
+        (it says the waiting line once while queued, so the prospect knows they are heard)."""
+        for reading in read_text(self.flow, text, draft.now, None).values():
+            draft.record(reading, inbound.external_id, text)
+        if draft.owner == "queued" and not draft.context.get("told_waiting"):
+            draft.context["told_waiting"] = True
+            draft.say(self.flow.spec.handoff.waiting)
+
+    def _signal(self, draft: TurnDraft, inbound: Inbound) -> None:
+        if inbound.kind == "page_view":
+            signal = signal_of_page(self.flow, clean(inbound.text))
+        else:
+            signal = "product:" + clean(inbound.text).lower().replace(" ", "_")[:64]
+        if signal is None:
+            return
+        draft.record_signal(signal, inbound.external_id, inbound.text[:500])
+        if draft.owner == "bot" and not draft.opted_out and draft.state not in (START, OPTED_OUT):
+            draft.advance(quiet=True)
+
+
+__all__ = ["Decision", "Engine"]

@@ -1,0 +1,88 @@
+"""A validated flow compiled once at start-up: extractors, patterns, lookups and the machine.
+
+Everything the engine would otherwise redo per message (regex compilation, quick-reply
+lookup, the state machine) is done here, once per flow.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from transitions import Machine
+
+from bot.extract import EXTRACTORS, NeedExtractor
+from bot.extract.types import Extractor
+from bot.machine import build_machine
+from bot.scoring import rank
+from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
+
+INTENTS = ("opt_out", "human", "restart", "help", "refusal", "correction")
+
+
+class FlowCompileError(ValueError):
+    """The flow validated but cannot run (a quick-reply label its extractor cannot read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A flow ready to drive conversations; immutable and shared by all of them."""
+
+    spec: FlowSpec
+    machine: Machine
+    order: tuple[str, ...]
+    questions: Mapping[str, QuestionSpec]
+    extractors: Mapping[str, Extractor]
+    intents: Mapping[str, re.Pattern[str]]
+    buttons: Mapping[str, tuple[str, QuickReplySpec]]
+    pages: tuple[tuple[str, re.Pattern[str]], ...]
+    handoff_rank: int
+
+
+def compile_flow(spec: FlowSpec) -> Flow:
+    """Build the runnable flow from a validated spec."""
+    extractors: dict[str, Extractor] = {}
+    for slot, slot_spec in spec.slots.items():
+        if slot_spec.extractor == "need" and slot_spec.categories:
+            extractors[slot] = NeedExtractor(slot_spec.categories)
+        else:
+            extractors[slot] = EXTRACTORS[slot_spec.extractor]
+    intents = {
+        name: re.compile("|".join(f"(?:{p})" for p in getattr(spec.intents, name)) or r"(?!)",
+                         re.IGNORECASE)
+        for name in INTENTS
+    }
+    buttons: dict[str, tuple[str, QuickReplySpec]] = {}
+    for question in spec.questions:
+        for button in question.quick_replies:
+            if button.value in buttons:
+                raise FlowCompileError(f"quick reply value {button.value!r} is used twice")
+            if button.means is None:
+                _check_label(extractors[question.slot], question.slot, button)
+            buttons[button.value] = (question.slot, button)
+    order = tuple(q.slot for q in spec.questions)
+    return Flow(
+        spec=spec,
+        machine=build_machine(list(order)),
+        order=order,
+        questions={q.slot: q for q in spec.questions},
+        extractors=extractors,
+        intents=intents,
+        buttons=buttons,
+        pages=tuple(
+            (name, re.compile(fnmatch.translate(glob))) for name, glob in spec.widget.pages.items()
+        ),
+        handoff_rank=rank(spec.stages, spec.handoff.at_stage),
+    )
+
+
+def _check_label(extractor: Extractor, slot: str, button: QuickReplySpec) -> None:
+    """A button without ``means`` must be readable by its slot's extractor, or clicks do nothing."""
+    if extractor(button.label, datetime(2026, 1, 15, tzinfo=UTC), True) is None:
+        raise FlowCompileError(
+            f"quick reply {button.value!r} of slot {slot!r}: the {slot} extractor cannot read "
+            f"its label {button.label!r}; give it a `means:` value"
+        )

@@ -1,0 +1,147 @@
+"""MemoryBus and MemoryLocks: the single-process Bus and Locks, and the fakes tests run against."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAXSIZE = 1000
+
+
+class QueueSubscription:
+    """A subscription fed through a bounded queue; shared by MemoryBus and RedisBus.
+
+    The queue is bounded and drops the *oldest* message when full, so a slow subscriber (a
+    stalled rep console) never blocks the publisher: the service publishes after every turn and
+    must not wait on its slowest listener. Bus messages are notifications, not the record (the
+    store is, style rule 4), so a subscriber that fell behind re-reads what it missed with
+    ``Store.transcript(after_seq=...)``. ``dropped`` counts what was lost.
+    """
+
+    def __init__(self, topics: Iterable[str], maxsize: int = DEFAULT_MAXSIZE) -> None:
+        self.topics = tuple(topics)
+        self.dropped = 0
+        self._queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue(maxsize)
+        self._closed = False
+        self._on_close: list[Callable[[], Awaitable[None] | None]] = []
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self._closed
+
+    def deliver(self, payload: Mapping[str, Any]) -> None:
+        """Queue ``payload`` without waiting, dropping the oldest queued message when full."""
+        if self._closed:
+            return
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("bus subscriber on %s is slow: %d dropped", self.topics, self.dropped)
+        self._queue.put_nowait(payload)
+
+    def on_close(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        """Register a no-argument callable (sync or async) to run once on ``close``."""
+        self._on_close.append(callback)
+
+    def __aiter__(self) -> AsyncIterator[Mapping[str, Any]]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Mapping[str, Any]]:
+        while not self._closed:
+            item = await self._queue.get()
+            if item is None:  # the sentinel close() puts in to wake a waiting reader
+                return
+            yield item
+
+    async def close(self) -> None:
+        """Stop receiving: buffered messages are discarded and iteration ends."""
+        if self._closed:
+            return
+        self._closed = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)
+        for callback in self._on_close:
+            result = callback()
+            if result is not None:
+                await result
+
+
+class MemoryBus:
+    """Per-topic fan-out within one process.
+
+    ``publish`` never awaits a subscriber: each subscription has its own bounded queue (see
+    ``QueueSubscription`` for the drop-oldest policy), so publishing costs one ``put_nowait`` per
+    subscriber. Payloads are delivered as the same object to every subscriber: treat them as
+    read-only, as they would be after a JSON round trip through Redis.
+    """
+
+    def __init__(self, maxsize: int = DEFAULT_MAXSIZE) -> None:
+        self._maxsize = maxsize
+        self._topics: dict[str, set[QueueSubscription]] = {}
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        """Deliver ``payload`` to every current subscriber of ``topic``."""
+        for sub in tuple(self._topics.get(topic, ())):
+            sub.deliver(payload)
+
+    async def subscribe(self, *topics: str) -> QueueSubscription:
+        """Start receiving messages published to any of ``topics`` from now on."""
+        sub = QueueSubscription(topics, self._maxsize)
+        for topic in topics:
+            self._topics.setdefault(topic, set()).add(sub)
+        sub.on_close(lambda: self._remove(sub))
+        return sub
+
+    def _remove(self, sub: QueueSubscription) -> None:
+        for topic in sub.topics:
+            subs = self._topics.get(topic)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:  # no empty sets left behind: topics are often per-conversation
+                    del self._topics[topic]
+
+
+@dataclass(slots=True)
+class _Entry:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # holders plus waiters
+
+
+class MemoryLocks:
+    """One ``asyncio.Lock`` per name, created on demand and dropped when nobody holds or waits.
+
+    Entries are reference-counted (holder plus waiters) and removed at zero, so memory tracks the
+    conversations active *now*, not every conversation ever seen.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def __len__(self) -> int:
+        """Number of names currently held or waited on."""
+        return len(self._entries)
+
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[None]:
+        """Hold the lock called ``name`` for the duration of the ``async with``."""
+        entry = self._entries.get(name)
+        if entry is None:
+            entry = self._entries[name] = _Entry()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            # In ``finally`` so a waiter cancelled before acquiring also gives its count back.
+            entry.users -= 1
+            if entry.users == 0:
+                del self._entries[name]

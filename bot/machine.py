@@ -1,0 +1,119 @@
+"""The flow's state machine: one ``transitions.Machine`` per flow, built once, driven per message.
+
+Every conversation shares the machine. A turn wraps the snapshot in a short-lived ``Position``
+and fires a trigger on it directly (``machine.events[name].trigger(position)``): no
+``add_model`` per conversation, which would leak and grows quadratically (design.md), and no
+callbacks with side effects. Conditions are pure predicates over the position's evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine
+
+from bot.state import Evidence
+
+START, HANDOFF, NURTURE, OPTED_OUT, CLOSED = "start", "handoff", "nurture", "opted_out", "closed"
+TRIGGERS = ("advance", "request_human", "opt_out", "restart", "close", "hand_back")
+
+
+def ask_state(slot: str) -> str:
+    """The state in which the bot has asked for ``slot``."""
+    return f"ask_{slot}"
+
+
+def asked_slot(state: str) -> str | None:
+    """The slot being asked in ``state``, if it is a question state."""
+    return state.removeprefix("ask_") if state.startswith("ask_") else None
+
+
+@dataclass(slots=True)
+class Position:
+    """The transient model a trigger moves: the conversation's state and what conditions read."""
+
+    state: str
+    evidence: Mapping[str, Evidence]
+    handoff_due: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Predicate = Callable[[EventData], bool]
+
+
+def _predicate(name: str, test: Callable[[Position], bool]) -> Predicate:
+    """A named condition: the name is what the Mermaid diagram shows on the arrow."""
+
+    def check(event: EventData) -> bool:
+        position = event.model
+        assert isinstance(position, Position)
+        return test(position)
+
+    check.__name__ = name
+    return check
+
+
+def _needs(slot: str) -> Predicate:
+    def missing(position: Position) -> bool:
+        item = position.evidence.get(slot)
+        return item is None or item.status == "retracted"
+
+    return _predicate(f"{slot}_missing", missing)
+
+
+def machine_config(question_slots: list[str]) -> dict[str, Any]:
+    """States and transitions for a flow whose questions ask ``question_slots`` in order."""
+    asks = [ask_state(slot) for slot in question_slots]
+    active = [START, *asks, NURTURE, CLOSED]
+    handoff_due = _predicate("stage_reached_handoff", lambda p: p.handoff_due)
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "advance", "source": active, "dest": HANDOFF, "conditions": [handoff_due]},
+    ]
+    for slot in question_slots:
+        transitions.append(
+            {"trigger": "advance", "source": active, "dest": ask_state(slot),
+             "conditions": [_needs(slot)]}
+        )
+    transitions += [
+        {"trigger": "advance", "source": active, "dest": NURTURE},
+        {"trigger": "request_human", "source": [*active, OPTED_OUT], "dest": HANDOFF},
+        {"trigger": "opt_out", "source": [*active, HANDOFF], "dest": OPTED_OUT},
+        {"trigger": "restart", "source": [*active, OPTED_OUT, HANDOFF], "dest": START},
+        {"trigger": "close", "source": [START, *asks, NURTURE], "dest": CLOSED},
+        {"trigger": "hand_back", "source": HANDOFF, "dest": START},
+    ]
+    return {
+        "states": [*active, HANDOFF, OPTED_OUT],
+        "transitions": transitions,
+        "initial": START,
+        "auto_transitions": False,
+        "send_event": True,
+    }
+
+
+def build_machine(question_slots: list[str]) -> Machine:
+    """The flow's one machine (``model=None``: conversations are never added to it)."""
+    return Machine(model=None, **machine_config(question_slots))
+
+
+def fire(machine: Machine, trigger: str, position: Position) -> str:
+    """Fire ``trigger`` on ``position`` and return the new state (unchanged if none applied)."""
+    machine.events[trigger].trigger(position)
+    return position.state
+
+
+def mermaid(question_slots: list[str], title: str) -> str:
+    """The same machine drawn as a Mermaid state diagram, for the docs."""
+    from transitions.extensions import GraphMachine
+
+    class Model:
+        state = START
+
+    graph = GraphMachine(
+        model=Model(), graph_engine="mermaid", title=title, show_conditions=True,
+        **machine_config(question_slots),
+    )
+    source: str = graph.get_graph().draw(None)
+    return source

@@ -1,0 +1,57 @@
+"""Run the app until SIGTERM or Ctrl-C, then shut down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from aiohttp import web
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.logs import configure
+
+log = structlog.stdlib.get_logger(__name__)
+
+SHUTDOWN_TIMEOUT = 15.0  # seconds in-flight requests get after the listeners close
+
+
+def run(settings: Settings) -> None:
+    """Serve until told to stop (``qualibot serve``).
+
+    On SIGTERM or SIGINT the listening socket closes first (no new connections), the widget
+    lets messages being processed finish and closes its websockets with 1001 "going away"
+    (clients reconnect elsewhere or later and replay from their last seq), then storage closes.
+    """
+    configure(settings.log_format, settings.log_level)
+    asyncio.run(serve(settings))
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """The async body of ``run``; ``stop`` lets tests and embedders end it without a signal."""
+    app = create_app(settings)
+    # access_log=None: aiohttp's access line per request is noise next to our event lines;
+    # the widget logs connections and the events that matter.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info(
+            "server.started",
+            url=f"http://{settings.host}:{settings.port}/",
+            origins=list(settings.allowed_origins),
+            log_format=settings.log_format,
+        )
+        await stop.wait()
+        log.info("server.stopping")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
+        log.info("server.stopped")

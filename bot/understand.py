@@ -1,0 +1,98 @@
+"""Read one prospect message against a flow: intent, quick-reply click, and every slot's value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.flow import Flow
+
+# Extraction reads at most this much of a message: a 20,000-character paste costs no more than a
+# long sentence, and no real answer to a BANT question is longer. The whole text is still stored.
+MAX_SCAN = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+GLOBAL_INTENTS = ("opt_out", "human", "restart", "help")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A value found for a slot, before it becomes evidence."""
+
+    slot: str
+    value: Any
+    confidence: float
+    span: str
+    extractor: str
+
+
+def clean(text: str) -> str:
+    """The text extractors see: bounded, control and invisible characters blanked."""
+    return " ".join(_CONTROL.sub(" ", text[:MAX_SCAN]).split())
+
+
+def intent_of(flow: Flow, text: str) -> str | None:
+    """The global intent of a message (opt-out wins over everything), or None."""
+    for name in GLOBAL_INTENTS:
+        if flow.intents[name].search(text):
+            return name
+    return None
+
+
+def says(flow: Flow, cue: str, text: str) -> bool:
+    """Whether ``text`` carries a cue of the flow (``refusal``, ``correction``)."""
+    return flow.intents[cue].search(text) is not None
+
+
+def read_click(flow: Flow, value: str, now: datetime) -> Reading | None:
+    """A quick-reply click as a reading of its slot, or None for an unknown button."""
+    found = flow.buttons.get(value)
+    if found is None:
+        return None
+    slot, button = found
+    if button.means is not None:
+        return Reading(slot, dict(button.means), 1.0, button.label, "quick_reply")
+    result = flow.extractors[slot](button.label, now, True)
+    if result is None:
+        return None
+    return Reading(slot, to_json(result.value), 1.0, button.label, "quick_reply")
+
+
+def read_text(
+    flow: Flow, text: str, now: datetime, asked: str | None, loose: Iterable[str] = ()
+) -> dict[str, Reading]:
+    """Run every slot's extractor over ``text``: three facts in one message fill three slots.
+
+    ``asked`` (the slot just asked) and the ``loose`` slots get the extractors' looser reading;
+    others must clear the slot's ``min_confidence``.
+    """
+    relaxed = {asked, *loose}
+    found: dict[str, Reading] = {}
+    for slot, extractor in flow.extractors.items():
+        is_loose = slot in relaxed
+        result = extractor(text, now, is_loose)
+        if result is None:
+            continue
+        if not is_loose and result.confidence < flow.spec.slots[slot].min_confidence:
+            continue
+        found[slot] = Reading(
+            slot, to_json(result.value), result.confidence, result.span,
+            flow.spec.slots[slot].extractor,
+        )
+    return found
+
+
+def to_json(value: Any) -> Any:
+    """The JSON shape of an extracted value (what ``qualibot extract`` prints)."""
+    converter = getattr(value, "to_json", None)
+    return converter() if callable(converter) else value
+
+
+def signal_of_page(flow: Flow, path: str) -> str | None:
+    """Behaviour evidence for a page view: ``page:NAME`` when the path matches the flow."""
+    for name, pattern in flow.pages:
+        if pattern.match(path):
+            return f"page:{name}"
+    return None
