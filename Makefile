@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/qualibot chat
+	$(BIN)/qualibot serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

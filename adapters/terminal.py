@@ -64,8 +64,13 @@ class TerminalChat:
         async with self.service.store.unit() as unit:
             snap = await unit.load(self.key, self.service.clock.now())
         owner = {"bot": "", "queued": "  hand-off: waiting for a rep", "rep": "  with a rep"}
-        self.out.write(self._d(f"   score {snap.score}  stage {snap.stage or '-'}{owner[snap.owner]}"
-                               f"{'  (opted out)' if snap.opted_out else ''}") + "\n")
+        self.out.write(
+            self._d(
+                f"   score {snap.score}  stage {snap.stage or '-'}{owner[snap.owner]}"
+                f"{'  (opted out)' if snap.opted_out else ''}"
+            )
+            + "\n"
+        )
 
     async def _explain(self) -> None:
         async with self.service.store.unit() as unit:
@@ -74,11 +79,13 @@ class TerminalChat:
             if item.status == "answer":
                 self.out.write(self._d(f"   {slot}: {describe(slot, item.value)}") + "\n")
         for line in score(self.service.flow.spec.scoring, snap.evidence).lines:
-            self.out.write(self._d(f"   {line.points:+d} {line.rule}  <- \"{line.quote}\"") + "\n")
+            self.out.write(self._d(f'   {line.points:+d} {line.rule}  <- "{line.quote}"') + "\n")
 
     def _print_help(self) -> None:
-        self.out.write(self._d("Type to chat; a number picks a button; /why explains the score; "
-                               "/quit leaves.") + "\n")
+        self.out.write(
+            self._d("Type to chat; a number picks a button; /why explains the score; /quit leaves.")
+            + "\n"
+        )
 
     def _b(self, text: str) -> str:
         return f"{BOLD}{text}{RESET}" if self.color else text

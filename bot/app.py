@@ -34,7 +34,9 @@ SERVICE = web.AppKey("SERVICE", Service)
 WIDGET = web.AppKey("WIDGET", WidgetChannel)
 
 
-def create_app(settings: Settings, *, flow: Flow | None = None, clock: Clock | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, flow: Flow | None = None, clock: Clock | None = None
+) -> web.Application:
     """Build the web application; storage opens and background tasks start on startup.
 
     Args:
@@ -56,6 +58,8 @@ def create_app(settings: Settings, *, flow: Flow | None = None, clock: Clock | N
             Proactive(rule.page, rule.after_seconds, rule.message)
             for rule in flow.spec.widget.proactive
         ],
+        # Clicks are stored as the button's value; the visitor should see the label they clicked.
+        labels={qr.value: qr.label for q in flow.spec.questions for qr in q.quick_replies},
     )
     widget.setup(app)
     app[WIDGET] = widget
@@ -84,9 +88,14 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     else:
         bus, locks = MemoryBus(), MemoryLocks()
     service = Service(app[FLOW], store, bus, locks, app[CLOCK])
-    app[STORE], app[BUS], app[LOCKS], app[SERVICE] = store, bus, locks, service
+    app[STORE] = store
+    app[BUS] = bus
+    app[LOCKS] = locks
+    app[SERVICE] = service
     app[WIDGET].bind(service, store, bus, app[CLOCK])
-    log.info("storage.opened", database=settings.database_url.reveal(), redis=bool(settings.redis_url))
+    # The URL itself may hold a password: log only which database it is.
+    dialect = settings.database_url.reveal().partition(":")[0]
+    log.info("storage.opened", database=dialect, redis=settings.redis_url is not None)
     try:
         yield
     finally:

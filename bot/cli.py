@@ -17,14 +17,22 @@ import typer
 
 from flows import FlowError, load_flow, load_spec
 
-app = typer.Typer(help="Qualibot: a conversational lead qualifier.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Qualibot: a conversational lead qualifier.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 flows_app = typer.Typer(help="Check and document flow files.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+reps_app = typer.Typer(help="Sales reps who use the console.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
+app.add_typer(reps_app, name="reps")
 
-FlowOption = Annotated[Path | None, typer.Option("--flow", help="Flow file (default: the BANT flow).")]
+FlowOption = Annotated[
+    Path | None, typer.Option("--flow", help="Flow file (default: the BANT flow).")
+]
 NowOption = Annotated[str | None, typer.Option("--now", help="Reference time, ISO 8601.")]
 KINDS = ("budget", "timeline", "authority", "need", "contact", "company_size")
 
@@ -63,12 +71,16 @@ def serve(
     from bot.config import Settings
     from bot.server import run
 
-    overrides = {k: str(v) for k, v in (("QUALIBOT_HOST", host), ("QUALIBOT_PORT", port),
-                                        ("QUALIBOT_FLOW", flow)) if v is not None}
+    overrides = {
+        k: str(v)
+        for k, v in (("QUALIBOT_HOST", host), ("QUALIBOT_PORT", port), ("QUALIBOT_FLOW", flow))
+        if v is not None
+    }
     try:
         settings = Settings.from_env({**os.environ, **overrides})
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    _flow(Path(settings.flow) if settings.flow else None)  # a broken flow: a clear error, exit 2
     run(settings)
 
 
@@ -97,7 +109,9 @@ def simulate(
     files: Annotated[list[Path], typer.Argument(help="Transcript files (YAML lists of cases).")],
     flow: FlowOption = None,
     now: NowOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per case per line.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per case per line.")
+    ] = False,
 ) -> None:
     """Replay transcripts through the real service on a throwaway database."""
     from bot.simulate_cli import run_files
@@ -114,7 +128,9 @@ def simulate(
 @app.command()
 def extract(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
-    text: Annotated[str | None, typer.Argument(help="Text; without it, JSON Lines on stdin.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="Text; without it, JSON Lines on stdin.")
+    ] = None,
     now: NowOption = None,
 ) -> None:
     """Print what an extractor reads from text, as JSON (null when nothing)."""
@@ -134,8 +150,10 @@ def flows_check(file: Path) -> None:
     """Validate a flow file; print each problem with file, line, key path and reason."""
     compiled = _flow(file)
     spec = compiled.spec
-    typer.echo(f"{file}: OK ({len(spec.questions)} questions, {len(spec.scoring)} scoring rules, "
-               f"{len(spec.stages)} stages)")
+    typer.echo(
+        f"{file}: OK ({len(spec.questions)} questions, {len(spec.scoring)} scoring rules, "
+        f"{len(spec.stages)} stages)"
+    )
 
 
 @flows_app.command("doc")
@@ -160,18 +178,108 @@ def flows_diagram(file: Path) -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(
-    url: Annotated[str | None, typer.Option(help="Database URL (default: QUALIBOT_DATABASE_URL "
-                                                 "or the SQLite file).")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Database URL (default: QUALIBOT_DATABASE_URL or the SQLite file)."),
+    ] = None,
 ) -> None:
     """Apply database migrations."""
+    from storage.migrate import upgrade
+
+    asyncio.run(upgrade(_db_url(url)))
+    typer.echo("database is up to date")
+
+
+DB_HELP = "Database URL (default: QUALIBOT_DATABASE_URL or the SQLite file)."
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+
+
+def _db_url(url: str | None) -> str:
     import os
 
     from storage import DEFAULT_URL
-    from storage.migrate import upgrade
 
-    target = url or os.environ.get("QUALIBOT_DATABASE_URL") or DEFAULT_URL
-    asyncio.run(upgrade(target))
-    typer.echo("database is up to date")
+    return url or os.environ.get("QUALIBOT_DATABASE_URL") or DEFAULT_URL
+
+
+@reps_app.command("add")
+def reps_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="Name shown to prospects.")],
+    team: Annotated[str | None, typer.Option(help="Routing team.")] = None,
+    admin: Annotated[bool, typer.Option(help="Can manage other reps.")] = False,
+    capacity: Annotated[int, typer.Option(min=1, max=100, help="Conversations at once.")] = 3,
+    db: DbOption = None,
+) -> None:
+    """Add a rep; the password is prompted, or read from standard input when piped."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from bot.passwords import check_strength, hash_password
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise _fail(f"{email}: {exc}") from None
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        check_strength(password)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+    async def add() -> Any:
+        store = await _open(_db_url(db))
+        try:
+            return await store.add_rep(email, name.strip(), hash_password(password), team, admin,
+                                       capacity)
+        finally:
+            await store.close()
+
+    try:
+        rep = asyncio.run(add())
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"added {rep.name} <{rep.email}>" + (f" to team {rep.team}" if rep.team else ""))
+
+
+@reps_app.command("list")
+def reps_list(db: DbOption = None) -> None:
+    """List reps with team, role, presence and capacity."""
+
+    async def read() -> Any:
+        store = await _open(_db_url(db))
+        try:
+            return await store.list_reps()
+        finally:
+            await store.close()
+
+    for rep in asyncio.run(read()):
+        flags = ", ".join(f for f in ("admin" if rep.admin else "",
+                                      "disabled" if rep.disabled else "") if f)
+        typer.echo(f"{rep.email}\t{rep.name}\tteam={rep.team or '-'}\t{rep.presence}\t"
+                   f"capacity={rep.capacity}" + (f"\t({flags})" if flags else ""))
+
+
+@reps_app.command("disable")
+def reps_disable(email: str, db: DbOption = None) -> None:
+    """Disable a rep: they can no longer log in or be routed leads; their sessions end."""
+
+    async def disable() -> bool:
+        store = await _open(_db_url(db))
+        try:
+            rep = await store.find_rep(email=email)
+            if rep is None:
+                return False
+            await store.update_rep(rep.id, disabled=True, presence="offline")
+            return True
+        finally:
+            await store.close()
+
+    if not asyncio.run(disable()):
+        raise _fail(f"no rep with email {email}", 1)
+    typer.echo(f"disabled {email}")
 
 
 async def _open(url: str | None) -> Any:

@@ -213,7 +213,9 @@ class _Reader:
             raise ConfigError(f"{name}: expected a number {bounds}, got {value}")
         return value
 
-    def choice(self, name: str, default: str, options: tuple[str, ...], *, upper: bool = False) -> str:
+    def choice(
+        self, name: str, default: str, options: tuple[str, ...], *, upper: bool = False
+    ) -> str:
         raw = self._environ.get(name, "").strip()
         if not raw:
             return default

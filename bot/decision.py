@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bot.describe import describe
 from bot.events import (
@@ -33,6 +33,7 @@ class Line:
 
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
+    author: Literal["bot", "system"] = "bot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +85,26 @@ class TurnDraft:
         current = self.evidence.get(reading.slot)
         if current is not None and current.status == "answer" and current.value == reading.value:
             return
-        self._append(Evidence(
-            reading.slot, "answer", reading.value, text[:QUOTE_LIMIT], reading.extractor,
-            round(reading.confidence, 3), message_id, self.now,
-        ))
+        self._append(
+            Evidence(
+                reading.slot,
+                "answer",
+                reading.value,
+                text[:QUOTE_LIMIT],
+                reading.extractor,
+                round(reading.confidence, 3),
+                message_id,
+                self.now,
+            )
+        )
         answered_slots = [s for s in self.context["answered"] if s != reading.slot]
         self.context["answered"] = [*answered_slots, reading.slot]
 
     def record_status(self, slot: str, status: EvidenceStatus, message_id: str, text: str) -> None:
         """Record a refusal, a give-up (unknown) or a retraction for ``slot``."""
-        self._append(Evidence(slot, status, None, text[:QUOTE_LIMIT], "engine", 1.0, message_id,
-                              self.now))
+        self._append(
+            Evidence(slot, status, None, text[:QUOTE_LIMIT], "engine", 1.0, message_id, self.now)
+        )
 
     def record_signal(self, signal: str, message_id: str, raw: str) -> None:
         """Behaviour evidence (``page:pricing``, ``product:trial_started``), recorded once."""
@@ -103,7 +113,9 @@ class TurnDraft:
 
     def retract_all(self, message_id: str) -> None:
         """Start over: every answered slot counts as empty again; the log keeps the old rows."""
-        for slot in [s for s, e in self.evidence.items() if ":" not in s and e.status != "retracted"]:
+        for slot in [
+            s for s, e in self.evidence.items() if ":" not in s and e.status != "retracted"
+        ]:
             self.record_status(slot, "retracted", message_id, "restart")
         self.context.update(attempts={}, answered=[], told_waiting=False)
 
@@ -138,7 +150,11 @@ class TurnDraft:
 
     def say(self, text: str, quick_replies: tuple[QuickReply, ...] = ()) -> None:
         """Queue a reply."""
-        self.replies.append(Line(text, quick_replies))
+        self.replies.append(Line(text.strip(), quick_replies))
+
+    def notice(self, text: str) -> None:
+        """Queue a system notice ("Dana joined the conversation")."""
+        self.replies.append(Line(text.strip(), (), "system"))
 
     def greet(self) -> None:
         """The flow's greeting, once per conversation."""
@@ -194,17 +210,18 @@ class TurnDraft:
         self.owner = "queued"
         self.context["told_waiting"] = False
         self.handoff = HandoffRequest(reason, self.stage or "", self.total, self.now)
-        self.events.append(HandoffRequested(
-            self.snapshot.key, self.now, reason, self.stage or "", self.total))
+        self.events.append(
+            HandoffRequested(self.snapshot.key, self.now, reason, self.stage or "", self.total)
+        )
         self.say(self.flow.spec.handoff.message)
 
     def opt_out_event(self) -> None:
         """Record that the prospect opted out."""
         self.events.append(OptedOut(self.snapshot.key, self.now))
 
-    def closed(self, reason: str) -> None:
+    def closed(self, reason: str, outcome: str | None = None) -> None:
         """Record that the conversation was closed."""
-        self.events.append(ConversationClosed(self.snapshot.key, self.now, reason))
+        self.events.append(ConversationClosed(self.snapshot.key, self.now, reason, outcome))
 
     # -- timers and result ----------------------------------------------------------------
 
@@ -212,11 +229,21 @@ class TurnDraft:
         """Whether the bot asked something and is waiting (the idle timer runs only then)."""
         return self.owner == "bot" and not self.opted_out and asked_slot(self.state) is not None
 
+    def next_timer(self) -> datetime | None:
+        """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
+        if self.waiting_for_answer():
+            return self.timer_due()
+        sla = self.context.get("sla_due_at")
+        if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
+            return datetime.fromisoformat(sla)
+        return None
+
     def timer_due(self) -> datetime | None:
         """When the idle timer fires, from the last message and the nudge already sent."""
         nudged = self.context.get("nudged_at") if self.context.get("nudged") else None
-        return idle_due(self.flow, self.last_inbound_at,
-                        datetime.fromisoformat(nudged) if nudged else None)
+        return idle_due(
+            self.flow, self.last_inbound_at, datetime.fromisoformat(nudged) if nudged else None
+        )
 
     def _rescore(self) -> None:
         self.explanation = score(self.flow.spec.scoring, self.evidence)
@@ -231,26 +258,39 @@ class TurnDraft:
             self.last_inbound_at = now
             self.context.pop("nudged", None)
             self.context.pop("nudged_at", None)
-        events = [EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence]
+        events: list[Event] = [
+            EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
+        ]
         if self.total != snap.score:
             events.append(ScoreChanged(key, now, self.total, snap.score))
         change = None
         if self.stage != snap.stage and self.stage is not None:
             change = StageChange(snap.stage, self.stage, self.total, self.stage_reason, now)
-            events.append(StageChanged(key, now, snap.stage, self.stage, self.total,
-                                       self.stage_reason))
+            events.append(
+                StageChanged(key, now, snap.stage, self.stage, self.total, self.stage_reason)
+            )
         return Decision(
-            state=self.state, owner=self.owner, stage=self.stage, score=self.total,
-            explanation=self.explanation, context=self.context, opted_out=self.opted_out,
-            wake_at=self.timer_due() if self.waiting_for_answer() else None,
-            last_inbound_at=self.last_inbound_at, replies=tuple(self.replies),
-            evidence=tuple(self.new_evidence), stage_change=change, handoff=self.handoff,
+            state=self.state,
+            owner=self.owner,
+            stage=self.stage,
+            score=self.total,
+            explanation=self.explanation,
+            context=self.context,
+            opted_out=self.opted_out,
+            wake_at=self.next_timer(),
+            last_inbound_at=self.last_inbound_at,
+            replies=tuple(self.replies),
+            evidence=tuple(self.new_evidence),
+            stage_change=change,
+            handoff=self.handoff,
             events=(*events, *self.events),
             lead={f: self.evidence[f].value for f in LEAD_FIELDS if self.is_answered(f)},
         )
 
 
-def idle_due(flow: Flow, last_inbound_at: datetime | None, nudged_at: datetime | None) -> datetime | None:
+def idle_due(
+    flow: Flow, last_inbound_at: datetime | None, nudged_at: datetime | None
+) -> datetime | None:
     """When the idle timer fires next: the nudge after silence, then the close after the nudge."""
     if nudged_at is not None:
         return nudged_at + timedelta(minutes=flow.spec.idle.close_after_minutes)

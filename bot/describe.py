@@ -44,12 +44,12 @@ def _budget(value: Mapping[str, Any]) -> str:
 
 
 def _timeline(value: Mapping[str, Any]) -> str:
-    if value.get("urgency") == "none" or not value.get("start") and not value.get("end"):
+    if value.get("urgency") == "none" or (not value.get("start") and not value.get("end")):
         return "no fixed timeline"
     start = _parse(value.get("start"))
     end = _parse(value.get("end"))
     grain = value.get("grain")
-    if start and grain == "quarter":
+    if start and end and grain == "quarter" and 88 <= (end - start).days <= 92:
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
     if start and end and grain == "month" and (end - start).days <= 31:
         return start.strftime("%B %Y")

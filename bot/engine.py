@@ -1,4 +1,4 @@
-"""The conversation engine: ``Engine(flow).decide(snapshot, inbound, now) -> Decision``. Pure: no I/O.
+"""The conversation engine: ``Engine(flow).decide(snapshot, inbound, now)``; pure, no I/O.
 
 The engine reads a message against the flow, records evidence, scores it, moves the flow's one
 state machine, and says what to reply. The service persists the decision in one transaction.
@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.decision import Decision, TurnDraft
 from bot.flow import Flow
+from bot.handoff import sla_expired
 from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
 from bot.messages import Inbound
 from bot.state import Snapshot
@@ -57,9 +58,18 @@ class Engine:
         self._converse(draft, text, inbound)
         return draft.finish()
 
+    def unchanged(self, snapshot: Snapshot, now: datetime) -> Decision:
+        """A turn that changes nothing but what the service adds (a rep's message)."""
+        return TurnDraft(self.flow, snapshot, now).finish(activity=False)
+
     def on_timer(self, snapshot: Snapshot, now: datetime) -> Decision:
         """The conversation's timer fired: nudge once after silence, then close."""
         draft = TurnDraft(self.flow, snapshot, now)
+        if draft.owner == "queued":
+            due = draft.next_timer()
+            if due is not None and now >= due:
+                sla_expired(draft)
+            return draft.finish(activity=False)
         due = draft.timer_due()
         if due is None or now < due or not draft.waiting_for_answer():
             return draft.finish(activity=False)
@@ -72,15 +82,6 @@ class Engine:
             draft.context["nudged_at"] = now.isoformat()
             draft.say(self.flow.spec.say.nudge)
         return draft.finish(activity=False)
-
-    def hand_back(self, snapshot: Snapshot, now: datetime) -> Decision:
-        """A rep gave the conversation back: the bot resumes the questions still open."""
-        draft = TurnDraft(self.flow, snapshot, now)
-        draft.owner = "bot"
-        draft.fire("hand_back")
-        draft.say(self.flow.spec.say.resumed)
-        draft.advance(handoff_allowed=False)
-        return draft.finish()
 
     # -- the parts of one turn ------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Engine:
                 return
             found = {target: retry}
             corrected = [target]
-        for slot, reading in found.items():
+        for reading in found.values():
             draft.record(reading, inbound.external_id, text)
         for slot in corrected:
             draft.say(say.correction_ack.format(value=draft.describe(slot)))
@@ -157,11 +158,18 @@ class Engine:
         draft.advance()
 
     def _while_with_humans(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
-        """A rep owns or is about to own the conversation: the bot records, and stays quiet
-        (it says the waiting line once while queued, so the prospect knows they are heard)."""
+        """A rep owns or is about to own the conversation: record, and stay quiet.
+
+        While queued the bot says the waiting line once, so the prospect knows they are heard.
+        """
+        had_email = draft.is_answered("email")
         for reading in read_text(self.flow, text, draft.now, None).values():
             draft.record(reading, inbound.external_id, text)
-        if draft.owner == "queued" and not draft.context.get("told_waiting"):
+        fallback = draft.context.get("fallback_sent")
+        if draft.owner == "queued" and fallback and not had_email and draft.is_answered("email"):
+            follow_up = self.flow.spec.routing.say.follow_up
+            draft.say(follow_up.format(email=draft.describe("email")))
+        elif draft.owner == "queued" and not fallback and not draft.context.get("told_waiting"):
             draft.context["told_waiting"] = True
             draft.say(self.flow.spec.handoff.waiting)
 

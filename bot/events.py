@@ -87,6 +87,44 @@ class HandoffRequested(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffRouted(Event):
+    """Routing chose a team (and the rep offered the lead first); the SLA clock is running."""
+
+    name: ClassVar[str] = "handoff_routed"
+    team: str
+    offered_rep_id: int | None
+    route_reason: str
+    sla_due_at: str | None
+    open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffClaimed(Event):
+    """A rep took the conversation over; exactly one claim wins."""
+
+    name: ClassVar[str] = "handoff_claimed"
+    rep_id: int
+    rep_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandedBack(Event):
+    """The rep gave the conversation back to the bot."""
+
+    name: ClassVar[str] = "handed_back"
+    rep_id: int
+    rep_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaMissed(Event):
+    """Nobody claimed the hand-off in time; the prospect got the fallback."""
+
+    name: ClassVar[str] = "sla_missed"
+    team: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OptedOut(Event):
     """The prospect asked the bot to stop; it stays quiet until they start again."""
 
@@ -99,3 +137,4 @@ class ConversationClosed(Event):
 
     name: ClassVar[str] = "conversation_closed"
     reason: str
+    outcome: str | None = None

@@ -51,8 +51,9 @@ def compile_flow(spec: FlowSpec) -> Flow:
         else:
             extractors[slot] = EXTRACTORS[slot_spec.extractor]
     intents = {
-        name: re.compile("|".join(f"(?:{p})" for p in getattr(spec.intents, name)) or r"(?!)",
-                         re.IGNORECASE)
+        name: re.compile(
+            "|".join(f"(?:{p})" for p in getattr(spec.intents, name)) or r"(?!)", re.IGNORECASE
+        )
         for name in INTENTS
     }
     buttons: dict[str, tuple[str, QuickReplySpec]] = {}

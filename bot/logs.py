@@ -71,6 +71,10 @@ def configure(fmt: str = "console", level: str = "INFO", stream: TextIO | None =
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic and transitions narrate every step at INFO: our own event lines are enough.
+    quiet = "DEBUG" if level.upper() == "DEBUG" else "WARNING"
+    for name in ("alembic", "aiosqlite", "asyncio", "transitions"):
+        logging.getLogger(name).setLevel(quiet)
 
 
 def get_logger(name: str) -> Any:

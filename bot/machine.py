@@ -17,7 +17,7 @@ from transitions import EventData, Machine
 from bot.state import Evidence
 
 START, HANDOFF, NURTURE, OPTED_OUT, CLOSED = "start", "handoff", "nurture", "opted_out", "closed"
-TRIGGERS = ("advance", "request_human", "opt_out", "restart", "close", "hand_back")
+TRIGGERS = ("advance", "request_human", "opt_out", "restart", "close", "hand_back", "finish")
 
 
 def ask_state(slot: str) -> str:
@@ -73,8 +73,12 @@ def machine_config(question_slots: list[str]) -> dict[str, Any]:
     ]
     for slot in question_slots:
         transitions.append(
-            {"trigger": "advance", "source": active, "dest": ask_state(slot),
-             "conditions": [_needs(slot)]}
+            {
+                "trigger": "advance",
+                "source": active,
+                "dest": ask_state(slot),
+                "conditions": [_needs(slot)],
+            }
         )
     transitions += [
         {"trigger": "advance", "source": active, "dest": NURTURE},
@@ -83,6 +87,7 @@ def machine_config(question_slots: list[str]) -> dict[str, Any]:
         {"trigger": "restart", "source": [*active, OPTED_OUT, HANDOFF], "dest": START},
         {"trigger": "close", "source": [START, *asks, NURTURE], "dest": CLOSED},
         {"trigger": "hand_back", "source": HANDOFF, "dest": START},
+        {"trigger": "finish", "source": [*active, HANDOFF], "dest": CLOSED},
     ]
     return {
         "states": [*active, HANDOFF, OPTED_OUT],
@@ -90,6 +95,7 @@ def machine_config(question_slots: list[str]) -> dict[str, Any]:
         "initial": START,
         "auto_transitions": False,
         "send_event": True,
+        "ignore_invalid_triggers": True,
     }
 
 
@@ -112,7 +118,10 @@ def mermaid(question_slots: list[str], title: str) -> str:
         state = START
 
     graph = GraphMachine(
-        model=Model(), graph_engine="mermaid", title=title, show_conditions=True,
+        model=Model(),
+        graph_engine="mermaid",
+        title=title,
+        show_conditions=True,
         **machine_config(question_slots),
     )
     source: str = graph.get_graph().draw(None)

@@ -12,24 +12,55 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from bot.messages import ConversationKey
-from bot.state import Evidence, Snapshot, StageChange, StoredMessage, Turn
+from bot.routing import RepLoad
+from bot.state import (
+    Evidence,
+    HandoffStatus,
+    HandoffView,
+    Note,
+    Outcome,
+    Presence,
+    Rep,
+    Snapshot,
+    StageChange,
+    StoredMessage,
+    Turn,
+)
 
 
 class Unit(Protocol):
-    """One transaction: load, add the inbound message, commit the turn. Leaving the context
-    manager commits; an exception rolls everything back."""
+    """One transaction: load, add the inbound message, commit the turn.
+
+    Leaving the context manager commits; an exception rolls everything back.
+    """
 
     async def load(self, key: ConversationKey, now: datetime) -> Snapshot:
         """Load the conversation, creating lead and conversation on first contact."""
         ...
 
     async def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
-        """Append to the transcript; False (and nothing written) when ``message.external_id``
-        was already stored for this channel: the idempotency constraint of style rule 6."""
+        """Append to the transcript; False, writing nothing, for a re-delivered message.
+
+        The unique (channel, external_id) index decides (style rule 6), across processes too.
+        """
+        ...
+
+    async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
+        """Give the conversation's queued hand-off to ``rep_id``; False if it was not queued.
+
+        A conditional UPDATE (``WHERE status = 'queued'``) decides, so exactly one rep wins even
+        when several click at the same moment, in one process or several.
+        """
+        ...
+
+    async def end_handoff(
+        self, conversation_id: int, status: HandoffStatus, outcome: Outcome | None, now: datetime
+    ) -> None:
+        """Finish the conversation's open hand-off (handed back to the bot, or closed)."""
         ...
 
     async def commit_turn(self, turn: Turn) -> None:
-        """Write the conversation's new state, messages, evidence, stage change, hand-off, outbox."""
+        """Write the new state, messages, evidence, stage change, hand-off and outbox events."""
         ...
 
 
@@ -61,8 +92,10 @@ class Store(Protocol):
 
 @runtime_checkable
 class Outbox(Protocol):
-    """Events written in the turn's transaction, published after commit; the relay re-publishes
-    what a crash left unpublished."""
+    """Events written in the turn's transaction and published after commit.
+
+    The relay re-publishes what a crash left unpublished.
+    """
 
     async def pending(self, limit: int = 100) -> list[tuple[int, Mapping[str, Any]]]:
         """Unpublished events (id, JSON), oldest first."""
@@ -102,4 +135,74 @@ class Locks(Protocol):
 
     def hold(self, name: str) -> AbstractAsyncContextManager[None]:
         """Hold the lock called ``name`` for the duration of the ``async with``."""
+        ...
+
+
+class Reps(Protocol):
+    """The sales team: accounts, presence and load for routing."""
+
+    async def add_rep(
+        self, email: str, name: str, password_hash: str, team: str | None = None,
+        admin: bool = False, capacity: int = 3,
+    ) -> Rep:
+        """Create a rep; raises ValueError when the email is taken."""
+        ...
+
+    async def find_rep(self, *, rep_id: int | None = None, email: str | None = None) -> Rep | None:
+        """A rep by id or by email (case-insensitive)."""
+        ...
+
+    async def list_reps(self) -> list[Rep]:
+        """Every rep, disabled ones included, by name."""
+        ...
+
+    async def update_rep(
+        self, rep_id: int, *, presence: Presence | None = None, disabled: bool | None = None,
+        capacity: int | None = None, password_hash: str | None = None,
+    ) -> None:
+        """Change the given fields."""
+        ...
+
+    async def rep_loads(self) -> list[RepLoad]:
+        """Enabled reps with their open conversations and when they were last offered a lead."""
+        ...
+
+
+class Desk(Protocol):
+    """What the rep console reads and the notes it writes."""
+
+    async def handoffs(
+        self, statuses: Sequence[HandoffStatus] = ("queued", "claimed"),
+    ) -> list[HandoffView]:
+        """Hand-offs in these states, oldest request first, with their lead cards."""
+        ...
+
+    async def handoff_for(self, key: ConversationKey) -> HandoffView | None:
+        """The conversation's latest hand-off, if any."""
+        ...
+
+    async def add_note(self, key: ConversationKey, rep_id: int, text: str, at: datetime) -> Note:
+        """Store an internal note (kept apart from the transcript, so no channel can show it)."""
+        ...
+
+    async def notes(self, key: ConversationKey) -> list[Note]:
+        """The conversation's notes, oldest first."""
+        ...
+
+
+class Sessions(Protocol):
+    """Console log-in sessions, stored server-side so logout revokes them everywhere."""
+
+    async def create_session(
+        self, token_hash: str, rep_id: int, csrf: str, expires_at: datetime
+    ) -> None:
+        """Remember a session by the hash of its cookie token."""
+        ...
+
+    async def find_session(self, token_hash: str, now: datetime) -> tuple[Rep, str] | None:
+        """The enabled rep and CSRF token of an unexpired session."""
+        ...
+
+    async def delete_session(self, token_hash: str) -> None:
+        """Log out."""
         ...

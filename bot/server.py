@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.logs import configure
 
-log = structlog.stdlib.get_logger(__name__)
+log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
 
 SHUTDOWN_TIMEOUT = 15.0  # seconds in-flight requests get after the listeners close
 
@@ -55,3 +55,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             loop.remove_signal_handler(sig)
         await runner.cleanup()
         log.info("server.stopped")
+
+
+if __name__ == "__main__":  # ``python -m bot.server``: the same as ``qualibot serve``
+    import os
+
+    run(Settings.from_env(os.environ))

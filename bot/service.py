@@ -12,9 +12,11 @@ from bot.decision import Decision
 from bot.engine import Engine
 from bot.events import Event, MessageAdded
 from bot.flow import Flow
+from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Locks, Outbox, Store, Unit
-from bot.state import Snapshot, StoredMessage, Turn
+from bot.ports import Bus, Locks, Outbox, Reps, Store, Unit
+from bot.routing import route
+from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,17 @@ class Reply:
 class Service:
     """Runs turns for every conversation of one flow, one at a time per conversation."""
 
-    def __init__(self, flow: Flow, store: Store, bus: Bus, locks: Locks, clock: Clock) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        store: Store,
+        bus: Bus,
+        locks: Locks,
+        clock: Clock,
+        reps: Reps | None = None,
+    ) -> None:
         self.flow, self.store, self.bus, self.locks, self.clock = flow, store, bus, locks, clock
+        self.reps = reps
         self.engine = Engine(flow)
         self._relay_lock = asyncio.Lock()
         self._relay_again = False
@@ -58,20 +69,29 @@ class Service:
         async with self.locks.hold(str(inbound.key)), self.store.unit() as unit:
             snapshot = await unit.load(inbound.key, now)
             message = StoredMessage(
-                seq=snapshot.seq + 1, author="visitor", text=storable(inbound.text), at=now,
-                external_id=inbound.external_id, kind=inbound.kind, author_name=inbound.sender_name,
+                seq=snapshot.seq + 1,
+                author="visitor",
+                text=storable(self._shown(inbound)),
+                at=now,
+                external_id=inbound.external_id,
+                kind=inbound.kind,
+                author_name=inbound.sender_name,
             )
             if not await unit.add_message(snapshot.conversation_id, message):
                 return Reply(True, None, ())
             snapshot = replace(snapshot, seq=message.seq)
             decision = self.engine.decide(snapshot, inbound, now)
+            if decision.handoff is not None:
+                decision = await self._route(snapshot, decision, now)
             stored = await self._commit(unit, snapshot, decision, now, inbound=message)
         await self.relay_outbox()
         return Reply(False, message, stored)
 
     async def tick(self) -> int:
-        """Run due timers (idle nudge, close); timers live in the database, so they survive
-        restarts and work with several processes."""
+        """Run due timers (idle nudge, close).
+
+        Timers live in the database, so they survive restarts and work with several processes.
+        """
         now = self.clock.now()
         keys = await self.store.due(now)
         for key in keys:
@@ -82,18 +102,81 @@ class Service:
             await self.relay_outbox()
         return len(keys)
 
-    async def hand_back(self, key: ConversationKey) -> Reply:
-        """A rep returns the conversation to the bot, which resumes the open questions."""
+    async def claim(self, key: ConversationKey, rep: Rep) -> bool:
+        """Let ``rep`` take the conversation over; True for the one claim that wins."""
         now = self.clock.now()
         async with self.locks.hold(str(key)), self.store.unit() as unit:
             snapshot = await unit.load(key, now)
-            stored = await self._commit(unit, snapshot, self.engine.hand_back(snapshot, now), now)
+            if snapshot.owner != "queued" or not await unit.claim(
+                snapshot.conversation_id, rep.id, now
+            ):
+                return False
+            await self._commit(
+                unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
+            )
+        await self.relay_outbox()
+        return True
+
+    async def rep_say(
+        self, key: ConversationKey, rep: Rep, text: str, external_id: str
+    ) -> StoredMessage | None:
+        """A rep's message to the prospect.
+
+        None unless ``rep`` owns the conversation now, or when ``external_id`` was delivered before.
+        """
+        now = self.clock.now()
+        async with self.locks.hold(str(key)), self.store.unit() as unit:
+            snapshot = await unit.load(key, now)
+            if snapshot.owner != "rep" or snapshot.context.get("rep_id") != rep.id:
+                return None
+            message = StoredMessage(
+                seq=snapshot.seq + 1,
+                author="rep",
+                text=storable(text),
+                at=now,
+                external_id=f"rep:{external_id}",
+                author_name=rep.name,
+            )
+            if not await unit.add_message(snapshot.conversation_id, message):
+                return None
+            snapshot = replace(snapshot, seq=message.seq)
+            await self._commit(
+                unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
+            )
+        await self.relay_outbox()
+        return message
+
+    async def hand_back(self, key: ConversationKey, rep: Rep) -> Reply:
+        """The owning rep returns the conversation; the bot resumes the open questions."""
+        return await self._end(key, rep, None)
+
+    async def close(self, key: ConversationKey, rep: Rep, outcome: Outcome) -> Reply:
+        """The owning (or any, if queued) rep closes the conversation with an outcome."""
+        return await self._end(key, rep, outcome)
+
+    async def _end(self, key: ConversationKey, rep: Rep, outcome: Outcome | None) -> Reply:
+        now = self.clock.now()
+        async with self.locks.hold(str(key)), self.store.unit() as unit:
+            snapshot = await unit.load(key, now)
+            owns = snapshot.owner == "rep" and snapshot.context.get("rep_id") == rep.id
+            if not (owns or (outcome is not None and snapshot.owner == "queued")):
+                return Reply(False, None, ())
+            if outcome is None:
+                decision = handed_back(self.flow, snapshot, rep.id, rep.name, now)
+                await unit.end_handoff(snapshot.conversation_id, "handed_back", None, now)
+            else:
+                decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
+                await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
+            stored = await self._commit(unit, snapshot, decision, now)
         await self.relay_outbox()
         return Reply(False, None, stored)
 
     async def relay_outbox(self) -> int:
-        """Publish committed events that are not published yet: after every turn, and
-        periodically for what a crash left behind. Concurrent calls coalesce into one loop."""
+        """Publish committed events that are not published yet.
+
+        Runs after every turn, and periodically for what a crash left behind; concurrent calls
+        coalesce into one loop, so events go out once and in order.
+        """
         outbox = self.store
         if not isinstance(outbox, Outbox):
             return 0
@@ -113,32 +196,71 @@ class Service:
                     published += len(batch)
         return published
 
+    def _shown(self, inbound: Inbound) -> str:
+        """The transcript shows a click as the button's label ("Within 3 months"), not its value."""
+        button = self.flow.buttons.get(inbound.text) if inbound.kind == "click" else None
+        return button[1].label if button is not None else inbound.text
+
+    async def _route(self, snapshot: Snapshot, decision: Decision, now: datetime) -> Decision:
+        """Choose team and rep for a new hand-off (only on hand-off turns: no cost otherwise)."""
+        evidence = {**snapshot.evidence, **{e.slot: e for e in decision.evidence}}
+        loads = await self.reps.rep_loads() if self.reps is not None else []
+        return routed(self.flow, decision, route(self.flow.spec.routing, evidence, loads, now), now)
+
     async def _commit(
-        self, unit: Unit, snapshot: Snapshot, decision: Decision, now: datetime,
+        self,
+        unit: Unit,
+        snapshot: Snapshot,
+        decision: Decision,
+        now: datetime,
         inbound: StoredMessage | None = None,
     ) -> tuple[StoredMessage, ...]:
         replies = tuple(
-            StoredMessage(seq=snapshot.seq + i, author="bot", text=line.text, at=now,
-                          quick_replies=line.quick_replies)
+            StoredMessage(
+                seq=snapshot.seq + i,
+                author=line.author,
+                text=line.text,
+                at=now,
+                quick_replies=line.quick_replies,
+            )
             for i, line in enumerate(decision.replies, start=1)
         )
         said = (inbound, *replies) if inbound is not None else replies
-        await unit.commit_turn(Turn(
-            conversation_id=snapshot.conversation_id, state=decision.state, owner=decision.owner,
-            stage=decision.stage, score=decision.score, context=decision.context,
-            opted_out=decision.opted_out, wake_at=decision.wake_at,
-            last_inbound_at=decision.last_inbound_at, messages=replies,
-            evidence=decision.evidence, stage_change=decision.stage_change,
-            handoff=decision.handoff, lead=decision.lead,
-            events=(*(_added(snapshot.key, m) for m in said if m is not None), *decision.events),
-        ))
+        await unit.commit_turn(
+            Turn(
+                conversation_id=snapshot.conversation_id,
+                state=decision.state,
+                owner=decision.owner,
+                stage=decision.stage,
+                score=decision.score,
+                context=decision.context,
+                opted_out=decision.opted_out,
+                wake_at=decision.wake_at,
+                last_inbound_at=decision.last_inbound_at,
+                messages=replies,
+                evidence=decision.evidence,
+                stage_change=decision.stage_change,
+                handoff=decision.handoff,
+                lead=decision.lead,
+                events=(
+                    *(_added(snapshot.key, m) for m in said if m is not None),
+                    *decision.events,
+                ),
+            )
+        )
         return replies
 
 
 def _added(key: ConversationKey, message: StoredMessage) -> Event:
     return MessageAdded(
-        key, message.at, message.seq, message.author, message.text, message.author_name,
-        tuple((q.label, q.value) for q in message.quick_replies), message.kind,
+        key,
+        message.at,
+        message.seq,
+        message.author,
+        message.text,
+        message.author_name,
+        tuple((q.label, q.value) for q in message.quick_replies),
+        message.kind,
     )
 
 

@@ -35,13 +35,21 @@ class CaseResult:
     def to_json(self) -> dict[str, Any]:
         """The `--json` line for this case."""
         return {
-            "name": self.name, "turns": self.turns, "slots": self.slots, "score": self.score,
-            "stage": self.stage, "handoff": self.handoff, "opted_out": self.opted_out,
-            "passed": self.passed, "failures": self.failures,
+            "name": self.name,
+            "turns": self.turns,
+            "slots": self.slots,
+            "score": self.score,
+            "stage": self.stage,
+            "handoff": self.handoff,
+            "opted_out": self.opted_out,
+            "passed": self.passed,
+            "failures": self.failures,
         }
 
 
-async def play(service: Service, store: Store, clock: FixedClock, case: Case, index: int) -> CaseResult:
+async def play(
+    service: Service, store: Store, clock: FixedClock, case: Case, index: int
+) -> CaseResult:
     """Run one case as a fresh conversation on the simulate channel."""
     key = ConversationKey("simulate", f"{index}")
     result = CaseResult(case.name)
@@ -49,13 +57,21 @@ async def play(service: Service, store: Store, clock: FixedClock, case: Case, in
         clock.advance(TURN_GAP)
         is_click = isinstance(turn, Click)
         text = turn.click if isinstance(turn, Click) else turn
-        reply = await service.receive(Inbound(
-            key, f"case{index}-turn{number}", text, clock.now(), "click" if is_click else "text",
-        ))
-        result.turns.append({
-            "visitor": f"[{text}]" if is_click else text,
-            "bot": [m.text for m in reply.messages],
-        })
+        reply = await service.receive(
+            Inbound(
+                key,
+                f"case{index}-turn{number}",
+                text,
+                clock.now(),
+                "click" if is_click else "text",
+            )
+        )
+        result.turns.append(
+            {
+                "visitor": f"[{text}]" if is_click else text,
+                "bot": [m.text for m in reply.messages],
+            }
+        )
     await _read_outcome(service, store, key, result)
     if case.expect is not None:
         result.failures = _check(case, result)
@@ -63,12 +79,16 @@ async def play(service: Service, store: Store, clock: FixedClock, case: Case, in
     return result
 
 
-async def _read_outcome(service: Service, store: Store, key: ConversationKey, result: CaseResult) -> None:
+async def _read_outcome(
+    service: Service, store: Store, key: ConversationKey, result: CaseResult
+) -> None:
     async with store.unit() as unit:
         snapshot = await unit.load(key, service.clock.now())
     evidence = snapshot.evidence
     result.slots = {
-        slot: evidence[slot].value if slot in evidence and evidence[slot].status == "answer" else None
+        slot: evidence[slot].value
+        if slot in evidence and evidence[slot].status == "answer"
+        else None
         for slot in service.flow.spec.slots
     }
     result.explanation = score(service.flow.spec.scoring, evidence)
@@ -99,7 +119,9 @@ def matches(wanted: Any, got: Any) -> bool:
     if isinstance(wanted, Mapping):
         return isinstance(got, Mapping) and all(matches(v, got.get(k)) for k, v in wanted.items())
     if isinstance(wanted, list) and isinstance(got, list):
-        return len(wanted) == len(got) and all(matches(w, g) for w, g in zip(wanted, got, strict=True))
+        return len(wanted) == len(got) and all(
+            matches(w, g) for w, g in zip(wanted, got, strict=True)
+        )
     if isinstance(wanted, int | float) and isinstance(got, int | float):
         return float(wanted) == float(got)
     return bool(wanted == got)

@@ -21,7 +21,10 @@ from bot.transcript import load_cases
 
 
 async def run_files(
-    flow: Flow, files: list[Path], now: datetime, as_json: bool,
+    flow: Flow,
+    files: list[Path],
+    now: datetime,
+    as_json: bool,
     open_store: Callable[[str | None], Awaitable[Any]],
 ) -> bool:
     """Play every case of every file on one throwaway SQLite database; True if all passed."""
@@ -34,8 +37,11 @@ async def run_files(
             service = Service(flow, store, MemoryBus(), MemoryLocks(), clock)
             result = await play(service, store, clock, case, index)
             ok = ok and result.passed is not False
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json
-                       else _human(flow, result))
+            typer.echo(
+                json.dumps(result.to_json(), ensure_ascii=False)
+                if as_json
+                else _human(flow, result)
+            )
     finally:
         await store.close()
         folder = Path(str(store.engine.url.database)).parent if hasattr(store, "engine") else None
@@ -54,7 +60,7 @@ def _human(flow: Flow, result: CaseResult) -> str:
         lines.append(f"    {slot}: {describe(slot, value) if value is not None else '-'}")
     lines.append(f"  score: {result.score}")
     for line in result.explanation.lines if result.explanation else ():
-        lines.append(f"    {line.points:+d} {line.rule}  <- \"{line.quote}\"")
+        lines.append(f'    {line.points:+d} {line.rule}  <- "{line.quote}"')
     lines.append(f"  stage: {result.stage or '-'}")
     lines.append(f"  handoff: {'yes' if result.handoff else 'no'}")
     lines.append(f"  opted out: {'yes' if result.opted_out else 'no'}")

@@ -1,4 +1,4 @@
-"""What the store hands the engine (Snapshot) and what the service hands back to the store (Turn)."""
+"""What the store hands the engine (Snapshot) and what the service hands back (Turn)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,19 @@ from bot.events import Event
 from bot.messages import Author, ConversationKey, QuickReply
 
 Owner = Literal["bot", "queued", "rep"]
+Presence = Literal["online", "away", "offline"]
+HandoffStatus = Literal["queued", "claimed", "handed_back", "closed"]
+Outcome = Literal["won", "lost", "nurture", "spam"]
 # "retracted": the prospect restarted; the slot counts as empty again (the row stays in the log).
 EvidenceStatus = Literal["answer", "refused", "unknown", "retracted"]
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One recorded fact about a lead. Appended, never edited: a newer one for the same slot
-    supersedes it (the store keeps every row; ``Snapshot.evidence`` holds the current ones).
+    """One recorded fact about a lead, appended and never edited.
+
+    A newer one for the same slot supersedes it: the store keeps every row, and
+    ``Snapshot.evidence`` holds the current ones.
 
     ``value`` is the JSON shape of the extracted value (what ``qualibot extract`` prints), so
     it persists as-is and scoring conditions read it without knowing the extractor's types.
@@ -36,7 +41,7 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
-    """One transcript line; ``seq`` orders a conversation and lets clients replay what they missed."""
+    """One transcript line; ``seq`` orders a conversation and lets clients replay gaps."""
 
     seq: int
     author: Author
@@ -61,11 +66,67 @@ class StageChange:
 
 @dataclass(frozen=True, slots=True)
 class HandoffRequest:
-    """The bot wants a human; routing and claims (issue 4) build on this row."""
+    """The bot wants a human.
+
+    Routing fills the team, the rep offered the lead first, the routing reason (which rule,
+    which rep, who was passed over and why) and the SLA deadline.
+    """
 
     reason: str
     stage: str
     score: int
+    at: datetime
+    team: str | None = None
+    offered_rep_id: int | None = None
+    route_reason: str = ""
+    sla_due_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rep:
+    """A sales rep who can log in to the console and take conversations over."""
+
+    id: int
+    email: str
+    name: str
+    team: str | None
+    admin: bool
+    disabled: bool
+    presence: Presence
+    capacity: int
+    password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffView:
+    """One hand-off as the rep console lists it: the conversation, its lead, who has it."""
+
+    id: int
+    key: ConversationKey
+    status: HandoffStatus
+    reason: str
+    stage: str
+    score: int
+    team: str | None
+    route_reason: str
+    requested_at: datetime
+    sla_due_at: datetime | None
+    rep_id: int | None = None
+    rep_name: str | None = None
+    offered_rep_id: int | None = None
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    lead: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A rep's internal note on a conversation: never shown to the prospect on any channel."""
+
+    rep_id: int
+    rep_name: str
+    text: str
     at: datetime
 
 

@@ -63,7 +63,9 @@ def load_cases(path: Path) -> list[Case]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise TranscriptError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise TranscriptError(
+            f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
     if not isinstance(data, list) or root is None:
         raise TranscriptError(f"{path}:1: a transcript file is a YAML list of cases")
     cases = []

@@ -78,7 +78,10 @@ def read_text(
         if not is_loose and result.confidence < flow.spec.slots[slot].min_confidence:
             continue
         found[slot] = Reading(
-            slot, to_json(result.value), result.confidence, result.span,
+            slot,
+            to_json(result.value),
+            result.confidence,
+            result.span,
             flow.spec.slots[slot].extractor,
         )
     return found

@@ -10,29 +10,50 @@ def render(spec: FlowSpec) -> str:
     out = [f"# {spec.name}: qualification agreement", ""]
     if spec.description:
         out += [spec.description.strip(), ""]
-    out += ["## Stages", "", "A lead is at the highest stage whose conditions it meets.", "",
-            "| Stage | Meaning | Minimum score | Required answers |", "|---|---|---|---|"]
+    out += [
+        "## Stages",
+        "",
+        "A lead is at the highest stage whose conditions it meets.",
+        "",
+        "| Stage | Meaning | Minimum score | Required answers |",
+        "|---|---|---|---|",
+    ]
     for stage in spec.stages:
         needs = [", ".join(stage.requires)] if stage.requires else []
         if stage.requires_any:
             needs.append("one of " + ", ".join(stage.requires_any))
         if stage.requires_signals:
             needs.append("signal " + ", ".join(stage.requires_signals))
-        out.append(f"| {stage.name} | {_cell(stage.meaning)} | {stage.min_score} | "
-                   f"{'; '.join(needs) or '-'} |")
+        out.append(
+            f"| {stage.name} | {_cell(stage.meaning)} | {stage.min_score} | "
+            f"{'; '.join(needs) or '-'} |"
+        )
     out += ["", "## Scoring", "", "| Rule | When | Points |", "|---|---|---|"]
     for rule in spec.scoring:
-        out.append(f"| {_cell(rule.name)} | {_cell(condition_text(rule.when))} | {rule.points:+d} |")
+        out.append(
+            f"| {_cell(rule.name)} | {_cell(condition_text(rule.when))} | {rule.points:+d} |"
+        )
     handoff = spec.handoff
-    out += ["", "## Hand-off", "",
-            f"- The bot hands the conversation to sales when the lead reaches **{handoff.at_stage}**.",
-            f"- Asking for a person hands off at any point: **{'yes' if handoff.on_request else 'no'}**.",
-            "", "## Questions", "", "Asked in this order, only while the answer is unknown.", ""]
+    out += [
+        "",
+        "## Hand-off",
+        "",
+        f"- The bot hands the conversation to sales when the lead reaches **{handoff.at_stage}**.",
+        "- Asking for a person hands off at any point: "
+        f"**{'yes' if handoff.on_request else 'no'}**.",
+        "",
+        "## Questions",
+        "",
+        "Asked in this order, only while the answer is unknown.",
+        "",
+    ]
     for number, question in enumerate(spec.questions, start=1):
         buttons = ", ".join(b.label for b in question.quick_replies)
-        out.append(f"{number}. **{question.slot}**: {question.ask}"
-                   + (f" _(buttons: {buttons})_" if buttons else "")
-                   + f" (up to {question.attempts} attempts)")
+        out.append(
+            f"{number}. **{question.slot}**: {question.ask}"
+            + (f" _(buttons: {buttons})_" if buttons else "")
+            + f" (up to {question.attempts} attempts)"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -43,11 +64,16 @@ def condition_text(when: Condition) -> str:
         return f"{subject} is {when.status}"
     parts = [f"{subject} is known"]
     if when.at_least is not None:
-        parts.append(f"at least {when.at_least:,.0f}" + (" a year" if when.slot == "budget" else ""))
+        parts.append(
+            f"at least {when.at_least:,.0f}" + (" a year" if when.slot == "budget" else "")
+        )
     if when.below is not None:
         parts.append(f"below {when.below:,.0f}")
-    for label, values in (("level", when.level_in), ("urgency", when.urgency_in),
-                          ("category", when.category_in)):
+    for label, values in (
+        ("level", when.level_in),
+        ("urgency", when.urgency_in),
+        ("category", when.category_in),
+    ):
         if values:
             parts.append(f"{label} is {' or '.join(values)}")
     if when.no_need:

@@ -16,8 +16,11 @@ T_co = TypeVar("T_co", covariant=True)
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """Money the prospect can spend. A single figure is ``amount``; ranges and bounds use
-    ``min``/``max``. "No budget yet" is ``amount=0``."""
+    """Money the prospect can spend.
+
+    A single figure is ``amount``; ranges and bounds use ``min``/``max``. "No budget yet" is
+    ``amount=0``.
+    """
 
     amount: float | None = None
     min: float | None = None
@@ -97,7 +100,9 @@ class Contact:
 
     def to_json(self) -> dict[str, Any]:
         """Shape: {"email", "phone", "name", "company"}."""
-        return {"email": self.email, "phone": self.phone, "name": self.name, "company": self.company}
+        return {
+            "email": self.email, "phone": self.phone, "name": self.name, "company": self.company,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,334 @@
+"""One widget websocket: the hello handshake, frames in, transcript lines out, each seq once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from adapters.widget_guard import RateLimiter, VisitorTokens
+from adapters.widget_protocol import (
+    PROTOCOL_VERSION,
+    FrameError,
+    Hello,
+    Ping,
+    Say,
+    Start,
+    error_frame,
+    message_frame,
+    parse,
+)
+from bot.clock import Clock
+from bot.messages import ConversationKey, Inbound
+from bot.ports import Bus, Subscription
+from bot.state import StoredMessage
+
+log = structlog.stdlib.get_logger(__name__)
+
+HELLO_TIMEOUT = 15.0
+PAGE = 200  # transcript rows fetched per query when replaying
+HIDDEN_KINDS = frozenset({"page_view", "product_event"})  # stored for scoring, not shown
+
+
+class Reply(Protocol):
+    """What the service returns (bot.service.Reply), as far as the widget needs it."""
+
+    @property
+    def duplicate(self) -> bool: ...  # noqa: D102
+    @property
+    def inbound(self) -> StoredMessage | None: ...  # noqa: D102
+    @property
+    def messages(self) -> tuple[StoredMessage, ...]: ...  # noqa: D102
+
+
+class Conversations(Protocol):
+    """The two service calls the widget makes (bot.service.Service)."""
+
+    async def start(self, key: ConversationKey) -> Reply: ...  # noqa: D102
+    async def receive(self, inbound: Inbound) -> Reply: ...  # noqa: D102
+
+
+class Transcripts(Protocol):
+    """The store's read side the widget uses to replay and fill gaps."""
+
+    async def transcript(  # noqa: D102
+        self, key: ConversationKey, after_seq: int = 0, limit: int = 500
+    ) -> list[StoredMessage]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Proactive:
+    """A flow's proactive rule as the client needs it (see flows/bant.yaml ``widget``)."""
+
+    page: str
+    after_seconds: int
+    message: str
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a session shares with its channel, bound once the store is open."""
+
+    service: Conversations
+    store: Transcripts
+    bus: Bus
+    clock: Clock
+    tokens: VisitorTokens
+    limiter: RateLimiter
+    max_chars: int
+    proactive: Sequence[Proactive]
+    labels: Mapping[str, str]  # quick-reply value -> label, from the flow
+    inflight: Callable[[], contextlib.AbstractAsyncContextManager[None]]
+    closing: Callable[[], bool]
+    labels_limit: int = 500
+
+
+class Session:
+    """Serve one connection: everything sent to it goes through ``_send_lock`` in seq order.
+
+    ``last_sent`` is the highest seq this connection has been given (or deliberately skipped,
+    for hidden kinds). Messages arrive from two places, the service's replies to this socket and
+    bus notifications for everything else; either way a seq at or below ``last_sent`` is
+    dropped and a jump past ``last_sent + 1`` is filled from the store first, so the client sees
+    every line once, in order.
+    """
+
+    def __init__(self, runtime: Runtime, ws: web.WebSocketResponse, address: str) -> None:
+        self._rt = runtime
+        self._ws = ws
+        self._address = address
+        self._send_lock = asyncio.Lock()
+        self._labels: dict[str, str] = {}
+        self.visitor = ""
+        self.key = ConversationKey("widget", "")
+        self.last_sent = 0
+
+    async def run(self) -> None:
+        """Handshake, then read frames until the client or the server closes the socket."""
+        hello = await self._await_hello()
+        if hello is None:
+            return
+        token, reset = self._identify(hello)
+        sub = await self._rt.bus.subscribe(f"conversation:{self.key}")
+        # Subscribed before reading the transcript, so nothing committed in between is missed.
+        try:
+            await self._welcome(hello, token, reset)
+            pump = asyncio.create_task(self._pump(sub))
+            try:
+                async for msg in self._ws:
+                    if msg.type == WSMsgType.TEXT:
+                        await self._on_text(msg.data)
+                    elif msg.type == WSMsgType.BINARY:
+                        await self._send(error_frame("bad_frame", "frames are JSON text"))
+            finally:
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+        finally:
+            await sub.close()
+
+    async def _await_hello(self) -> Hello | None:
+        try:
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                return await self._read_hello()
+        except TimeoutError:
+            await self._send(error_frame("hello_required", "no hello received in time"))
+            return None
+
+    async def _read_hello(self) -> Hello | None:
+        async for msg in self._ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                frame = parse(msg.data, max_chars=self._rt.max_chars)
+            except FrameError as exc:
+                await self._send(error_frame(exc.code, exc.message, exc.frame_id))
+                continue
+            if isinstance(frame, Hello):
+                return frame
+            if isinstance(frame, Ping):
+                await self._send({"type": "pong"})
+            else:
+                await self._send(error_frame("hello_required", "send hello first"))
+        return None
+
+    def _identify(self, hello: Hello) -> tuple[str, bool]:
+        """Set the visitor from the token, or issue a new one; returns (token, reset)."""
+        visitor = self._rt.tokens.verify(hello.token) if hello.token else None
+        token = hello.token or ""
+        reset = visitor is None and (hello.last_seq > 0 or hello.token is not None)
+        if visitor is None:
+            if hello.token:
+                # Forged, tampered, or signed with a rotated secret: a fresh start beats a
+                # widget that can never connect again. Documented in docs/widget-protocol.md.
+                log.warning("widget.token_rejected", address=self._address)
+            visitor, token = self._rt.tokens.issue()
+        self.visitor, self.key = visitor, ConversationKey("widget", visitor)
+        return token, reset
+
+    async def _welcome(self, hello: Hello, token: str, reset: bool) -> None:
+        visitor = self.visitor
+        missed = [m async for m in self._transcript(hello.last_seq)] if not reset else []
+        if not reset and not missed and hello.last_seq > 0:
+            probe = await self._rt.store.transcript(self.key, hello.last_seq - 1, 1)
+            reset = not probe  # the client has seen more than we have: its cache is stale
+        if reset:
+            missed = [m async for m in self._transcript(0)]
+        last = missed[-1].seq if missed else (0 if reset else hello.last_seq)
+        frames = [f for f in (self._frame(m) for m in missed) if f is not None]
+        async with self._send_lock:
+            self.last_sent = last
+            await self._send_now({
+                "type": "welcome",
+                "protocol": PROTOCOL_VERSION,
+                "token": token,
+                "visitor": visitor,
+                "last_seq": last,
+                "reset": reset,
+                "messages": frames,
+                "proactive": [
+                    {"page": p.page, "after_seconds": p.after_seconds, "message": p.message}
+                    for p in self._rt.proactive
+                ],
+                "max_chars": self._rt.max_chars,
+            })
+        log.info("widget.hello", visitor=visitor, replayed=len(frames), reset=reset)
+
+    async def _on_text(self, raw: str) -> None:
+        try:
+            frame = parse(raw, max_chars=self._rt.max_chars)
+        except FrameError as exc:
+            await self._send(error_frame(exc.code, exc.message, exc.frame_id))
+            return
+        if isinstance(frame, Ping):
+            await self._send({"type": "pong"})
+            return
+        if isinstance(frame, Hello):
+            await self._send(error_frame("bad_frame", "hello is only sent once per connection"))
+            return
+        wait = self._rt.limiter.take(self.visitor)
+        if wait:
+            log.info("widget.rate_limited", visitor=self.visitor)
+            await self._send(error_frame(
+                "rate_limited", "too many messages, slow down", frame.id,
+                retry_after=round(wait, 1),
+            ))
+            return
+        if self._rt.closing():
+            return  # unacknowledged: the client resends it, same id, after reconnecting
+        async with self._rt.inflight():
+            try:
+                await (self._start(frame) if isinstance(frame, Start) else self._say(frame))
+            except Exception:
+                log.exception("widget.frame_failed", visitor=self.visitor)
+                await self._send(
+                    error_frame("server_error", "that did not work, try again", frame.id)
+                )
+
+    async def _start(self, frame: Start) -> None:
+        await self._send({"type": "typing", "author": "bot"})
+        reply = await self._rt.service.start(self.key)
+        async with self._send_lock:
+            await self._deliver(reply.messages)
+            await self._send_now({"type": "ack", "id": frame.id, "seq": None, "duplicate": False})
+
+    async def _say(self, frame: Say) -> None:
+        if frame.kind != "page_view":
+            await self._send({"type": "typing", "author": "bot"})
+            if self.last_sent == 0:
+                # A client that skipped ``start``: greet first, so the first question comes
+                # before the answer (start is idempotent in the service).
+                first = await self._rt.service.start(self.key)
+                async with self._send_lock:
+                    await self._deliver(first.messages)
+        inbound = Inbound(
+            key=self.key,
+            # Namespaced: client ids are unique per visitor, the store's index is per channel.
+            external_id=f"{self.visitor}:{frame.id}",
+            text=frame.text,
+            received_at=self._rt.clock.now(),
+            kind=frame.kind,
+        )
+        reply = await self._rt.service.receive(inbound)
+        seq = reply.inbound.seq if reply.inbound is not None else None
+        async with self._send_lock:
+            if reply.inbound is not None:
+                await self._deliver([reply.inbound])
+            await self._send_now(
+                {"type": "ack", "id": frame.id, "seq": seq, "duplicate": reply.duplicate}
+            )
+            await self._deliver(reply.messages)
+
+    async def _pump(self, sub: Subscription) -> None:
+        """Bus notifications are only a wake-up: the store says what to send (and with ids)."""
+        async for payload in sub:
+            seq = payload.get("seq")
+            if payload.get("event") != "message_added" or not isinstance(seq, int):
+                continue
+            if seq <= self.last_sent:
+                continue
+            try:
+                async with self._send_lock:
+                    await self._catch_up()
+            except Exception:
+                log.exception("widget.catch_up_failed", visitor=self.visitor)
+
+    async def _deliver(self, messages: Iterable[StoredMessage]) -> None:
+        """Send ``messages`` not sent yet, in seq order, filling any gap first (lock held)."""
+        for message in sorted(messages, key=lambda m: m.seq):
+            if message.seq > self.last_sent + 1:
+                await self._catch_up()
+            if message.seq > self.last_sent:
+                await self._emit(message)
+
+    async def _catch_up(self) -> None:
+        async for message in self._transcript(self.last_sent):
+            if message.seq > self.last_sent:
+                await self._emit(message)
+
+    async def _transcript(self, after: int) -> AsyncIterator[StoredMessage]:
+        while True:
+            batch = await self._rt.store.transcript(self.key, after, PAGE)
+            for message in batch:
+                yield message
+            if len(batch) < PAGE:
+                return
+            after = batch[-1].seq
+
+    async def _emit(self, message: StoredMessage) -> None:
+        self.last_sent = message.seq
+        frame = self._frame(message)
+        if frame is not None:
+            await self._send_now(frame)
+
+    def _frame(self, message: StoredMessage) -> dict[str, Any] | None:
+        if message.kind in HIDDEN_KINDS:
+            return None
+        if len(self._labels) > self._rt.labels_limit:
+            self._labels.clear()
+        for quick in message.quick_replies:
+            self._labels[quick.value] = quick.label
+        text = message.text
+        if message.kind == "click":  # show what the visitor clicked, not the canonical value
+            text = self._labels.get(text) or self._rt.labels.get(text, text)
+        client_id = None
+        prefix = f"{self.visitor}:"
+        if message.author == "visitor" and (message.external_id or "").startswith(prefix):
+            client_id = (message.external_id or "")[len(prefix):]
+        return message_frame(message, client_id, text)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self._send_now(frame)
+
+    async def _send_now(self, frame: dict[str, Any]) -> None:
+        if self._ws.closed:
+            return
+        # A peer that vanished mid-send is not an error here: the read loop ends on its own
+        # and the client replays from last_seq when it comes back.
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self._ws.send_json(frame)

@@ -1,0 +1,181 @@
+"""Contact extractors: email, phone (E.164), person name and company name."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from bot.extract.common import clamp01, guarded, squash
+from bot.extract.names import COMMON_WORDS, NAME_CUE, ORG_CUE, ORG_SUFFIX, PLACES, bare_words
+from bot.extract.types import Contact, Extracted
+
+_I = re.IGNORECASE
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_DIGITS = re.compile(r"\d")
+_PHONE_CUE = re.compile(
+    r"\b(?:call|phone|tel|telephone|mobile|cell|number|whatsapp|text me|sms|reach me|ring|"
+    r"contact)\b",
+    _I,
+)
+# Numbers without "+country" are read as US numbers only when the message is about a phone
+# (or the bot asked for one): elsewhere a bare 10-digit figure is more likely an ID or amount.
+FALLBACK_REGION = "US"
+
+Found = tuple[str, float, int, int]
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"}
+_TRAILING_CONNECTOR = re.compile(r"(?:\s+(?:&|and|of|the))+$")
+
+
+def find_email(text: str) -> Found | None:
+    """First syntactically valid email (no DNS lookup), normalized, with its offsets."""
+    if "@" not in text:
+        return None
+    for m in _EMAIL.finditer(text):
+        candidate = m.group().rstrip(".")
+        try:
+            info = validate_email(candidate, check_deliverability=False)
+        except EmailNotValidError:
+            continue
+        return info.normalized, 0.99, m.start(), m.start() + len(candidate)
+    return None
+
+
+def find_phone(text: str, asked: bool) -> Found | None:
+    """First phone number as E.164; bare national numbers need a phone cue or ``asked``."""
+    if len(_DIGITS.findall(text)) < 7:
+        return None
+    regions: list[str | None] = [None]
+    if asked or _PHONE_CUE.search(text):
+        regions.append(FALLBACK_REGION)
+    for region in regions:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.POSSIBLE):
+            number = match.number
+            if not phonenumbers.is_possible_number(number):
+                continue
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            conf = 0.95 if phonenumbers.is_valid_number(number) else 0.7
+            return e164, conf if region is None else conf - 0.1, match.start, match.end
+    return None
+
+
+def _clean_name(raw: str, strict: bool = False) -> str | None:
+    """Keep the leading name words: stop at a common word or, when ``strict``, a lowercase one."""
+    words: list[str] = []
+    for w in raw.split():
+        if not words and w.lower().rstrip(".") in _HONORIFICS:
+            continue
+        if w.lower() in COMMON_WORDS or not w[0].isalpha() or (strict and not w[0].isupper()):
+            break
+        cased = w.islower() or (w.isupper() and len(w) > 1)
+        words.append("-".join(p.capitalize() for p in w.split("-")) if cased else w)
+    return " ".join(words[:3]) or None
+
+
+def find_name(text: str, asked: bool) -> Found | None:
+    """A person's name after "I'm", "my name is", "this is"; with ``asked``, a bare name."""
+    for m in NAME_CUE.finditer(text):
+        raw = m["name"]
+        lenient = m["cue"].lower().startswith(("my name", "name", "call me"))
+        if not lenient and not raw[0].isupper():
+            continue
+        name = _clean_name(raw, strict=not lenient)
+        if name:
+            return name, 0.85 if lenient else 0.75, m.start("name"), m.start("name") + len(raw)
+    if asked and (words := bare_words(text, 3)):
+        name = _clean_name(words)
+        if name and len(name.split()) == len(words.split()):
+            return name, 0.6, text.find(words), text.find(words) + len(words)
+    return None
+
+
+def find_company(text: str, asked: bool) -> Found | None:
+    """A company after "from", "at", "I work for"; with ``asked``, a bare name."""
+    for m in ORG_CUE.finditer(text):
+        raw = m["org"].strip(" .,")
+        raw = _TRAILING_CONNECTOR.sub("", raw)
+        first = raw.split()[0] if raw else ""
+        if not any(c.isalpha() for c in raw) or first.lower() in PLACES:
+            continue
+        if not first or (first.lower() in COMMON_WORDS and not ORG_SUFFIX.search(raw)):
+            continue
+        conf = 0.8 if ORG_SUFFIX.search(raw) else 0.7
+        return raw, conf, m.start("org"), m.start("org") + len(raw)
+    if asked and (words := bare_words(text, 5, companies=True)):
+        return words, 0.6, text.find(words), text.find(words) + len(words)
+    return None
+
+
+def _wrap(found: Found | None, text: str) -> Extracted[str] | None:
+    if found is None:
+        return None
+    value, conf, start, end = found
+    return Extracted(value, clamp01(conf), squash(text[start:end]))
+
+
+@guarded
+def extract_email(text: str, now: datetime, asked: bool = False) -> Extracted[str] | None:
+    """Email address, normalized (lower-cased domain); no deliverability check."""
+    del now, asked
+    return _wrap(find_email(text), text)
+
+
+@guarded
+def extract_phone(text: str, now: datetime, asked: bool = False) -> Extracted[str] | None:
+    """Phone number in E.164 ("+14155550123")."""
+    del now
+    return _wrap(find_phone(text, asked), text)
+
+
+@guarded
+def extract_name(text: str, now: datetime, asked: bool = False) -> Extracted[str] | None:
+    """Person name ("I'm Jane Doe" → "Jane Doe"); with ``asked``, a bare 1–3 word name."""
+    del now
+    return _wrap(find_name(_without_email(text), asked), text)
+
+
+@guarded
+def extract_company(text: str, now: datetime, asked: bool = False) -> Extracted[str] | None:
+    """Company name ("I work for Globex" → "Globex"); with ``asked``, a bare name."""
+    del now
+    return _wrap(find_company(_without_email(text), asked), text)
+
+
+def _without_email(text: str) -> str:
+    """Blank out emails (same length) so "jane@acme.com" is not read as a name or company."""
+    return _EMAIL.sub(lambda m: " " * len(m.group()), text)
+
+
+@guarded
+def extract_contact(text: str, now: datetime, asked: bool = False) -> Extracted[Contact] | None:
+    """Email, phone, name and company found in one message.
+
+    Args:
+        text: The prospect's message.
+        now: Reference time (unused).
+        asked: True when the bot just asked for contact details, licensing bare names.
+
+    Returns:
+        The contact (any field may be None) with the best field confidence, or None.
+    """
+    del now
+    plain = _without_email(text)
+    email = find_email(text)
+    phone = find_phone(plain, asked)
+    # A bare answer to "how can we reach you?" is a name only when nothing else was given.
+    loose = asked and email is None and phone is None
+    name = find_name(plain, loose)
+    company = find_company(plain, False)
+    found = [f for f in (email, phone, name, company) if f is not None]
+    if not found:
+        return None
+    contact = Contact(
+        email=email[0] if email else None,
+        phone=phone[0] if phone else None,
+        name=name[0] if name else None,
+        company=company[0] if company else None,
+    )
+    start, end = min(f[2] for f in found), max(f[3] for f in found)
+    return Extracted(contact, clamp01(max(f[1] for f in found)), squash(text[start:end]))

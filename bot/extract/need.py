@@ -1,0 +1,257 @@
+"""Need extractor: the prospect's pain in their own words, tagged with the flow's categories."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.extract.common import clamp01, guarded, squash
+from bot.extract.types import Extracted, Need
+
+_I = re.IGNORECASE
+MAX_NEED_CHARS = 500
+
+DEFAULT_NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "lead_generation": (
+        "leads", "lead gen", "lead generation", "pipeline", "prospects", "prospecting",
+        "inbound", "outbound", "demo requests", "signups", "sign-ups", "conversion",
+        "conversions", "conversion rate", "qualify", "qualifying", "qualification", "mql",
+        "sql", "traffic", "outreach", "website visitors", "form fills", "converting",
+    ),
+    "sales": (
+        "sales team", "sales process", "follow up", "follow-up", "follow-ups", "crm", "deals",
+        "quota", "close rate", "closing", "reps", "sales cycle", "quotes", "proposals",
+        "selling", "revenue",
+    ),
+    "customer_support": (
+        "support", "tickets", "ticket", "helpdesk", "help desk", "customer service",
+        "response time", "response times", "live chat", "chatbot", "faq", "inquiries",
+        "enquiries", "complaints", "backlog", "customer questions", "support queue", "chat",
+        "chats",
+    ),
+    "marketing": (
+        "marketing", "campaigns", "campaign", "seo", "ads", "advertising", "social media",
+        "newsletter", "email marketing", "brand", "engagement", "content",
+    ),
+    "automation": (
+        "automate", "automation", "automating", "manual", "manually", "repetitive",
+        "spreadsheets", "spreadsheet", "excel", "copy paste", "copy-paste", "copy-pasting",
+        "copy pasting", "automatically", "workflow",
+        "workflows", "data entry", "busywork", "time-consuming", "by hand",
+    ),
+    "analytics": (
+        "reporting", "reports", "dashboards", "dashboard", "analytics", "metrics", "kpis",
+        "insights", "visibility", "track", "tracking", "attribution", "forecasting",
+    ),
+    "integration": (
+        "integrate", "integration", "integrations", "sync", "syncing", "api", "connect",
+        "salesforce", "hubspot", "slack", "zapier", "silos", "siloed", "single source of truth",
+    ),
+    "cost": (
+        "cost", "costs", "expensive", "save money", "cheaper", "budget cuts", "overpaying",
+        "roi", "spend less",
+    ),
+    "scaling": ("scale", "scaling", "growth", "growing fast", "volume", "expand", "expansion"),
+    "compliance": (
+        "gdpr", "compliance", "compliant", "security", "soc 2", "soc2", "hipaa", "audit", "privacy",
+    ),
+    "scheduling": (
+        "scheduling", "schedule", "calendar", "appointments", "book", "booking", "bookings",
+        "no-shows",
+        "meetings",
+    ),
+}  # fmt: skip
+
+NONE_CUE = re.compile(
+    r"\b(?:just (?:browsing|looking(?! for| to| into| at (?:ways|how|tools|options for))|curious|"
+    r"checking (?:it|things|you|this) out|exploring|poking around|window[- ]shopping|"
+    r"having a look|researching|killing time)|(?:only|mostly|simply) (?:browsing|curious|"
+    r"looking)|nothing (?:specific|in particular|really|yet|at the moment)|no (?:specific |"
+    r"particular |real |immediate )?(?:need|pain|use case)s?\b(?! (?:for|with|to))|"
+    r"window[- ]shopping|"
+    r"not (?:really )?(?:looking for anything|in the market)|\bcurious\b|\bbrowsing\b|"
+    r"don'?t (?:really )?(?:need|have) (?:anything|a need|a problem)|out of curiosity|"
+    r"for fun|saw (?:your|the) (?:ad|post)|someone (?:sent|shared))",
+    _I,
+)
+PAIN_CUE = re.compile(
+    r"\b(?:need(?:s|ed)?|struggl\w*|problems?|issues?|pain(?:s| points?)?|looking (?:for|to|into)|"
+    r"want(?:s|ed)? (?:to|a|an|something|better|more)|wanna|would like|'d like|trying to|"
+    r"too (?:many|much|slow|long|expensive|manual|high|low|hard|complex|complicated|costly|few|"
+    r"little|often|busy)|(?:tons|so many) of|overpay\w*|expensive|costly|pricey|"
+    r"spend\w* (?:\S+ ){0,2}(?:hours|days|time)|spend less|save time|less time|a must\b|"
+    r"looking at (?:options|tools|solutions|ways|alternatives)|can'?t|cannot|can not|unable|"
+    r"hard to|"
+    r"difficult|hassle|tedious|manual(?:ly)?|wast(?:e|es|ed|ing)|losing|lose|lost|"
+    r"help (?:us|me|with)|improv\w*|automat\w*|reduc\w*|increas\w*|boost|better way|"
+    r"replac\w*|switch(?:ing)? (?:from|away)|frustrat\w*|overwhelm\w*|drowning|bottlenecks?|"
+    r"challeng\w*|keep (?:missing|losing|dropping|forgetting)|fix|solv\w*|goal is|aim(?:ing)? to|"
+    r"hoping to|hope to|interested in|evaluat\w*|missing|lack(?:ing)?|no way to|"
+    r"spend(?:ing|s)? (?:too|hours|days|way|a lot)|takes? (?:too|forever|hours|ages|days)|"
+    r"mess|messy|chaos|chaotic|broken|inefficien\w*|streamlin\w*|consolidat\w*|centrali[sz]\w*|"
+    r"get (?:more|better)|slipping|falling through|fall through|nightmare|painful|killing us|"
+    r"sucks|outdated|clunky|unreliable|searching for|in the market for|require\w*|"
+    r"must have|should be able|doesn'?t (?:work|scale)|not working|no (?:visibility|way|time))\b",
+    _I,
+)
+# Phrases that carry a pain word but answer another slot ("we need it by March",
+# "I need approval", "can't spend more than 5k"); they are cut out before looking for pain.
+NOT_PAIN = re.compile(
+    r"\b(?:need|want|looking|hoping|plan(?:ning)?|like|aim(?:ing)?|trying)(?:s|ed)? (?:it|this|"
+    r"something|a solution|one|to (?:start|buy|purchase|sign|decide|get started|go live|"
+    r"launch|implement|roll (?:it |this )?out|have (?:it|something|this) (?:in place|live|"
+    r"running|ready)|be live|be up and running|move|get (?:going|it done)|kick off|begin|"
+    r"make a decision|spend|invest|keep))\b[^.!?]{0,30}?\b(?:by|before|in|within|next|this|asap|"
+    r"soon|q[1-4]|until|end of|early|mid|late|after|under|around|about|below|less|max|\d)\b|"
+    r"\bneed(?:s|ed)? (?:to )?(?:get )?(?:approval|sign[- ]?off|buy[- ]in|a green light|"
+    r"to (?:check|ask|talk|run|discuss|confirm|consult|loop|clear|see|think|review|speak|approve|"
+    r"sign|decide|okay|ok|greenlight))\b|(?:don'?t|do not) (?:really )?need anything|"
+    r"\b(?:can'?t|cannot|don'?t want to|need to|have to|want to|would like to|trying to) "
+    r"(?:spend|pay|go (?:above|over|beyond|past)|exceed|stay)\b|(?:stay|keep it) (?:under|within|"
+    r"below)|\b(?:no|any) issues? with (?:budget|timing)|\bbudget\b|"
+    r"\b(?:no|not an?|without) (?:real |specific |particular |big )?(?:problems?|issues?|pain|"
+    r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b",
+    _I,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
+_FILLER = re.compile(
+    r"^(?:hi|hello|hey|yes|yeah|yep|yup|no|nope|nah|ok|okay|k|sure|thanks|thank you|thx|maybe|"
+    r"idk|dunno|not sure|unsure|don'?t know|no idea|no comment|pass|skip|n/?a|none|nothing|"
+    r"hmm+|um+|uh+|lol|test|testing|\?+|\.+|what\??|why\??|huh\??|good|fine|cool|great)$",
+    _I,
+)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+class NeedExtractor:
+    """Need extractor bound to a flow's categories; compile once, call per message.
+
+    Args:
+        categories: Category name → keywords or phrases (case-insensitive). Plurals and typos of
+            single words match too ("ticket" finds "tickets", "reportng" finds "reporting").
+    """
+
+    def __init__(self, categories: Mapping[str, Sequence[str]]) -> None:
+        # Phrases are indexed by their first word, so matching is one dict lookup per token of
+        # the message instead of a regex alternation tried at every character.
+        cats_of: dict[tuple[str, ...], set[str]] = {}
+        for name, words in categories.items():
+            for raw in words:
+                key = tuple(_singular(w) for w in _TOKEN.findall(str(raw).lower()))
+                if key:
+                    cats_of.setdefault(key, set()).add(name)
+        self._phrases = {k: tuple(sorted(v)) for k, v in cats_of.items()}
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for key in sorted(self._phrases, key=len, reverse=True):
+            self._by_first.setdefault(key[0], []).append(key)
+        self._by_letter: dict[str, list[str]] = {}
+        for key in self._phrases:
+            if len(key) == 1 and len(key[0]) >= 5:
+                self._by_letter.setdefault(key[0][0], []).append(key[0])
+        self._fuzzy = lru_cache(maxsize=4096)(self._fuzzy_uncached)
+        self._run = guarded(self._extract)
+
+    def _fuzzy_uncached(self, token: str) -> str | None:
+        # Typos keep the first letter; requiring it stops "losing" from matching "closing".
+        choices = [w for w in self._by_letter.get(token[0], ()) if abs(len(w) - len(token)) <= 2]
+        hit = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=86)
+        return hit[0] if hit else None
+
+    def categories(self, text: str) -> tuple[str, ...]:
+        """Categories whose keywords occur in ``text``, in order of first mention."""
+        words = [_singular(w) for w in _TOKEN.findall(text.lower())]
+        found: dict[str, int] = {}
+        for i, word in enumerate(words):
+            keys = self._by_first.get(word)
+            if keys is None:
+                typo = self._fuzzy(word) if len(word) >= 5 and word.isalpha() else None
+                keys = [(typo,)] if typo else []
+                words[i] = typo or word
+            for key in keys:
+                if tuple(words[i : i + len(key)]) == key:
+                    for cat in self._phrases[key]:
+                        found.setdefault(cat, i)
+                    break
+        return tuple(sorted(found, key=found.__getitem__))
+
+    def __call__(self, text: str, now: datetime, asked: bool = False) -> Extracted[Need] | None:
+        """Extract the need from a message; see ``extract_need`` for the rules."""
+        return self._run(text, now, asked)
+
+    def _extract(self, text: str, now: datetime, asked: bool) -> Extracted[Need] | None:
+        del now
+        plain = squash(_TAGS.sub(" ", text))
+        if not _WORD.search(plain):
+            return None
+        pains = [
+            s
+            for s in _SENTENCE.findall(plain)
+            if PAIN_CUE.search(s) and PAIN_CUE.search(NOT_PAIN.sub(" ", s))
+        ]
+        if pains:
+            need = squash(" ".join(pains))[:MAX_NEED_CHARS]
+            cats = self.categories(need)
+            return Extracted(Need(need, cats), clamp01(0.75 + 0.1 * bool(cats)), need)
+        if m := NONE_CUE.search(plain):
+            return Extracted(Need(plain[:MAX_NEED_CHARS], (), True), 0.8, m.group())
+        if not asked or _is_filler(plain):
+            return None
+        need = plain[:MAX_NEED_CHARS]
+        cats = self.categories(need)
+        return Extracted(Need(need, cats), clamp01(0.5 + 0.15 * bool(cats)), need)
+
+
+_FILLER_WORDS = _word_set(
+    
+        "hi hello hey yes yeah yep yup no nope nah ok okay k sure thanks thank you thx maybe idk "
+        "dunno not unsure don't dont know no idea comment pass skip n/a na none nothing hmm um uh "
+        "lol test testing what why huh good fine cool great sounds perfect awesome nice got it "
+        "will do alright all right lgtm noted that works "
+    
+)
+
+
+def _is_filler(text: str) -> bool:
+    """Whether an answer is only acknowledgements and shrugs ("sounds good", "idk")."""
+    return _FILLER.match(text.strip(" !.,")) is not None or all(
+        w.lower() in _FILLER_WORDS for w in _WORD.findall(text)
+    )
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+_DEFAULT = NeedExtractor(DEFAULT_NEED_CATEGORIES)
+
+
+def extract_need(text: str, now: datetime, asked: bool = False) -> Extracted[Need] | None:
+    """Find the prospect's need with the default categories.
+
+    Without ``asked`` a sentence must carry a pain cue ("we need", "struggling with", "too many",
+    "can't"); "just browsing" and the like give ``Need(text, (), none=True)``. With ``asked`` any
+    substantive answer is the need.
+
+    Args:
+        text: The prospect's message.
+        now: Reference time (unused).
+        asked: True when the bot just asked what they need.
+
+    Returns:
+        The need with its confidence and span, or None.
+    """
+    return _DEFAULT(text, now, asked)

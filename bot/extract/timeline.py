@@ -1,0 +1,152 @@
+"""Timeline extractor: when the prospect wants to buy, as an interval relative to ``now``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from bot.extract.common import clamp01, guarded, start_of_day
+from bot.extract.numbers import spell_out_digits
+from bot.extract.timerules import RULES
+from bot.extract.timewords import (
+    AFTER,
+    ASAP,
+    ASAP_ASKED,
+    CUE,
+    DEADLINE,
+    FROM,
+    LATER,
+    LATER_ASKED,
+    NONE,
+    NONE_ASKED,
+    PART,
+    PAST,
+    PREP,
+    SOON,
+    STRICTLY_BEFORE,
+    Span,
+    part_of,
+)
+from bot.extract.types import Extracted, Timeline, Urgency
+
+
+def _cued(m: re.Match[str], left: str) -> bool:
+    """Whether a loose reading (bare month, year, weekday, "2 weeks") has a vouching word."""
+    groups = m.groupdict()
+    if "unit" in groups:  # "for 2 years" is a duration: only "in/within/next ..." is a timeline
+        return bool(groups.get("pre") or groups.get("post"))
+    if any(groups.get(k) for k in ("rel", "y")) and m.re is not RULES[-1].pattern:
+        return True
+    return PREP.search(left) is not None or m.group().lower().startswith("fy")
+
+
+def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
+    """Apply "early/mid/late", "by/until/end of", "after" and "from" written before a date.
+
+    Returns:
+        The adjusted interval and how many characters of ``left`` the modifiers used.
+    """
+    used = 0
+    if p := PART.search(left):
+        span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
+    today = start_of_day(now)
+    if (d := DEADLINE.search(left)) and span.end is not None:
+        # "before March" ends when March starts; "by March" / "end of March" include March.
+        end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
+        return Span(today, end, span.grain), len(left) - d.start() + used
+    if (a := AFTER.search(left)) and span.end is not None:
+        return Span(span.end, None, span.grain), len(left) - a.start() + used
+    if f := FROM.search(left):
+        return Span(span.start, None, span.grain), len(left) - f.start() + used
+    return span, used
+
+
+class _Hit(NamedTuple):
+    start: int
+    end: int
+    span: Span
+    confidence: float
+
+
+def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
+    today = start_of_day(now)
+    taken: list[tuple[int, int]] = []
+    hits: list[_Hit] = []
+    for rule in RULES:
+        for m in rule.pattern.finditer(work):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            left = work[max(0, m.start() - 40) : m.start()]
+            if rule.needs_cue and not asked and not _cued(m, left):
+                continue
+            if PAST.search(left):
+                continue
+            span = rule.handler(m, now)
+            if span is None:
+                continue
+            span, used = _modify(span, left, now)
+            if (span.end or span.start + timedelta(days=1)) <= today:
+                continue  # a past date is history, not a buying timeline
+            taken.append(m.span())
+            conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
+            hits.append(_Hit(m.start() - used, m.end(), span, conf))
+    return hits
+
+
+def urgency_of(span: Span, now: datetime) -> Urgency:
+    """Immediate when the interval ends within 31 days of today, soon within 92, else later.
+
+    An open-ended interval ("after March") is judged by its start.
+    """
+    edge = span.end if span.end is not None else span.start
+    days = (edge - start_of_day(now)).total_seconds() / 86400
+    return "immediate" if days <= 31 else "soon" if days <= 92 else "later"
+
+
+def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
+    today = start_of_day(now)
+    checks: tuple[tuple[re.Pattern[str], Urgency, float, bool], ...] = (
+        (ASAP, "immediate", 0.9, True),
+        (LATER, "later", 0.65, True),
+        (SOON, "soon", 0.65, True),
+        (NONE, "none", 0.85, True),
+        (ASAP_ASKED, "immediate", 0.7, asked),
+        (LATER_ASKED, "later", 0.55, asked),
+        (NONE_ASKED, "none", 0.6, asked),
+    )
+    for pattern, urgency, conf, allowed in checks:
+        if allowed and (m := pattern.search(work)):
+            if urgency == "immediate":
+                week = Timeline(today, today + timedelta(days=7), "week", "immediate")
+                return week, conf, m
+            return Timeline(None, None, None, urgency), conf, m
+    return None
+
+
+@guarded
+def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted[Timeline] | None:
+    """Find when the prospect wants to buy.
+
+    Args:
+        text: The prospect's message.
+        now: Reference time, timezone-aware; results are in its offset.
+        asked: True when the bot just asked about timing, so a bare "March" counts.
+
+    Returns:
+        The timeline with its confidence and span, or None.
+    """
+    if now.tzinfo is None or not CUE.search(text):
+        return None
+    rw = spell_out_digits(text)
+    hits = _date_hits(rw.text, now, asked)
+    if hits:
+        hit = min(hits, key=lambda h: h.start)
+        start, end, grain = hit.span
+        value = Timeline(start, end, grain, urgency_of(hit.span, now))
+        return Extracted(value, clamp01(hit.confidence), rw.span(hit.start, hit.end))
+    found = _vague(rw.text, now, asked)
+    if found is None:
+        return None
+    value, conf, m = found
+    return Extracted(value, conf, rw.span(m.start(), m.end()))

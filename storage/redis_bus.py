@@ -1,0 +1,102 @@
+"""RedisBus: the Bus port over Redis pub/sub, so events reach every process (JSON payloads)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.inprocess import DEFAULT_MAXSIZE, QueueSubscription
+
+log = logging.getLogger(__name__)
+
+RECONNECT_DELAY = 1.0
+
+
+class RedisBus:
+    """Fan-out across processes, e.g. a visitor on one process and the rep on another.
+
+    Redis pub/sub is fire-and-forget: a process that is down misses messages, which is fine
+    because the bus only notifies; the store holds the record and the outbox relay re-publishes
+    what a crash left unpublished. Each subscription gets its own pub/sub connection and a
+    reader task that feeds the same bounded drop-oldest queue as MemoryBus, so a slow consumer
+    never makes Redis buffer for it (Redis disconnects subscribers whose output buffer overflows).
+
+    Pub/sub channels are global to the Redis server, not per database number: ``prefix``
+    keeps two installations sharing a server apart.
+    """
+
+    def __init__(
+        self, url: str | Redis, *, prefix: str = "qualibot:", maxsize: int = DEFAULT_MAXSIZE
+    ) -> None:
+        # A URL gives the bus its own client (closed by ``close``); a client is shared, e.g.
+        # with RedisLocks, and stays open for its owner to close.
+        self._owned = isinstance(url, str)
+        self._redis: Redis = Redis.from_url(url) if isinstance(url, str) else url
+        self._prefix = prefix
+        self._maxsize = maxsize
+        self._subscriptions: set[QueueSubscription] = set()
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        """Deliver ``payload`` to every current subscriber of ``topic``, in any process."""
+        await self._redis.publish(self._prefix + topic, json.dumps(payload))
+
+    async def subscribe(self, *topics: str) -> QueueSubscription:
+        """Start receiving messages published to any of ``topics`` from now on.
+
+        Returns only once Redis has confirmed every channel: a message published after this
+        call returns is guaranteed to be delivered ("from now on" in ``bot.ports.Bus``).
+        """
+        pubsub = self._redis.pubsub()
+        channels = {self._prefix + t for t in topics}
+        try:
+            await pubsub.subscribe(*channels)
+            confirmed = 0
+            while confirmed < len(channels):
+                message = await pubsub.get_message(timeout=5.0)
+                if message is None:
+                    raise TimeoutError(f"Redis did not confirm SUBSCRIBE to {sorted(channels)}")
+                confirmed += message["type"] == "subscribe"
+        except BaseException:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            raise
+        sub = QueueSubscription(topics, self._maxsize)
+        reader = asyncio.create_task(self._read(pubsub, sub), name=f"redis-bus {topics}")
+
+        async def stop() -> None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._subscriptions.discard(sub)
+
+        sub.on_close(stop)
+        self._subscriptions.add(sub)
+        return sub
+
+    async def _read(self, pubsub: PubSub, sub: QueueSubscription) -> None:
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+            except RedisConnectionError:
+                # redis-py reconnects and re-subscribes on the next read; messages published
+                # meanwhile are lost, as with any pub/sub outage (the store has the record).
+                log.warning("Redis bus connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(RECONNECT_DELAY)
+                continue
+            if message is not None and message["type"] == "message":
+                sub.deliver(json.loads(message["data"]))
+
+    async def close(self) -> None:
+        """Close every subscription, and the client when the bus created it."""
+        for sub in list(self._subscriptions):
+            await sub.close()
+        if self._owned:
+            await self._redis.aclose()

@@ -1,0 +1,117 @@
+"""RedisLocks: the Locks port across processes (SET NX PX, token-checked release, renewal)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+# Delete or extend only while the key still holds our token: after a TTL lapse another process
+# may own the lock, and a plain DEL would free *its* lock (the classic Redis lock bug).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class RedisLocks:
+    """Per-conversation mutual exclusion shared by every process using one Redis.
+
+    Acquire is ``SET key token NX PX ttl``; a waiter retries with jittered exponential backoff
+    (from ``min_delay`` up to ``max_delay``) rather than spinning. The TTL means a crashed
+    process holds a lock for at most ``ttl`` seconds; a live holder renews it every ``ttl / 3``
+    so a long turn never loses it. Release deletes the key only if it still holds our token.
+
+    Args:
+        url: Redis URL, or a client to share (which ``close`` then leaves open).
+        ttl: lock lifetime in seconds without renewal.
+        wait_timeout: give up with ``TimeoutError`` after waiting this long; None waits as
+            long as it takes, like ``MemoryLocks``.
+        prefix: key prefix, so locks never collide with other data in the database.
+    """
+
+    def __init__(
+        self,
+        url: str | Redis,
+        *,
+        ttl: float = 30.0,
+        wait_timeout: float | None = None,
+        min_delay: float = 0.002,
+        max_delay: float = 0.05,
+        prefix: str = "qualibot:lock:",
+    ) -> None:
+        self._owned = isinstance(url, str)
+        self._redis: Redis = Redis.from_url(url) if isinstance(url, str) else url
+        self._ttl_ms = int(ttl * 1000)
+        self._wait_timeout = wait_timeout
+        self._min_delay, self._max_delay = min_delay, max_delay
+        self._prefix = prefix
+        self._release = self._redis.register_script(_RELEASE)
+        self._renew = self._redis.register_script(_RENEW)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[None]:
+        """Hold the lock called ``name`` for the duration of the ``async with``."""
+        key, token = self._prefix + name, secrets.token_hex(16)
+        try:
+            await self._acquire(key, token)
+        except BaseException:
+            # Cancelled while SET was in flight: it may have succeeded. Our token is unique,
+            # so a compare-and-delete can only remove our own lock.
+            await self._unlock(key, token)
+            raise
+        renewer = asyncio.create_task(self._keep(key, token), name=f"renew {key}")
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            await self._unlock(key, token)
+
+    async def _acquire(self, key: str, token: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = None if self._wait_timeout is None else loop.time() + self._wait_timeout
+        delay = self._min_delay
+        while not await self._redis.set(key, token, nx=True, px=self._ttl_ms):
+            if deadline is not None and loop.time() + delay > deadline:
+                raise TimeoutError(f"lock {key!r} still held after {self._wait_timeout}s")
+            # Full jitter, so waiters released together do not retry in lockstep.
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, self._max_delay)
+
+    async def _keep(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self._ttl_ms / 3000)
+            try:
+                renewed: Any = await self._renew(keys=[key], args=[token, self._ttl_ms])
+            except RedisError:
+                log.warning("could not renew lock %s; retrying", key, exc_info=True)
+                continue
+            if not renewed:
+                log.error("lock %s was lost (expired and taken); turns may interleave", key)
+                return
+
+    async def _unlock(self, key: str, token: str) -> None:
+        try:
+            await self._release(keys=[key], args=[token])
+        except RedisError:  # the TTL frees it; nothing better to do from here
+            log.warning("could not release lock %s; it expires by itself", key, exc_info=True)
+
+    async def close(self) -> None:
+        """Close the client when these locks created it."""
+        if self._owned:
+            await self._redis.aclose()

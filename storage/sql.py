@@ -1,0 +1,143 @@
+"""SqlStore: the Store, Unit and Outbox ports on SQLite (default) or PostgreSQL (by URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, Select, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from bot.messages import ConversationKey
+from bot.state import Evidence, HandoffRequest, StageChange, StoredMessage
+from storage.backend import AsyncBackend, Backend, ThreadBackend
+from storage.codec import evidence_from_row, message_from_row, stage_change_from_row
+from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
+from storage.sql_unit import SqlUnit
+from storage.tables import CONVERSATIONS, EVIDENCE, HANDOFFS, MESSAGES, OUTBOX, STAGE_CHANGES
+
+T = TypeVar("T")
+_C = CONVERSATIONS.c
+
+
+def _of(table: Any, key: ConversationKey) -> Select[Any]:
+    """Rows of ``table`` belonging to the conversation ``key`` (join on the unique key index)."""
+    return (
+        select(table)
+        .join(CONVERSATIONS, _C.id == table.c.conversation_id)
+        .where(_C.channel == key.channel, _C.address == key.address)
+    )
+
+
+class SqlStore:
+    """Durable conversation state in a SQL database; see ``bot.ports.Store`` and ``Outbox``.
+
+    The hot path uses SQLAlchemy Core on the SQLModel tables' ``__table__`` (an ORM session
+    costs several times more per statement at thousands of messages per second), written once
+    as synchronous code and run by a backend: asyncpg via ``run_sync`` for PostgreSQL, pysqlite
+    on one worker thread for SQLite (``storage.backend``). Reads use their own connections.
+
+    On SQLite, units in this process queue on an ``asyncio.Lock`` before ``BEGIN IMMEDIATE``:
+    SQLite has one writer anyway, and queueing in asyncio avoids SQLite's busy handler, which
+    sleeps in steps of up to 100 ms. Other processes still serialize on the database lock.
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        sqlite = backend.sync_engine.dialect.name == "sqlite"
+        self._serial: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if sqlite else contextlib.nullcontext()
+        )
+
+    @classmethod
+    def from_url(cls, url: str = DEFAULT_URL, *, schema: str | None = None) -> SqlStore:
+        """A store on a new engine for ``url`` (see ``storage.engine.make_engine``)."""
+        if normalize_url(url).startswith("sqlite"):
+            return cls(ThreadBackend(make_sqlite_engine(url)))
+        return cls(AsyncBackend(make_engine(url, schema=schema)))
+
+    @property
+    def sync_engine(self) -> Engine:
+        """The underlying synchronous engine, for event hooks (statement counting, tracing)."""
+        return self.backend.sync_engine
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.backend.close()
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[SqlUnit]:
+        """One transaction: commits when the block exits, rolls back when it raises."""
+        async with self._serial, self.backend.transaction() as (conn, run):
+            unit = SqlUnit(conn, run)
+            yield unit
+            await unit.flush()
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(connection)`` in its own write transaction (migrations, maintenance)."""
+        async with self._serial, self.backend.transaction() as (conn, run):
+            return await run(lambda: fn(conn))
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(connection)`` on a read connection (tools, the console's own queries)."""
+        return await self.backend.read(fn)
+
+    async def transcript(
+        self, key: ConversationKey, after_seq: int = 0, limit: int = 500
+    ) -> list[StoredMessage]:
+        """Messages with ``seq > after_seq``, oldest first (widget replay, console view)."""
+        stmt = _of(MESSAGES, key).where(MESSAGES.c.seq > after_seq)
+        rows = await self._rows(stmt.order_by(MESSAGES.c.seq).limit(limit))
+        return [message_from_row(r) for r in rows]
+
+    async def evidence_log(self, key: ConversationKey) -> list[Evidence]:
+        """Every evidence row ever recorded, oldest first, superseded ones included."""
+        rows = await self._rows(_of(EVIDENCE, key).order_by(EVIDENCE.c.id))
+        return [evidence_from_row(r) for r in rows]
+
+    async def stage_history(self, key: ConversationKey) -> list[StageChange]:
+        """Stage changes, oldest first."""
+        rows = await self._rows(_of(STAGE_CHANGES, key).order_by(STAGE_CHANGES.c.id))
+        return [stage_change_from_row(r) for r in rows]
+
+    async def handoff_requests(self, key: ConversationKey) -> list[HandoffRequest]:
+        """Hand-off requests of a conversation, oldest first (routing reads the table itself)."""
+        rows = await self._rows(_of(HANDOFFS, key).order_by(HANDOFFS.c.id))
+        return [HandoffRequest(r.reason, r.stage, r.score, r.requested_at) for r in rows]
+
+    async def due(self, now: datetime, limit: int = 100) -> list[ConversationKey]:
+        """Conversations whose timer is at or before ``now``, most overdue first."""
+        stmt = (
+            select(_C.channel, _C.address)
+            .where(_C.wake_at <= now)
+            .order_by(_C.wake_at, _C.id)
+            .limit(limit)
+        )
+        return [ConversationKey(r.channel, r.address) for r in await self._rows(stmt)]
+
+    async def pending(self, limit: int = 100) -> list[tuple[int, Mapping[str, Any]]]:
+        """Unpublished events (id, JSON), oldest first."""
+        stmt = (
+            select(OUTBOX.c.id, OUTBOX.c.payload)
+            .where(OUTBOX.c.published_at.is_(None))
+            .order_by(OUTBOX.c.id)
+            .limit(limit)
+        )
+        return [(r.id, r.payload) for r in await self._rows(stmt)]
+
+    async def mark_published(self, ids: Sequence[int]) -> None:
+        """Mark events as published (at-least-once: a crash before this re-publishes them)."""
+        if not ids:
+            return
+        stmt = update(OUTBOX).where(OUTBOX.c.id.in_(list(ids)))
+        await self.write(lambda conn: conn.execute(stmt.values(published_at=datetime.now(UTC))))
+
+    async def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
+        def fetch(conn: Connection) -> Sequence[Row[Any]]:
+            return conn.execute(stmt).all()
+
+        return await self.backend.read(fetch)

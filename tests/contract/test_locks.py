@@ -1,0 +1,114 @@
+"""Locks contract: MemoryLocks and RedisLocks give the same per-name mutual exclusion."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.inprocess import MemoryLocks
+from storage.redis_locks import RedisLocks
+from tests.services import REDIS_URL, require_redis
+
+
+async def test_mutual_exclusion_under_contention(locks: Any) -> None:
+    counter = 0
+    inside = 0
+    most_inside = 0
+
+    async def bump() -> None:
+        nonlocal counter, inside, most_inside
+        async with locks.hold("conversation"):
+            inside += 1
+            most_inside = max(most_inside, inside)
+            value = counter
+            await asyncio.sleep(0)  # interleave: without the lock, updates would be lost
+            await asyncio.sleep(0.001)
+            counter = value + 1
+            inside -= 1
+
+    await asyncio.gather(*(bump() for _ in range(25)))
+    assert (counter, most_inside) == (25, 1)
+
+
+async def test_released_when_the_block_raises(locks: Any) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with locks.hold("c"):
+            raise RuntimeError("boom")
+    async with asyncio.timeout(2), locks.hold("c"):
+        pass
+
+
+async def test_different_names_do_not_block(locks: Any) -> None:
+    async with locks.hold("a"), asyncio.timeout(2), locks.hold("b"):
+        pass
+
+
+async def test_a_cancelled_waiter_does_not_break_the_lock(locks: Any) -> None:
+    async with locks.hold("c"):
+        waiter = asyncio.create_task(_enter(locks, "c"))
+        await asyncio.sleep(0.02)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    async with asyncio.timeout(2), locks.hold("c"):
+        pass
+
+
+async def _enter(locks: Any, name: str) -> None:
+    async with locks.hold(name):
+        pass
+
+
+async def test_memory_locks_forget_names_nobody_uses() -> None:
+    locks = MemoryLocks()
+    async with locks.hold("a"):
+        waiter = asyncio.create_task(_enter(locks, "a"))
+        await asyncio.sleep(0)
+        assert len(locks) == 1
+    await waiter
+    with pytest.raises(RuntimeError, match="x"):
+        async with locks.hold("b"):
+            raise RuntimeError("x")
+    assert len(locks) == 0
+
+
+@pytest.mark.redis
+async def test_redis_lock_of_a_crashed_holder_expires() -> None:
+    require_redis()
+    prefix = f"test:{uuid.uuid4().hex}:lock:"
+    client = Redis.from_url(REDIS_URL)
+    survivor = RedisLocks(client, prefix=prefix, wait_timeout=5)
+    try:
+        # The key as a process that died while holding the lock left it: a token and a TTL.
+        await client.set(prefix + "conv", "token-of-a-dead-process", px=200)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with survivor.hold("conv"):
+            waited = loop.time() - start
+        assert 0.1 < waited < 2
+    finally:
+        await survivor.close()
+        await client.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_lock_is_renewed_during_a_long_turn() -> None:
+    require_redis()
+    prefix = f"test:{uuid.uuid4().hex}:lock:"
+    a = RedisLocks(REDIS_URL, prefix=prefix, ttl=0.3)
+    b = RedisLocks(REDIS_URL, prefix=prefix, wait_timeout=0.5)
+    try:
+        async with a.hold("conv"):
+            await asyncio.sleep(0.6)  # twice the TTL: only renewal keeps it
+            with pytest.raises(TimeoutError):
+                async with b.hold("conv"):
+                    pass
+        async with b.hold("conv"):
+            pass
+    finally:
+        await a.close()
+        await b.close()

@@ -1,0 +1,136 @@
+"""SqlStore specifics: URL rewriting, SQLite pragmas, the hot path's statement budget."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from bot.events import MessageAdded
+from bot.messages import ConversationKey
+from bot.state import Evidence, StoredMessage, Turn
+from storage import SqlStore, open_store
+from storage.engine import normalize_url
+from storage.tables import LEADS
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+KEY = ConversationKey("telegram", "42")
+
+
+@pytest.fixture
+async def sql_store(sql_backend: tuple[str, str | None]) -> AsyncIterator[SqlStore]:
+    url, schema = sql_backend
+    store = await open_store(url, migrate=True, schema=schema)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@db:5432/q", "postgresql+asyncpg://u:p@db:5432/q"),
+        ("postgres://u@db/q", "postgresql+asyncpg://u@db/q"),
+        ("postgresql+asyncpg://u@db/q", "postgresql+asyncpg://u@db/q"),
+        ("sqlite:///qualibot.db", "sqlite+aiosqlite:///qualibot.db"),
+        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ],
+)
+def test_urls_are_rewritten_to_async_drivers(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path / 'q.db'}", migrate=True)
+    try:
+        names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        pragmas = await store.read(
+            lambda conn: [conn.execute(text(f"PRAGMA {n}")).scalar_one() for n in names]
+        )
+        assert pragmas == ["wal", 1, 1, 5000]  # synchronous 1 is NORMAL
+    finally:
+        await store.close()
+
+
+def _turn(cid: int, seq: int, now: datetime) -> Turn:
+    evidence = Evidence("budget", "answer", {"amount": seq}, "5k", "money", 0.9, f"m{seq}", now)
+    reply = StoredMessage(seq + 1, "bot", "And when?", now)
+    return Turn(
+        conversation_id=cid, state="ask_timeline", owner="bot", stage="IQL", score=10,
+        context={"asking": "timeline"}, opted_out=False, wake_at=now + timedelta(hours=1),
+        last_inbound_at=now, messages=(reply,), evidence=(evidence,),
+        events=(MessageAdded(KEY, now, seq, "visitor", "5k"),
+                MessageAdded(KEY, now, seq + 1, "bot", "And when?")),
+    )  # fmt: skip
+
+
+async def _message(store: SqlStore, n: int) -> None:
+    """One inbound message as the service handles it: load, add, decide, commit."""
+    async with store.unit() as u:
+        snap = await u.load(KEY, T0)
+        inbound = StoredMessage(snap.seq + 1, "visitor", "5k", T0, external_id=f"u{n}")
+        assert await u.add_message(snap.conversation_id, inbound)
+        await u.commit_turn(_turn(snap.conversation_id, inbound.seq, T0))
+
+
+async def test_statements_per_inbound_message(sql_store: SqlStore) -> None:
+    await _message(sql_store, 0)  # first contact creates lead and conversation
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(sql_store.sync_engine, "before_cursor_execute", record)
+    try:
+        await _message(sql_store, 1)
+    finally:
+        event.remove(sql_store.sync_engine, "before_cursor_execute", record)
+    statements = [s for s in statements if s != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
+    # load, add_message, conversation UPDATE (with the seq bump), reply, evidence, outbox.
+    # The lead is not touched: its stage and score did not change.
+    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+
+
+async def test_racing_first_contacts_leave_one_lead(sql_store: SqlStore) -> None:
+    async def visit(delay: float) -> int:
+        await asyncio.sleep(delay)
+        async with sql_store.unit() as u:
+            snap = await u.load(KEY, T0)
+            await asyncio.sleep(0.1)
+        return snap.conversation_id
+
+    first, second = await asyncio.gather(visit(0), visit(0.02))
+    assert first == second
+    count = select(func.count()).select_from(LEADS)
+    leads = await sql_store.read(lambda conn: conn.execute(count).scalar_one())
+    assert leads == 1  # the loser of the race deleted the lead it had inserted
+
+
+async def test_a_cancelled_unit_releases_the_database(sql_store: SqlStore) -> None:
+    entered = asyncio.Event()
+
+    async def slow_turn() -> None:
+        async with sql_store.unit() as u:
+            await u.load(KEY, T0)
+            entered.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow_turn())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    starting = [asyncio.create_task(_message(sql_store, n)) for n in range(3)]
+    await asyncio.sleep(0)
+    starting[0].cancel()  # cancelled while opening its transaction
+    done = await asyncio.wait_for(asyncio.gather(*starting, return_exceptions=True), 5)
+    assert isinstance(done[0], asyncio.CancelledError)
+    inbound = [m.external_id for m in await sql_store.transcript(KEY) if m.external_id]
+    assert sorted(inbound) == ["u1", "u2"]

@@ -1,0 +1,77 @@
+"""The CLI's flow and extract commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from flows import DEFAULT_FLOW
+
+runner = CliRunner()
+
+
+def test_flows_check_accepts_the_default_flow() -> None:
+    result = runner.invoke(app, ["flows", "check", str(DEFAULT_FLOW)])
+    assert result.exit_code == 0
+    assert "OK" in result.output
+
+
+def test_flows_check_refuses_a_bad_flow_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEFAULT_FLOW.read_text().replace("at_stage: SQL", "at_stage: HOT"))
+    result = runner.invoke(app, ["flows", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "handoff.at_stage" in result.output
+
+
+def test_flows_doc_prints_stages_and_rules_as_markdown() -> None:
+    result = runner.invoke(app, ["flows", "doc", str(DEFAULT_FLOW)])
+    assert result.exit_code == 0
+    assert "| SQL | Hot. Ready for direct sales contact now. | 70 |" in result.output
+    assert "| Decision maker | authority is known, level is decision_maker | +25 |" in result.output
+
+
+def test_flows_diagram_prints_mermaid() -> None:
+    result = runner.invoke(app, ["flows", "diagram", str(DEFAULT_FLOW)])
+    assert result.exit_code == 0
+    assert "stateDiagram-v2" in result.output
+    assert "ask_authority" in result.output
+
+
+def test_extract_prints_json_or_null() -> None:
+    result = runner.invoke(app, ["extract", "budget", "about 40k a year"])
+    assert json.loads(result.output) == {
+        "amount": 40000,
+        "min": None,
+        "max": None,
+        "currency": None,
+        "period": "year",
+    }
+    assert runner.invoke(app, ["extract", "budget", "hello"]).output.strip() == "null"
+
+
+def test_extract_json_lines_keep_order_and_survive_bad_lines() -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"text": "by end of Q3", "now": "2026-11-22T10:00:00+00:00"}),
+            "not json",
+            json.dumps({"text": "no rush"}),
+        ]
+    )
+    result = runner.invoke(
+        app, ["extract", "timeline", "--now", "2026-11-22T10:00:00+00:00"], input=lines
+    )
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == 3
+    assert out[0]["end"].startswith("2027-10-01")
+    assert "error" in out[1]
+    assert out[2]["urgency"] == "none"
+
+
+def test_extract_unknown_kind_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["extract", "shoe_size", "42"])
+    assert result.exit_code == 2
+    assert "unknown kind" in result.output
