@@ -28,6 +28,19 @@ from bot.state import (
 )
 
 
+class Channel(Protocol):
+    """Delivers to a prospect what no adapter call is waiting for.
+
+    That is rep messages, notices such as "Dana joined", idle nudges and hand-off fallbacks. The
+    bot's direct replies to an inbound message go back to the calling adapter instead (design:
+    the path of one message, step 6).
+    """
+
+    async def send(self, key: ConversationKey, messages: Sequence[StoredMessage]) -> None:
+        """Deliver ``messages`` (already stored, in seq order) to the conversation's prospect."""
+        ...
+
+
 class Unit(Protocol):
     """One transaction: load, add the inbound message, commit the turn.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from bot.events import Event, MessageAdded
 from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Locks, Outbox, Reps, Store, Unit
+from bot.ports import Bus, Channel, Locks, Outbox, Reps, Store, Unit
 from bot.routing import route
 from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
 
@@ -44,6 +45,9 @@ class Service:
     ) -> None:
         self.flow, self.store, self.bus, self.locks, self.clock = flow, store, bus, locks, clock
         self.reps = reps
+        # Channels that need a push for messages nobody is waiting on (Slack, Telegram). The
+        # widget is not here: its sockets follow the bus. Filled by the app factory.
+        self.channels: dict[str, Channel] = {}
         self.engine = Engine(flow)
         self._relay_lock = asyncio.Lock()
         self._relay_again = False
@@ -97,7 +101,8 @@ class Service:
         for key in keys:
             async with self.locks.hold(str(key)), self.store.unit() as unit:
                 snapshot = await unit.load(key, now)
-                await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+                said = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+            await self.push(key, said)
         if keys:
             await self.relay_outbox()
         return len(keys)
@@ -111,10 +116,11 @@ class Service:
                 snapshot.conversation_id, rep.id, now
             ):
                 return False
-            await self._commit(
+            said = await self._commit(
                 unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
             )
         await self.relay_outbox()
+        await self.push(key, said)
         return True
 
     async def rep_say(
@@ -144,6 +150,7 @@ class Service:
                 unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
             )
         await self.relay_outbox()
+        await self.push(key, (message,))
         return message
 
     async def hand_back(self, key: ConversationKey, rep: Rep) -> Reply:
@@ -169,7 +176,22 @@ class Service:
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
             stored = await self._commit(unit, snapshot, decision, now)
         await self.relay_outbox()
+        await self.push(key, stored)
         return Reply(False, None, stored)
+
+    async def push(self, key: ConversationKey, messages: Sequence[StoredMessage]) -> None:
+        """Hand stored messages to the conversation's channel, if it needs a push.
+
+        A delivery failure is logged, not raised: the message is stored either way, and the
+        rep's action (claim, reply, hand back) must not fail because a platform is down.
+        """
+        channel = self.channels.get(key.channel)
+        if channel is None or not messages:
+            return
+        try:
+            await channel.send(key, messages)
+        except Exception:
+            log.exception("delivery to %s failed", key)
 
     async def relay_outbox(self) -> int:
         """Publish committed events that are not published yet.
