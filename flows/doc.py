@@ -42,6 +42,12 @@ def render(spec: FlowSpec) -> str:
         "- Asking for a person hands off at any point: "
         f"**{'yes' if handoff.on_request else 'no'}**.",
         "",
+        "## Routing",
+        "",
+        f"- An unclaimed hand-off gets the fallback after **{spec.routing.sla_seconds} seconds**"
+        + (f" (meeting link: {spec.routing.meeting_link})." if spec.routing.meeting_link else "."),
+        *_routing_lines(spec),
+        "",
         "## Questions",
         "",
         "Asked in this order, only while the answer is unknown.",
@@ -55,6 +61,18 @@ def render(spec: FlowSpec) -> str:
             + f" (up to {question.attempts} attempts)"
         )
     return "\n".join(out) + "\n"
+
+
+def _routing_lines(spec: FlowSpec) -> list[str]:
+    lines = [f"- {rule.name}: {condition_text(rule.when)} → team **{rule.team}**"
+             for rule in spec.routing.rules]
+    lines.append(f"- Otherwise: team **{spec.routing.default_team}**.")
+    for name, team in spec.routing.teams.items():
+        hours = team.office_hours
+        when = (f"{', '.join(hours.days)} {hours.start}–{hours.end} ({hours.timezone})"
+                if hours else "around the clock")
+        lines.append(f"- Team {name} answers {when}.")
+    return lines
 
 
 def condition_text(when: Condition) -> str:
