@@ -123,8 +123,8 @@ class Engine:
         refusing = current is not None and says(self.flow, "refusal", text)
         found = read_text(self.flow, text, draft.now, None if refusing else current)
         corrected = [s for s in found if s != current and draft.is_answered(s)]
-        if correcting and not corrected and current not in found:
-            target = draft.last_answered()
+        target = draft.last_answered()
+        if correcting and not corrected and current not in found and self._rereadable(target):
             assert target is not None
             retry = read_text(self.flow, text, draft.now, None, loose=[target]).get(target)
             if retry is None:
@@ -147,6 +147,15 @@ class Engine:
         else:
             draft.count_attempt(current)
             draft.reask(rephrase=True)
+
+    def _rereadable(self, slot: str | None) -> bool:
+        """Whether a correction may re-read ``slot`` loosely: only structured slots.
+
+        Read loosely, the free-text extractors (need, name, company) take any sentence.
+        """
+        if slot is None:
+            return False
+        return self.flow.spec.slots[slot].extractor not in ("need", "name", "company")
 
     def _answer_click(self, draft: TurnDraft, reading: object) -> None:
         from bot.understand import Reading

@@ -207,3 +207,37 @@ async def test_page_view_is_behaviour_evidence_and_silent(chat: Chat) -> None:
     await chat.open()
     assert await chat.say("/pricing/enterprise", kind="page_view") == []
     assert (await chat.snapshot()).evidence["page:pricing"].value is True
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "We want to pass qualified leads to sales faster",
+        "We'd like to skip the manual lead triage",
+        "We're a private clinic network drowning in inbound enquiries",
+    ],
+)
+async def test_ordinary_answers_are_not_mistaken_for_refusals(chat: Chat, answer: str) -> None:
+    await chat.open()
+    await chat.say(answer)
+    assert (await chat.value("need"))["text"] == answer  # type: ignore[index]
+
+
+async def test_an_apology_is_not_a_correction_of_the_previous_answer(
+    chat: Chat, flow: Flow
+) -> None:
+    await chat.open()
+    await chat.say("We need to qualify inbound leads faster")
+    replies = await chat.say("Sorry, not sure yet")
+    assert (await chat.value("need"))["text"] == "We need to qualify inbound leads faster"  # type: ignore[index]
+    assert flow.spec.say.correction_invalid.split("{")[0] not in " ".join(replies)
+
+
+async def test_correction_of_a_timeline_asked_earlier(chat: Chat) -> None:
+    await chat.open()
+    await chat.say("We need to qualify inbound leads faster")
+    await chat.say("next quarter")
+    await chat.say("about 30k a year")
+    await chat.say("make that Q3 2027")
+    assert (await chat.value("timeline"))["start"].startswith("2027-07-01")  # type: ignore[index]
+    assert (await chat.value("budget"))["amount"] == 30000  # type: ignore[index]
