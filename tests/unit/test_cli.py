@@ -75,3 +75,28 @@ def test_extract_unknown_kind_is_a_clear_error() -> None:
     result = runner.invoke(app, ["extract", "shoe_size", "42"])
     assert result.exit_code == 2
     assert "unknown kind" in result.output
+
+
+def test_chat_greets_answers_and_shows_score_and_stage() -> None:
+    lines = "We waste hours qualifying leads by hand\n2\n/why\n/quit\n"
+    result = runner.invoke(app, ["chat"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert "bot> Hi! I'm Qualibot" in result.output
+    assert "[2] Within 3 months" in result.output  # quick replies are numbered; "2" clicks one
+    assert "bot> Do you have a budget in mind" in result.output
+    assert "score 50  stage SAL" in result.output
+    assert '+20 Clear need  <- "We waste hours qualifying leads by hand"' in result.output
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    first = runner.invoke(app, ["db", "upgrade", "--url", url])
+    again = runner.invoke(app, ["db", "upgrade", "--url", url])
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert "up to date" in again.output
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(tmp_path / "q.db")) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"leads", "conversations", "messages", "evidence", "handoffs", "outbox"} <= tables
