@@ -25,6 +25,8 @@ from bot.state import (
     Turn,
 )
 from storage.codec import INITIAL_STATE, lead_changes, utc
+from storage.memory_desk import HandoffRecord, MemoryDesk, NoteRecord, claimed, ended, new_handoff
+from storage.memory_reps import MemoryReps, RepRecord, SessionRecord
 
 T = TypeVar("T")
 
@@ -80,8 +82,8 @@ class _Changes:
     external_ids: set[tuple[str, str]] = field(default_factory=set)
     evidence: list[tuple[int, Evidence]] = field(default_factory=list)
     stage_changes: list[tuple[int, StageChange]] = field(default_factory=list)
-    handoffs: list[tuple[int, HandoffRequest]] = field(default_factory=list)
-    handoff_status: dict[int, str] = field(default_factory=dict)
+    handoffs: dict[int, HandoffRecord] = field(default_factory=dict)  # new and changed rows
+    assigned: dict[int, datetime] = field(default_factory=dict)  # rep id -> last offered at
     outbox: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -174,36 +176,38 @@ class MemoryUnit:
         if (sc := turn.stage_change) is not None:
             self.changes.stage_changes.append((c.id, dataclasses.replace(sc, at=_utc(sc.at))))
         if (h := turn.handoff) is not None:
-            self.changes.handoffs.append((c.id, dataclasses.replace(h, at=_utc(h.at))))
-            self.changes.handoff_status[c.id] = "queued"
+            row = new_handoff(next(self._store._ids), c.id, h)
+            self.changes.handoffs[row.id] = row
+            if h.offered_rep_id is not None:  # round robin reads it (SyncUnit._STAMP_REP)
+                self.changes.assigned[h.offered_rep_id] = row.request.at
         for event in turn.events:
             self.changes.outbox.append((next(self._store._ids), _json(event.to_json())))
         lead = self._lead(c.lead_id)
         lead.card.update(_json(lead_changes(turn.lead)))
         lead.stage, lead.score = turn.stage, turn.score
 
-
-    def _handoff_status(self, conversation_id: int) -> str | None:
-        staged = self.changes.handoff_status.get(conversation_id)
-        return staged if staged is not None else self._store._handoff_status.get(conversation_id)
+    def _handoffs(self, conversation_id: int, *statuses: HandoffStatus) -> list[HandoffRecord]:
+        """The conversation's rows in ``statuses`` as this unit sees them (staged first)."""
+        rows = {**self._store._handoff_rows, **self.changes.handoffs}.values()
+        return [r for r in rows if r.conversation_id == conversation_id and r.status in statuses]
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""
-        if self._handoff_status(conversation_id) != "queued":
-            return False
-        self.changes.handoff_status[conversation_id] = "claimed"
-        return True
+        queued = self._handoffs(conversation_id, "queued")
+        for row in queued:  # like the SQL UPDATE: every queued row of the conversation
+            self.changes.handoffs[row.id] = claimed(row, rep_id, now)
+        return bool(queued)
 
     async def end_handoff(
         self, conversation_id: int, status: HandoffStatus, outcome: Outcome | None, now: datetime
     ) -> None:
-        """Finish the open hand-off (handed back or closed)."""
-        if self._handoff_status(conversation_id) in ("queued", "claimed"):
-            self.changes.handoff_status[conversation_id] = status
+        """Finish the open hand-off (handed back or closed); the claiming rep stays on it."""
+        for row in self._handoffs(conversation_id, "queued", "claimed"):
+            self.changes.handoffs[row.id] = ended(row, status, outcome, now)
 
 
-class MemoryStore:
-    """Dict-based Store and Outbox with SqlStore's semantics.
+class MemoryStore(MemoryReps, MemoryDesk):
+    """Dict-based Store, Outbox, Reps, Desk and Sessions with SqlStore's semantics.
 
     Duplicates by (channel, external id) are no-ops, values make a JSON round trip, datetimes
     come back in UTC, and a unit that raises leaves nothing behind.
@@ -222,8 +226,10 @@ class MemoryStore:
         self._external_ids: set[tuple[str, str]] = set()
         self._evidence: dict[int, list[Evidence]] = {}
         self._stage_changes: dict[int, list[StageChange]] = {}
-        self._handoffs: dict[int, list[HandoffRequest]] = {}
-        self._handoff_status: dict[int, str] = {}
+        self._handoff_rows: dict[int, HandoffRecord] = {}
+        self._reps: dict[int, RepRecord] = {}
+        self._sessions: dict[str, SessionRecord] = {}
+        self._notes: list[NoteRecord] = []
         self._outbox: dict[int, dict[str, Any]] = {}
 
     @asynccontextmanager
@@ -246,9 +252,9 @@ class MemoryStore:
             self._evidence.setdefault(cid, []).append(e)
         for cid, sc in ch.stage_changes:
             self._stage_changes.setdefault(cid, []).append(sc)
-        for cid, h in ch.handoffs:
-            self._handoffs.setdefault(cid, []).append(h)
-        self._handoff_status.update(ch.handoff_status)
+        self._handoff_rows.update(ch.handoffs)
+        for rep_id, at in ch.assigned.items():
+            self.stamp_assigned(rep_id, at)
         self._outbox.update(ch.outbox)
 
     async def close(self) -> None:
@@ -271,7 +277,7 @@ class MemoryStore:
 
     async def handoff_requests(self, key: ConversationKey) -> list[HandoffRequest]:
         """Hand-off requests of a conversation, oldest first."""
-        return list(self._handoffs.get(self._by_key.get(key, -1), ()))
+        return self.handoff_requests_of(self._by_key.get(key, -1))
 
     async def due(self, now: datetime, limit: int = 100) -> list[ConversationKey]:
         """Conversations whose timer is at or before ``now``, most overdue first."""

@@ -16,7 +16,10 @@ from bot.messages import ConversationKey
 from bot.state import Evidence, HandoffRequest, StageChange, StoredMessage
 from storage.backend import AsyncBackend, Backend, ThreadBackend
 from storage.codec import evidence_from_row, message_from_row, stage_change_from_row
+from storage.desk import SqlDesk
 from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
+from storage.reps import SqlReps
+from storage.sessions import SqlSessions
 from storage.sql_unit import SqlUnit
 from storage.tables import CONVERSATIONS, EVIDENCE, HANDOFFS, MESSAGES, OUTBOX, STAGE_CHANGES
 
@@ -33,8 +36,25 @@ def _of(table: Any, key: ConversationKey) -> Select[Any]:
     )
 
 
-class SqlStore:
+def _request(row: Row[Any]) -> HandoffRequest:
+    """A ``handoffs`` row as the request the turn wrote (routing's fields included)."""
+    return HandoffRequest(
+        reason=row.reason,
+        stage=row.stage,
+        score=row.score,
+        at=row.requested_at,
+        team=row.team,
+        offered_rep_id=row.offered_rep_id,
+        route_reason=row.route_reason,
+        sla_due_at=row.sla_due_at,
+    )
+
+
+class SqlStore(SqlReps, SqlDesk, SqlSessions):
     """Durable conversation state in a SQL database; see ``bot.ports.Store`` and ``Outbox``.
+
+    The rep console's ports (``Reps``, ``Desk``, ``Sessions``) come from the mixins in
+    ``storage.reps``, ``storage.desk`` and ``storage.sessions``, written through ``write``.
 
     The hot path uses SQLAlchemy Core on the SQLModel tables' ``__table__`` (an ORM session
     costs several times more per statement at thousands of messages per second), written once
@@ -107,7 +127,7 @@ class SqlStore:
     async def handoff_requests(self, key: ConversationKey) -> list[HandoffRequest]:
         """Hand-off requests of a conversation, oldest first (routing reads the table itself)."""
         rows = await self._rows(_of(HANDOFFS, key).order_by(HANDOFFS.c.id))
-        return [HandoffRequest(r.reason, r.stage, r.score, r.requested_at) for r in rows]
+        return [_request(r) for r in rows]
 
     async def due(self, now: datetime, limit: int = 100) -> list[ConversationKey]:
         """Conversations whose timer is at or before ``now``, most overdue first."""

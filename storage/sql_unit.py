@@ -29,6 +29,7 @@ from storage.tables import (
     LEADS,
     MESSAGES,
     OUTBOX,
+    REPS,
     STAGE_CHANGES,
 )
 
@@ -59,6 +60,27 @@ _SEQ = case((_C.seq < bindparam("new_seq"), bindparam("new_seq")), else_=_C.seq)
 _UPDATE_CONVERSATION = update(CONVERSATIONS).where(_C.id == bindparam("cid")).values(seq=_SEQ)
 _INSERT = {t.name: insert(t) for t in (MESSAGES, EVIDENCE, STAGE_CHANGES, HANDOFFS, OUTBOX)}
 _INSERT_LEAD = insert(LEADS).returning(_L.id)
+_H = HANDOFFS.c
+# The claim race is decided here and nowhere else: under PostgreSQL's READ COMMITTED a second
+# UPDATE waits on the winner's row lock, then re-checks ``status = 'queued'`` against the
+# committed row and matches nothing; SQLite has one writer. No SELECT, no other lock.
+_CLAIM = (
+    update(HANDOFFS)
+    .where(_H.conversation_id == bindparam("cid"), _H.status == "queued")
+    .values(status="claimed", rep_id=bindparam("rep"), claimed_at=bindparam("now"))
+)
+_END_HANDOFF = (
+    update(HANDOFFS)
+    .where(_H.conversation_id == bindparam("cid"), _H.status.in_(("queued", "claimed")))
+    .values(
+        status=bindparam("new_status"), outcome=bindparam("new_outcome"), closed_at=bindparam("now")
+    )
+)
+# Round robin offers the next lead to whoever waited longest (bot/routing.py): hand-off turns
+# stamp the offered rep. Only those turns run it, so the hot path keeps its statement count.
+_STAMP_REP = (
+    update(REPS).where(REPS.c.id == bindparam("rep")).values(last_assigned_at=bindparam("at_"))
+)
 
 
 def _upsert(dialect: str, table: Any, *conflict: str) -> Insert:
@@ -219,25 +241,15 @@ class SyncUnit:
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """The conditional UPDATE decides the race: only one claim finds the row still queued."""
-        result = self._conn.execute(
-            update(HANDOFFS)
-            .where(HANDOFFS.c.conversation_id == conversation_id, HANDOFFS.c.status == "queued")
-            .values(status="claimed", rep_id=str(rep_id), claimed_at=now)
-        )
-        return bool(result.rowcount)
+        params = {"cid": conversation_id, "rep": rep_id, "now": now}
+        return bool(self._conn.execute(_CLAIM, params).rowcount)
 
     def end_handoff(
         self, conversation_id: int, status: HandoffStatus, outcome: Outcome | None, now: datetime
     ) -> None:
-        """Close the conversation's open hand-off row."""
-        self._conn.execute(
-            update(HANDOFFS)
-            .where(
-                HANDOFFS.c.conversation_id == conversation_id,
-                HANDOFFS.c.status.in_(("queued", "claimed")),
-            )
-            .values(status=status, outcome=outcome, closed_at=now)
-        )
+        """Close the conversation's open hand-off row (queued or claimed); the rep stays on it."""
+        params = {"cid": conversation_id, "new_status": status, "new_outcome": outcome, "now": now}
+        self._conn.execute(_END_HANDOFF, params)
 
     def _insert_rows(self, turn: Turn, channel: str, now: datetime) -> None:
         """The append-only rows of a turn, one executemany per table that has any."""
@@ -257,8 +269,12 @@ class SyncUnit:
             execute(
                 _INSERT["handoffs"],
                 {"conversation_id": cid, "reason": h.reason, "stage": h.stage, "score": h.score,
-                 "status": "queued", "requested_at": h.at},
+                 "status": "queued", "requested_at": h.at, "team": h.team,
+                 "offered_rep_id": h.offered_rep_id, "route_reason": h.route_reason,
+                 "sla_due_at": h.sla_due_at},
             )  # fmt: skip
+            if h.offered_rep_id is not None:
+                execute(_STAMP_REP, {"rep": h.offered_rep_id, "at_": h.at})
         if turn.events:
             rows = [
                 {"topic": "events", "payload": ev.to_json(), "created_at": now}

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -70,6 +71,13 @@ def _fk(target: str, *, index: bool = False) -> Any:
 
 def _time(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _rep_fk(name: str, *, index: bool = False) -> Any:
+    # Named, so migration 0002 can add it to an existing table (SQLite batch mode needs a name).
+    # SET NULL: reps are disabled, not deleted, but a deleted one must not take history along.
+    fk = ForeignKey("reps.id", name=name, ondelete="SET NULL")
+    return Field(default=None, sa_column=Column(BigId, fk, nullable=True, index=index))
 
 
 def _json(*, nullable: bool = True) -> Any:
@@ -177,6 +185,51 @@ class StageChangeRow(SQLModel, table=True):
     at: datetime = _time()
 
 
+class RepRow(SQLModel, table=True):
+    """A sales rep's account. ``email`` is stored lower-cased, so UNIQUE is case-insensitive."""
+
+    __tablename__ = "reps"
+    __table_args__ = (UniqueConstraint("email", name="uq_reps_email"),)
+
+    id: int | None = _id()
+    email: str
+    name: str
+    team: str | None = None
+    admin: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    presence: str = Field(default="offline", sa_column_kwargs={"server_default": "offline"})
+    capacity: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    password_hash: str
+    created_at: datetime = _time()
+    last_seen_at: datetime | None = _time(nullable=True)
+    # Round robin offers a lead to the rep who has waited longest (bot/routing.py).
+    last_assigned_at: datetime | None = _time(nullable=True)
+
+
+class SessionRow(SQLModel, table=True):
+    """A console log-in, by the hash of its cookie token (a leaked table holds no live cookie)."""
+
+    __tablename__ = "sessions"
+
+    token_hash: str = Field(primary_key=True)
+    rep_id: int = _fk("reps.id", index=True)
+    csrf: str
+    created_at: datetime = _time()
+    expires_at: datetime = _time(index=True)
+
+
+class NoteRow(SQLModel, table=True):
+    """A rep's internal note, in its own table so no transcript query can ever return it."""
+
+    __tablename__ = "notes"
+
+    id: int | None = _id()
+    conversation_id: int = _fk("conversations.id", index=True)
+    rep_id: int = Field(sa_column=Column(BigId, ForeignKey("reps.id"), nullable=False))
+    text: str
+    at: datetime = _time()
+
+
 class Handoff(SQLModel, table=True):
     """A request for a human rep; routing and claims update ``status``/``rep_id``/``claimed_at``."""
 
@@ -189,10 +242,15 @@ class Handoff(SQLModel, table=True):
     score: int
     status: str = Field(default="queued", index=True, sa_column_kwargs={"server_default": "queued"})
     requested_at: datetime = _time()
-    rep_id: str | None = None
+    rep_id: int | None = _rep_fk("fk_handoffs_rep_id", index=True)
     claimed_at: datetime | None = _time(nullable=True)
     closed_at: datetime | None = _time(nullable=True)
     outcome: str | None = None
+    # Routing's decision, kept with the request so the console can show why (bot/routing.py).
+    team: str | None = None
+    offered_rep_id: int | None = _rep_fk("fk_handoffs_offered_rep_id")
+    route_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    sla_due_at: datetime | None = _time(nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -216,4 +274,7 @@ EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[attr-defined]
 STAGE_CHANGES: Table = StageChangeRow.__table__  # type: ignore[attr-defined]
 HANDOFFS: Table = Handoff.__table__  # type: ignore[attr-defined]
 OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+REPS: Table = RepRow.__table__  # type: ignore[attr-defined]
+SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+NOTES: Table = NoteRow.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

@@ -136,8 +136,7 @@ async def test_twenty_simultaneous_claims_exactly_one_wins(
     chat = Chat(services[0], ConversationKey("widget", "race"))
     await queued(chat)
     reps = [
-        Rep(i, f"r{i}@x.com", f"Rep {i}", "sales", False, False, "online", 3, "x")
-        for i in range(1, 21)
+        await any_store.add_rep(f"r{i}@x.com", f"Rep {i}", "x", team="sales") for i in range(1, 21)
     ]
     wins = await asyncio.gather(
         *(s.claim(chat.key, r) for s, r in zip(services, reps, strict=True))
