@@ -51,6 +51,7 @@ class Service:
         self.engine = Engine(flow)
         self._relay_lock = asyncio.Lock()
         self._relay_again = False
+        self._relay_task: asyncio.Task[None] | None = None
 
     async def start(self, key: ConversationKey) -> Reply:
         """Open a conversation the bot speaks first in (greeting + first question); idempotent."""
@@ -60,7 +61,7 @@ class Service:
             if snapshot.seq:
                 return Reply(False, None, ())
             stored = await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
-        await self.relay_outbox()
+        self._publish_soon()
         return Reply(False, None, stored)
 
     async def receive(self, inbound: Inbound) -> Reply:
@@ -88,7 +89,7 @@ class Service:
             if decision.handoff is not None:
                 decision = await self._route(snapshot, decision, now)
             stored = await self._commit(unit, snapshot, decision, now, inbound=message)
-        await self.relay_outbox()
+        self._publish_soon()
         return Reply(False, message, stored)
 
     async def tick(self) -> int:
@@ -104,7 +105,7 @@ class Service:
                 said = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
             await self.push(key, said)
         if keys:
-            await self.relay_outbox()
+            self._publish_soon()
         return len(keys)
 
     async def claim(self, key: ConversationKey, rep: Rep) -> bool:
@@ -119,7 +120,7 @@ class Service:
             said = await self._commit(
                 unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
             )
-        await self.relay_outbox()
+        self._publish_soon()
         await self.push(key, said)
         return True
 
@@ -149,7 +150,7 @@ class Service:
             await self._commit(
                 unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
             )
-        await self.relay_outbox()
+        self._publish_soon()
         await self.push(key, (message,))
         return message
 
@@ -175,7 +176,7 @@ class Service:
                 decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
             stored = await self._commit(unit, snapshot, decision, now)
-        await self.relay_outbox()
+        self._publish_soon()
         await self.push(key, stored)
         return Reply(False, None, stored)
 
@@ -192,6 +193,30 @@ class Service:
             await channel.send(key, messages)
         except Exception:
             log.exception("delivery to %s failed", key)
+
+    def _publish_soon(self) -> None:
+        """Wake the outbox relay without waiting for it.
+
+        Replies go straight back to the calling adapter, so no turn waits for the bus; turns
+        that commit while a relay runs are picked up by the same run (one read and one mark for
+        many turns).
+        """
+        if self._relay_task is None or self._relay_task.done():
+            self._relay_task = asyncio.get_running_loop().create_task(self._relay_logged())
+        else:
+            self._relay_again = True
+
+    async def _relay_logged(self) -> None:
+        try:
+            await self.relay_outbox()
+        except Exception:
+            # Left in the outbox: the periodic relay publishes it once the database is back.
+            log.exception("outbox relay failed")
+
+    async def drain(self) -> None:
+        """Wait until the events of every finished turn are published (shutdown, tests)."""
+        while self._relay_task is not None and not self._relay_task.done():
+            await self._relay_task
 
     async def relay_outbox(self) -> int:
         """Publish committed events that are not published yet.
