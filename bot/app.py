@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
 
+from adapters.console import ConsoleChannel
 from adapters.widget import WidgetChannel
 from adapters.widget_session import Proactive
 from bot.clock import Clock, SystemClock
@@ -19,6 +21,10 @@ from bot.messages import ConversationKey
 from bot.ports import Bus, Locks, Store
 from bot.service import Service
 from flows import load_flow
+
+if TYPE_CHECKING:
+    from adapters.slack import SlackChannel
+    from adapters.telegram import TelegramChannel
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -32,6 +38,10 @@ BUS: web.AppKey[Bus] = web.AppKey("BUS")
 LOCKS: web.AppKey[Locks] = web.AppKey("LOCKS")
 SERVICE = web.AppKey("SERVICE", Service)
 WIDGET = web.AppKey("WIDGET", WidgetChannel)
+CONSOLE = web.AppKey("CONSOLE", ConsoleChannel)
+# Present only when configured; their SDKs are imported only then (about a second of start-up).
+SLACK: web.AppKey[SlackChannel] = web.AppKey("SLACK")
+TELEGRAM: web.AppKey[TelegramChannel] = web.AppKey("TELEGRAM")
 
 
 def create_app(
@@ -63,9 +73,26 @@ def create_app(
     )
     widget.setup(app)
     app[WIDGET] = widget
-    # Slack and Telegram mount here when their settings are present (issue: channels).
+    console = ConsoleChannel(
+        allowed_origins=settings.allowed_origins,
+        heartbeat_seconds=settings.widget.heartbeat_seconds,
+        max_chars=settings.widget.max_chars,
+    )
+    console.setup(app)
+    app[CONSOLE] = console
+    if settings.slack is not None:
+        from adapters.slack import SlackChannel
+
+        app[SLACK] = SlackChannel(settings.slack)
+        app[SLACK].setup(app)
+    if settings.telegram is not None:
+        from adapters.telegram import TelegramChannel
+
+        app[TELEGRAM] = TelegramChannel(settings.telegram)
+        app[TELEGRAM].setup(app)
     app.router.add_get("/healthz", _healthz)
     app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_channels)
     app.cleanup_ctx.append(_background)
     return app
 
@@ -87,12 +114,15 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         closers.insert(0, client.aclose)
     else:
         bus, locks = MemoryBus(), MemoryLocks()
-    service = Service(app[FLOW], store, bus, locks, app[CLOCK])
+    service = Service(app[FLOW], store, bus, locks, app[CLOCK], reps=store)
     app[STORE] = store
     app[BUS] = bus
     app[LOCKS] = locks
     app[SERVICE] = service
     app[WIDGET].bind(service, store, bus, app[CLOCK])
+    app[CONSOLE].bind(
+        app[FLOW], service, store, reps=store, desk=store, sessions=store, bus=bus, clock=app[CLOCK]
+    )
     # The URL itself may hold a password: log only which database it is.
     dialect = settings.database_url.reveal().partition(":")[0]
     log.info("storage.opened", database=dialect, redis=settings.redis_url is not None)
@@ -101,6 +131,30 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     finally:
         for close in closers:
             await close()
+
+
+async def _channels(app: web.Application) -> AsyncIterator[None]:
+    """Start Slack and Telegram once storage is open and register them for pushes.
+
+    They close before storage does (cleanup runs in reverse), after finishing what they took.
+    """
+    service = app[SERVICE]
+    slack, telegram = app.get(SLACK), app.get(TELEGRAM)
+    try:  # a channel that fails to start (bad token) stops the server, after closing the other
+        if slack is not None:
+            await slack.start(service, app[STORE], app[BUS], app[CLOCK], reps=service.reps)
+            service.channels["slack"] = slack
+        if telegram is not None:
+            await telegram.start(service, app[CLOCK])
+            service.channels["telegram"] = telegram
+        yield
+    finally:
+        if telegram is not None:
+            service.channels.pop("telegram", None)
+            await telegram.close()
+        if slack is not None:
+            service.channels.pop("slack", None)
+            await slack.close()
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
@@ -112,6 +166,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await app[SERVICE].drain()  # publish what finished turns left before storage closes
 
 
 async def _every(seconds: float, service: Service) -> None:

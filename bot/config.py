@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,47 @@ class WidgetSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SlackSettings:
+    """The Slack app (docs/slack.md); present when ``QUALIBOT_SLACK_BOT_TOKEN`` is set.
+
+    Attributes:
+        bot_token: ``xoxb-...``, for the Web API.
+        signing_secret: verifies that HTTP events come from Slack.
+        app_token: ``xapp-...``; set, the app connects over Socket Mode (development, no public
+            URL) instead of receiving events at ``/slack/events``.
+        sales_channel: channel id (``C...``) where reps get a card for each hand-off.
+        api_url: Web API base URL override (tests' stand-in); None for slack.com.
+    """
+
+    bot_token: Secret
+    signing_secret: Secret
+    app_token: Secret | None = None
+    sales_channel: str | None = None
+    api_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    """The Telegram bot (docs/telegram.md); present when ``QUALIBOT_TELEGRAM_TOKEN`` is set.
+
+    Attributes:
+        token: from BotFather.
+        secret_token: what Telegram must send in ``X-Telegram-Bot-Api-Secret-Token``
+            (required in webhook mode: without it anyone could post updates).
+        mode: ``webhook`` (at ``/telegram/webhook``) or ``polling`` (development).
+        api_url: Bot API base URL override, e.g. ``http://localhost:8081``; None for
+            api.telegram.org.
+        groups: ``answer`` group chats with a pointer to a private chat, or ``ignore`` them.
+    """
+
+    token: Secret
+    secret_token: Secret | None = None
+    mode: Literal["webhook", "polling"] = "webhook"
+    api_url: str | None = None
+    groups: Literal["answer", "ignore"] = "answer"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the process reads from the environment (see ``.env.example``).
 
@@ -86,8 +128,10 @@ class Settings:
     log_level: str = "INFO"
     redis_url: Secret | None = None
     widget: WidgetSettings = field(default_factory=WidgetSettings)
-    # --- Channels added later (Slack, Telegram) put their own frozen settings here, each
-    # ``None`` when its variables are unset, so bot/app.py mounts only configured channels.
+    # Channels other than the widget: each ``None`` when its variables are unset, so
+    # bot/app.py mounts only configured channels.
+    slack: SlackSettings | None = None
+    telegram: TelegramSettings | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, workdir: Path | None = None) -> Settings:
@@ -138,7 +182,51 @@ class Settings:
                     env.integer("QUALIBOT_WIDGET_HEARTBEAT_SECONDS", 25, low=1, high=3600)
                 ),
             ),
+            slack=_slack(env),
+            telegram=_telegram(env),
         )
+
+
+def _slack(env: _Reader) -> SlackSettings | None:
+    token = env.text("QUALIBOT_SLACK_BOT_TOKEN", "")
+    if not token:
+        return None
+    signing = env.text("QUALIBOT_SLACK_SIGNING_SECRET", "")
+    app_token = env.text("QUALIBOT_SLACK_APP_TOKEN", "")
+    if not signing and not app_token:
+        raise ConfigError(
+            "QUALIBOT_SLACK_SIGNING_SECRET: required with QUALIBOT_SLACK_BOT_TOKEN "
+            "(or set QUALIBOT_SLACK_APP_TOKEN for Socket Mode)"
+        )
+    return SlackSettings(
+        bot_token=Secret(token),
+        signing_secret=Secret(signing),
+        app_token=Secret(app_token) if app_token else None,
+        sales_channel=env.text("QUALIBOT_SLACK_SALES_CHANNEL", "") or None,
+        api_url=env.text("QUALIBOT_SLACK_API_URL", "") or None,
+    )
+
+
+def _telegram(env: _Reader) -> TelegramSettings | None:
+    token = env.text("QUALIBOT_TELEGRAM_TOKEN", "")
+    if not token:
+        return None
+    mode = env.choice("QUALIBOT_TELEGRAM_MODE", "webhook", ("webhook", "polling"))
+    secret = env.text("QUALIBOT_TELEGRAM_SECRET_TOKEN", "")
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError(
+            "QUALIBOT_TELEGRAM_SECRET_TOKEN: 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    if mode == "webhook" and not secret:
+        raise ConfigError("QUALIBOT_TELEGRAM_SECRET_TOKEN: required in webhook mode")
+    groups = env.choice("QUALIBOT_TELEGRAM_GROUPS", "answer", ("answer", "ignore"))
+    return TelegramSettings(
+        token=Secret(token),
+        secret_token=Secret(secret) if secret else None,
+        mode="polling" if mode == "polling" else "webhook",
+        api_url=env.text("QUALIBOT_TELEGRAM_API_URL", "") or None,
+        groups="ignore" if groups == "ignore" else "answer",
+    )
 
 
 def load_or_create_secret(path: Path) -> str:

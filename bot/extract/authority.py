@@ -6,126 +6,24 @@ import re
 from datetime import datetime
 
 from bot.extract.common import guarded, squash
+from bot.extract.roles import (
+    ANY_TITLE,
+    ASKED_DM,
+    ASKED_INFLUENCER,
+    DEPT,
+    END_USER,
+    OTHER_DECIDES,
+    OWN_TITLE,
+    PLURAL_TITLE,
+    RUNS_DEPT,
+    RUNS_TEAM,
+    SELF_DECIDES,
+    START_TITLE,
+)
 from bot.extract.types import Authority, AuthorityLevel, Extracted
 
 _I = re.IGNORECASE
 
-_DEPT = (
-    r"(?:sales|marketing|growth|product|engineering|it|hr|people|operations|ops|revops|"
-    r"customer success|success|support|customer support|customer service|cx|finance|revenue|"
-    r"demand gen(?:eration)?|content|digital|business development|bd|biz ?dev|partnerships|"
-    r"procurement|purchasing|data|analytics|security|infosec|design|project|program|account|"
-    r"accounts|office|community|brand|social media|software|web|qa|devops|talent|recruiting|"
-    r"legal|compliance|strategy|technology|tech|innovation|e-?commerce|field|inside sales|"
-    r"general|managing|business|solutions|platform|infrastructure|commercial|communications|comms|events|"
-    r"client services|services|training|learning|admissions|fundraising|development|research|"
-    r"r&d|ux|ui|seo|lead gen(?:eration)?|enablement|quality|logistics|supply chain|"
-    r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national)"
-)
-_ROLE = (
-    r"(?:ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
-    r"cofounder|founder|co-?owner|owner|proprietor|president|vice[- ]president|svp|evp|vp|"
-    r"head|director|manager|mgr|team lead|lead|supervisor|managing partner|partner|principal|"
-    r"chair(?:man|woman|person)?|consultant|advisor|adviser|architect|engineer|developer|dev|"
-    r"analyst|specialist|designer|coordinator|administrator|admin|associate|assistant|"
-    r"intern|student|representative|rep|agent|executive|officer|strategist|marketer|recruiter|"
-    r"accountant|controller|buyer|gm|md|general manager|managing director|product owner|"
-    r"scrum master|freelancer|contractor|sdr|bdr|account executive|csm|secretary|receptionist|"
-    r"clerk|technician|operator|researcher|scientist|editor|writer|producer|trainee|"
-    r"apprentice|board member|treasurer|ops lead|team leader|leader|boss)"
-)
-_MODS = (
-    r"(?:senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
-    r"interim|global|regional|executive|staff|founding|area|country|group|national|"
-    r"marketing|sales|it|freelance|independent|external|solo|interim)"
-)
-_TITLE = (
-    r"(?:(?:executive |personal )?assistant|deputy|advisor|adviser) to (?:the )?(?:ceo|cto|cfo|coo|"
-    r"founder|president|owner|md|vp|director|head of \w+)|"
-    rf"(?:(?:{_MODS}\s+)*(?:{_DEPT}\s+){{0,2}}{_ROLE}\b(?:\s*(?:&|and|/)\s*(?:co-?founder|founder|"
-    rf"owner|ceo|cto|coo|president))?(?:\s+(?:of|for)\s+(?:the\s+)?{_DEPT}(?:\s+(?:and|&)\s+"
-    rf"{_DEPT})?\b|(?:(?<=vp)|(?<=head))\s+{_DEPT}\b)?)"
-)
-_INTRO = (
-    r"(?:\bi'?m|\bi am|\bim|\bas|\bmy (?:role|title|position|job(?: title)?) is|\bi work as|"
-    r"\bi serve as|\bworking as|\bi'?ve been|\bi was hired as|\bi'?m working as|\bi'?m currently|"
-    r",|\s[-–]|\.)"
-)
-OWN_TITLE = re.compile(
-    rf"{_INTRO}\s*(?:(?:a|an|the|our|their|one of (?:the|our)|currently|just|only|actually|"
-    rf"basically|also|acting|interim|company['’]s|team['’]s)\s+)*(?P<title>{_TITLE})"
-    rf"(?!['’]s\b)(?![\w-])",
-    _I,
-)
-START_TITLE = re.compile(
-    rf"^\s*(?P<title>{_TITLE})(?=\s*(?:$|here\b|at\b|@|,\s*\w|/|&|and\b|-|–|in\b|for\b))", _I
-)
-ANY_TITLE = re.compile(
-    rf"(?<!my )(?<!our )(?<!not a )(?<!not an )(?<!not the )\b(?P<title>{_TITLE})(?!['’]s\b)", _I
-)
-
-SELF_DECIDES = re.compile(
-    r"\b(?:i|we)(?:'m| am|'re| are)? (?:the |a )?(?:final |ultimate |main |key |sole |primary )?"
-    r"(?:decision[- ]?maker|decider|budget (?:holder|owner)|signatory|approver|economic buyer)|"
-    r"\bi (?:make|take|have|own|hold|control|call) (?:the |all )?(?:final |ultimate |last )?"
-    r"(?:calls?|decisions?|say|budget|purse strings|sign-?off|authority|shots)|"
-    r"\bi (?:decide|approve|authori[sz]e|greenlight|sign)\b|"
-    r"^\W*(?:yes,? |yep,? )?(?:the )?(?:final |main |ultimate )?decision[- ]?maker|"
-    r"\bi(?:'ll| will| can| do|'d| get to|'m| am)? (?:be )?(?:the one )?(?:who |that )?(?:decides?|"
-    r"signs?(?: off)?|approves?|make the (?:call|decision))\b|"
-    r"\b(?:it'?s|its|it is|that'?s) (?:my|our|all my) (?:call|decision)|\bmy (?:call|decision)\b|"
-    r"\bup to me\b|\bi (?:have|'ve got|hold|get) (?:the )?(?:final say|full (?:authority|control|"
-    r"say)|sign(?:ing)? authority|purchasing (?:authority|power))|\bbudget is mine|"
-    r"\bi'?m in charge|\bi (?:can|could) (?:buy|purchase|sign|approve)",
-    _I,
-)
-OTHER_DECIDES = re.compile(
-    r"(?:\b(?:my|our|the) |^)(?:boss|manager|ceo|cto|cfo|coo|cmo|cio|founder|owner|director|"
-    r"vp|head|"
-    r"team lead|lead|supervisor|management|leadership|board|execs?|executives?|higher[- ]ups|"
-    r"partners?|president|superior|line manager|procurement|finance(?: team)?|it (?:team|dept|"
-    r"department)|legal|gm|md|cofounder|co-founder)\b[^.!?]{0,40}?\b(?:decides?|"
-    r"(?:will |would )?makes? (?:the |all )?(?:final |ultimate )?(?:calls?|decisions?)|signs?|"
-    r"approves?|has (?:the )?final say|will decide|calls the shots|"
-    r"needs? to (?:approve|sign)|owns? the budget|holds? the budget|has to (?:approve|sign)|"
-    r"would (?:decide|approve|sign)|gets? the final)|"
-    r"\b(?:report(?:ing)?|answer) (?:in)?to\b|"
-    r"\bneeds? (?:to get )?(?:approval|sign[- ]?off|buy[- ]in|a green light|a go-ahead)|"
-    r"\b(?:get|run it by|run this by|check with|ask|talk to|convince|pitch (?:it |this )?to|"
-    r"loop in|consult|present (?:it |this )?to|bring (?:it|this) to) (?:my|our|the) "
-    r"(?:boss|manager|ceo|cto|cfo|team|management|leadership|board|director|vp|head|founder|"
-    r"owner|lead|supervisor|execs?|higher[- ]ups|partners?)|"
-    r"\bcommittee\b|\bshortlist|\b(?:i|we) (?:recommend|influence|evaluate|research|scout)|"
-    r"\bmake (?:a |the )?recommendation|\b(?:gather|collect)(?:ing)? (?:info|information|"
-    r"options|quotes)|(?:not|n'?t) (?:really )?(?:the |a )?(?:decision[- ]?maker|one who "
-    r"(?:decides|signs))|(?:not|n'?t) (?:my (?:call|decision)|up to me)|"
-    r"(?:don'?t|do not|can'?t|cannot|won'?t) (?:make|sign|approve|decide)|"
-    r"(?:decision|call) (?:is|lies|rests|sits) with|(?:joint|shared|group|team|collective|"
-    r"committee) decision|decide (?:as a team|together|jointly)|someone else|"
-    r"(?:i|we)'?m? (?:on|part of) the (?:evaluation|buying|selection) team|\bi'?ll pass (?:it|this)"
-    r"|\binfluencer\b|(?:have|has) (?:a |some )?(?:say|input|influence)|"
-    r"\b(?:i'?m|we'?re|i am|we are) (?:\w+ )?(?:researching|evaluating|comparing|exploring|"
-    r"looking into)\b|\b\w+['’]s (?:assistant|right hand|deputy)",
-    _I,
-)
-END_USER = re.compile(
-    r"\b(?:intern|internship|student|trainee|apprentice|end[- ]user|just a user|day[- ]to[- ]day|"
-    r"(?:who|that)(?:'d| would| will|'ll) use it|i(?:'?ll| will|'d| would) be (?:the one )?using|"
-    r"i(?:'d| would) (?:be )?us(?:e|ing)|"
-    r"hands[- ]on|individual contributor|(?:just|only) (?:an? )?(?:regular |ordinary |normal )?"
-    r"(?:employee|staff member|team member|user|agent|rep|worker)|on the (?:team|floor)|"
-    r"in the trenches|no (?:say|authority|decision power|purchasing power)|"
-    r"(?:don'?t|do not) have (?:any |much )?(?:say|authority|budget)|i (?:just )?use (?:it|the|"
-    r"tools)|using it myself|i'?m (?:just )?the one (?:who'?ll|who will|that will) use)\b",
-    _I,
-)
-RUNS_TEAM = re.compile(
-    r"\bi (?:run|head(?: up)?|own|oversee|lead|manage|am in charge of|'m in charge of|"
-    r"look after|built and run) (?:the |our |a |my )?(?:whole |entire )?(?P<dept>[\w &-]{2,30}?)"
-    r" ?(?:team|department|dept|function|org|organization|division|unit|group|business|company|"
-    r"agency|shop|store|practice|firm|startup|office)\b",
-    _I,
-)
 _NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever|\bno)\s+(?:\w+\s+){0,2}$", _I)
 
 _DM = re.compile(
@@ -148,7 +46,7 @@ _ACRONYMS = {
 }  # fmt: skip
 _MIXED_CASE = {"devops": "DevOps", "revops": "RevOps"}
 _SMALL = {"of", "and", "for", "the", "&", "in", "at"}
-_NEEDS_OF = re.compile(rf"^(vp|svp|evp|head|director)\s+(?!of\b)({_DEPT})$", _I)
+_NEEDS_OF = re.compile(rf"^(vp|svp|evp|head|director)\s+(?!of\b)({DEPT})$", _I)
 
 
 def normalize_title(raw: str) -> str:
@@ -157,7 +55,7 @@ def normalize_title(raw: str) -> str:
     if m := _NEEDS_OF.match(title):
         title = f"{m.group(1)} of {m.group(2)}"
     words = []
-    for i, w in enumerate(title.split(" ")):
+    for i, w in enumerate(title.replace("/", " / ").split(" ")):
         low = w.lower()
         if low in _ACRONYMS:
             words.append(_MIXED_CASE.get(low, w.upper()))
@@ -165,7 +63,7 @@ def normalize_title(raw: str) -> str:
             words.append(low)
         else:
             words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
-    return " ".join(words)
+    return " ".join(words).replace(" / ", "/")
 
 
 _NOT_DM_OWNER = re.compile(r"\b(?:product|process|account|project|business process) owner\b", _I)
@@ -176,13 +74,21 @@ _INFLUENCER_ROLE = re.compile(
 )
 
 
+# "Principal engineer" and "staff designer" are senior individual contributors, not principals.
+_SENIOR_IC = re.compile(
+    r"\b(?:principal|staff)\s+(?=(?:\w+\s+)?(?:engineer|developer|designer|analyst|scientist|"
+    r"architect|consultant|researcher|writer|product manager)\b)",
+    _I,
+)
+
+
 def level_of_title(title: str) -> AuthorityLevel:
     """Level implied by a title alone.
 
     Decision maker for C-level, founders, owners, VPs, heads and directors; end user for
     individual-contributor roles; influencer for managers, leads and everything else.
     """
-    low = title.lower()
+    low = _SENIOR_IC.sub("", title.lower())
     if re.search(r"\b(?:intern|student|trainee|apprentice)\b", low):
         return "end_user"
     if _NOT_DM_OWNER.search(low) or re.search(r"\b(?:assistant|associate) (?:to|of)\b", low):
@@ -218,9 +124,43 @@ _HINTS = _word_set(
     "greenlight shots purse up management leadership execs executives higher-ups superior "
     "procurement finance legal pass input evaluation buying selection freelancer contractor "
     "owner-operator sole my role title position job work serve working hired mine assistant's "
-    "exploring comparing looking scout "
+    "exploring comparing looking scout cofounders co-founders founders owners co-owners "
+    "partners directors buck mine heading leading running overseeing handle handling look "
+    "responsible involved asked ultimately deciding making recommending approval sign-off "
+    "buy-in go-ahead dad father mom mum mother wife husband client family co-owner co-owners team "
+)
+# Every match of SELF_DECIDES / OTHER_DECIDES contains one of these words; checking the word set
+# first skips the two costliest patterns for most messages.
+_SELF_WORDS = _word_set(
+    "decision decisions decision-maker decision-makers decisionmaker maker decider budget "
+    "signatory approver buyer call calls say purse sign-off signoff authority shots decide "
+    "decides approve approves authorise authorize authorises authorizes greenlight sign signs "
+    "up control power charge buy purchase mine me buck responsible"
+)
+_OTHER_WORDS = _word_set(
+    "decide decides decided make makes made call calls decision decisions decision-maker "
+    "decisionmaker maker sign signs signing sign-off signoff approve approves approval say "
+    "shots budget final finally report reports reporting answer up evaluation search "
+    "selection research review buy-in buy green go-ahead ok okay blessing ultimately end "
+    "asked involved run check ask talk convince pitch loop consult present bring committee "
+    "shortlist shortlisting shortlisted recommend recommendation influence influencer "
+    "evaluate scout gather gathering collect collecting someone pass input researching "
+    "evaluating comparing exploring looking assistant right deputy ea pa chief approvals "
+    "decide leading lead"
 )
 _HINT_WORD = re.compile(r"[a-z][a-z'’-]*")
+
+
+def _runs(text: str) -> tuple[AuthorityLevel, tuple[int, int]] | None:
+    """Level from "I run the sales team" / "I head up customer success", with its span."""
+    m = RUNS_TEAM.search(text) or RUNS_DEPT.search(text)
+    if m is None:
+        return None
+    verb = m.group().split()[1].lower()
+    if verb in ("am", "'m"):
+        verb = m.group().split()[2].lower()
+    lead = verb.startswith(("lead", "manag", "handl"))
+    return ("influencer" if lead else "decision_maker"), m.span()
 
 
 def _positive(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -249,9 +189,14 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
         The authority with its confidence and span, or None.
     """
     del now
-    if _HINTS.isdisjoint(_HINT_WORD.findall(text.lower())):
+    if asked and (m := ASKED_DM.match(text) or ASKED_INFLUENCER.match(text)):
+        # A whole answer to "what's your role in choosing?": "me", "recommending", "my boss".
+        level: AuthorityLevel = "decision_maker" if m.re is ASKED_DM else "influencer"
+        return Extracted(Authority(level), 0.7, squash(m.group()))
+    words = frozenset(_HINT_WORD.findall(text.lower()))
+    if _HINTS.isdisjoint(words):
         return None
-    tm = OWN_TITLE.search(text)
+    tm = OWN_TITLE.search(text) or PLURAL_TITLE.search(text)
     if tm is None and (start := START_TITLE.search(text)):
         # A message that is only a title ("marketing manager") counts only when asked.
         tm = start if asked or text[start.end() :].strip(" .!") else None
@@ -268,19 +213,20 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
             lo, hi = min(lo, title_span[0]), max(hi, title_span[1])
         return Extracted(Authority(level, title), conf, squash(text[lo:hi]))
 
-    if m := _positive(SELF_DECIDES, text):
+    if not _SELF_WORDS.isdisjoint(words) and (m := _positive(SELF_DECIDES, text)):
         return out("decision_maker", 0.9, m.span())
     if title_level == "end_user" and title and re.search(r"intern|student|trainee", title, _I):
         return out("end_user", 0.85, title_span or (0, 0))
-    if m := OTHER_DECIDES.search(text):
-        level: AuthorityLevel = "end_user" if END_USER.search(text) and not title else "influencer"
+    if not _OTHER_WORDS.isdisjoint(words) and (m := OTHER_DECIDES.search(text)):
+        level = "end_user" if END_USER.search(text) and not title else "influencer"
         return out(level, 0.8, m.span())
-    if title_level and title_span:
+    runs = _runs(text)
+    # "Designer, and I own the studio": owning or heading the business outranks an IC title.
+    owner = runs is not None and runs[0] == "decision_maker" and title_level == "end_user"
+    if title_level and title_span and not owner:
         return out(title_level, 0.85 if introduced else 0.75, title_span)
-    if m := RUNS_TEAM.search(text):
-        verb = m.group().split()[1].lower()
-        level = "influencer" if verb in ("lead", "manage") else "decision_maker"
-        return out(level, 0.75, m.span())
+    if runs:
+        return out(runs[0], 0.75, runs[1])
     if m := END_USER.search(text):
         return out("end_user", 0.7, m.span())
     return None

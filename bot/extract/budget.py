@@ -16,6 +16,7 @@ from bot.extract.money import (
     MIN_RIGHT,
     MONEY_WORDS,
     NO_BUDGET,
+    NO_BUDGET_ASKED,
     NOT_MONEY_LEFT,
     NOT_MONEY_RIGHT,
     PHONE_LIKE,
@@ -26,7 +27,7 @@ from bot.extract.money import (
     find_candidates,
     period_of,
 )
-from bot.extract.numbers import spell_out_digits
+from bot.extract.numbers import MULTIPLIERS, spell_out_digits
 from bot.extract.types import Budget, Extracted
 
 # Any digit or number word: without one, only "no budget" phrases can match.
@@ -70,10 +71,16 @@ def _usable(
     return in_range or c.currency is not None or asked or money_context
 
 
-def _scale_low(low: float, high: float, low_has_mult: bool) -> float:
-    """Give the low end of "20-30k" or "between 20 and 30 thousand" the high end's magnitude."""
+def _scale_low(low: float, high: float, low_has_mult: bool, high_mult: str | None) -> float:
+    """Give the low end of "20-30k" or "between 20 and 30 thousand" the high end's magnitude.
+
+    The high end's own multiplier is tried first, so "1-2 lakh" is 100,000 to 200,000.
+    """
     if low_has_mult or low <= 0 or low >= high / 100:
         return low
+    factor = MULTIPLIERS.get(high_mult or "", MULTIPLIERS.get((high_mult or "").lower(), 0.0))
+    if factor and low * factor <= high:
+        return low * factor
     for scale in (1e3, 1e6, 1e9):
         if high / 10 <= low * scale <= high:
             return low * scale
@@ -93,11 +100,14 @@ def _readings(
         left = text[max(0, c.start - 40) : c.start]
         currency = c.currency
         has_cue = cued or c.currency is not None or (nxt is not None and nxt.currency is not None)
+        counted = c.currency is None and c.mult is None and join and join.group("word") != "and"
+        if nxt is not None and counted and not ok_in_range[i + 1]:
+            continue  # "50-200 people": the low end of a head count is not money either
         if nxt is not None and join and ok_in_range[i + 1] and has_cue:
             between = join.group("word") != "and" or left.rstrip().lower().endswith("between")
             if between:
                 skip.add(i + 1)
-                low = _scale_low(c.value, nxt.value, c.mult is not None)
+                low = _scale_low(c.value, nxt.value, c.mult is not None, nxt.mult)
                 currency = currency or nxt.currency
                 period = period_of(text, c.start, nxt.end)
                 lo, hi = min(low, nxt.value), max(low, nxt.value)
@@ -155,6 +165,8 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     Returns:
         The budget with its confidence and span, or None.
     """
+    if asked and (m := NO_BUDGET_ASKED.match(text)):
+        return Extracted(Budget(amount=0.0), 0.75, m.group().strip())
     if not _FIGURE_HINT.search(text):
         m = NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None

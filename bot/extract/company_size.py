@@ -23,28 +23,74 @@ _LOW = (
 _HIGH = r"(?P<hi>under|less than|fewer than|below|up to|at most|max|not even|<)"
 _APPROX = r"(?:about|around|roughly|approx\.?|approximately|~|almost|nearly|close to|like|some)"
 SIZE = re.compile(
-    rf"(?:{_LOW}|{_HIGH}|{_APPROX})?\s*(?P<a>{_N})(?:\s*(?:-|–|to|or)\s*(?P<b>{_N}))?"
-    rf"(?P<plus>\s?\+)?[\s-]*(?P<noun>{_NOUN}(?:[\s-]+(?:company|team|startup|business|org|"
+    # Never start inside a figure: on a long run of digits that would make the scan quadratic.
+    rf"(?:{_LOW}|{_HIGH}|{_APPROX})?\s*(?<![\d.,])(?P<a>{_N})"
+    rf"(?:\s*(?P<join>-|–|to|or|and)\s*(?P<b>{_N}))?"
+    rf"(?P<plus>\s?\+)?(?:\s?-?ish)?[\s-]*(?P<noun>{_NOUN}(?:[\s-]+(?:company|team|startup|business|org|"
     rf"organi[sz]ation|shop|agency|firm))?)",
     _I,
 )
 TEAM_OF = re.compile(
-    rf"\b(?:team|company|staff|headcount|crew|group|organi[sz]ation|org|startup|shop|agency|"
-    rf"firm|business)\s+(?:of|is|=|size(?: is)?|:)\s*(?:{_LOW}|{_HIGH}|{_APPROX})?\s*"
+    rf"\b(?:(?:team|company|staff|headcount|crew|group|organi[sz]ation|org|startup|shop|agency|"
+    rf"firm|business)(?:\s+size)?\s*(?:of|is|=|:)|(?:team|company|org) size|(?:number of )?"
+    rf"(?:employees|staff|people|ftes?|employee count|head ?count)\s*(?::|=|is|are)|"
+    rf"\bhave a headcount of)\s*"
+    rf"(?:{_LOW}|{_HIGH}|{_APPROX})?\s*"
     rf"(?P<a>{_N})(?:\s*(?:-|–|to)\s*(?P<b>{_N}))?(?P<plus>\s?\+)?",
     _I,
 )
+# "we employ around 300", but not "we employ 3 agencies".
+EMPLOY = re.compile(
+    rf"\bemploy(?:s|ing)?\s+(?:{_LOW}|{_HIGH}|{_APPROX})?\s*(?P<a>{_N})(?:\s*(?:-|–|to)\s*"
+    rf"(?P<b>{_N}))?(?P<plus>\s?\+)?(?=\s*(?:$|[.,;!)]|{_NOUN}|and\b|in\b|across\b|"
+    rf"worldwide|globally|full[- ]time|locally|here))",
+    _I,
+)
+# With ``asked``, a short answer whose only figure is the head count: "we're about 40",
+# "mid-size, around 250", "500 worldwide".
+_BARE_LEAD = (
+    r"(?:(?:hmm+|um+|ok|so|well|we'?re|we are|were|it'?s|its|there are|there's|just|only|maybe|"
+    r"probably|small|tiny|medium|mid-?size[d]?|large|big|startup|currently|right now|roughly)"
+    r"[\s,:.-]+)*"
+)
+_BARE_TAIL = (
+    r"(?:[\s,]+(?:or so|in total|total|all in|worldwide|globally|overall|right now|currently|"
+    r"now|give or take|at the moment|atm|i think|approx(?:imately)?|roughly))*"
+)
 BARE = re.compile(
-    rf"^\s*(?:{_LOW}|{_HIGH}|{_APPROX})?\s*(?P<a>{_N})(?:\s*(?:-|–|to)\s*(?P<b>{_N}))?"
-    rf"(?P<plus>\s?\+)?\s*(?:ish)?[.!]?\s*$",
+    rf"^\s*{_BARE_LEAD}(?:{_LOW}|{_HIGH}|{_APPROX})?\s*(?P<a>{_N})(?:\s*(?:-|–|to)\s*"
+    rf"(?P<b>{_N}))?(?P<plus>\s?\+)?\s*(?:-?ish)?{_BARE_TAIL}[.!]?\s*$",
+    _I,
+)
+# "me and my cofounder" is two; "me and 3 others" is four.
+DUO = re.compile(
+    r"\b(?:me|myself|i) (?:and|&|\+|plus) (?:(?P<n>\d+) (?:others|other people|employees|staff|"
+    r"people|colleagues|guys|folks)|(?:my|our|a|one) (?:co-?founder|business partner|partner|"
+    r"wife|husband|brother|sister|colleague|friend|assistant|employee|dad|mom|father|mother|son|"
+    r"daughter))\b|\b(?:my|our) (?:co-?founder|business partner|partner|wife|husband|brother|"
+    r"sister) (?:and|&) (?:i|me|myself)\b",
     _I,
 )
 SOLO = re.compile(
     r"\b(?:just me|only me|me myself and i|just myself|solo|solopreneur|one[- ]man (?:band|show)|"
     r"one[- ]woman (?:band|show)|one[- ]person (?:company|business|shop|team)|sole (?:trader|"
-    r"proprietor)|freelancer|on my own|by myself|i work alone)\b",
+    r"proprietor)|freelancer|on my own|by myself|i work alone|(?:the |our )?only (?:employee|"
+    r"staff member|person (?:in|at) the (?:company|business)))\b",
     _I,
 )
+
+
+# Without ``asked``, "me and my cofounder" is a head count only as "it's (just) me and ...".
+_DUO_CUE = re.compile(r"(?:it'?s|we'?re|we are|just|only|team is|company is)\s*$", _I)
+_HINT = re.compile(
+    r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|couple|few|several|"
+    r"\bme\b|myself|solo|freelanc|sole|alone|my own|only employee|only staff|only person|"
+    r"founder|partner|wife|husband|brother|sister|colleague|friend|assistant|dad|mom|father|"
+    r"mother|son\b|daughter",
+    _I,
+)
+_BETWEEN = re.compile(r"\bbetween\s*$", _I)
 
 
 def _num(token: str) -> int | None:
@@ -86,17 +132,24 @@ def extract_company_size(
         The size with its confidence and span, or None.
     """
     del now
+    if not _HINT.search(text):
+        return None  # no figure, number word or solo cue: most answers to other questions
     rw = spell_out_digits(text)
     work = rw.text
-    for pattern, conf in ((TEAM_OF, 0.85), (SIZE, 0.85)):
+    for pattern, conf in ((TEAM_OF, 0.85), (EMPLOY, 0.8), (SIZE, 0.85)):
         for m in pattern.finditer(work):
             if pattern is SIZE and re.match(r"\s*(?:users?|seats?)", m["noun"], _I) and not asked:
                 continue  # "200 users" is usage, not head count, unless we asked
             if work[max(0, m.start() - 1) : m.start()] in ("$", "€", "£"):
                 continue
+            if pattern is SIZE and m["join"] == "and" and not _BETWEEN.search(work, 0, m.start()):
+                continue  # "5 offices and 200 employees": only "between 5 and 200" is a range
             size = _size(m)
             if size is not None:
                 return Extracted(size, conf, rw.span(m.start(), m.end()))
+    if (duo := DUO.search(work)) and (asked or _DUO_CUE.search(work, 0, duo.start())):
+        extra = int(duo["n"]) if duo["n"] else 1
+        return Extracted(CompanySize(extra + 1, extra + 1), 0.75, rw.span(duo.start(), duo.end()))
     if solo := SOLO.search(work):
         return Extracted(CompanySize(1, 1), 0.8, rw.span(solo.start(), solo.end()))
     if asked and (bare := BARE.match(work)) and (size := _size(bare)) is not None:

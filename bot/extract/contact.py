@@ -9,7 +9,16 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from bot.extract.common import clamp01, guarded, squash
-from bot.extract.names import COMMON_WORDS, NAME_CUE, ORG_CUE, ORG_SUFFIX, PLACES, bare_words
+from bot.extract.names import (
+    COMMON_WORDS,
+    LEADING_NAME,
+    NAME_CUE,
+    NAME_HERE,
+    ORG_CUE,
+    ORG_SUFFIX,
+    PLACES,
+    bare_words,
+)
 from bot.extract.types import Contact, Extracted
 
 _I = re.IGNORECASE
@@ -82,8 +91,15 @@ def find_name(text: str, asked: bool) -> Found | None:
         if not lenient and not raw[0].isupper():
             continue
         name = _clean_name(raw, strict=not lenient)
-        if name:
+        # An honorific sat between ("I'm Dr. Emily Chen"); "Dr. Smith" alone is too thin.
+        titled = m.start("name") > m.end("cue") + 1
+        if name and (not titled or len(name.split()) >= 2):
             return name, 0.85 if lenient else 0.75, m.start("name"), m.start("name") + len(raw)
+    here = NAME_HERE.search(text) if " here" in text else None  # cheap gate: most text has none
+    name = _clean_name(here["name"], strict=True) if here else None
+    whole = here is not None and name is not None and len(name.split()) == len(here["name"].split())
+    if here and name and whole and name.lower() not in PLACES:
+        return name, 0.7, here.start("name"), here.end("name")
     if asked and (words := bare_words(text, 3)):
         name = _clean_name(words)
         if name and len(name.split()) == len(words.split()):
@@ -167,6 +183,12 @@ def extract_contact(text: str, now: datetime, asked: bool = False) -> Extracted[
     # A bare answer to "how can we reach you?" is a name only when nothing else was given.
     loose = asked and email is None and phone is None
     name = find_name(plain, loose)
+    if name is None and (email or phone) and (lead := LEADING_NAME.match(plain)):
+        # "Sarah Connor, sarah@cyberdyne.io": a capitalized name opening a list of details.
+        raw = lead["name"]
+        cleaned = _clean_name(raw, strict=True)
+        if cleaned and len(cleaned.split()) == len(raw.split()) and not ORG_SUFFIX.search(raw):
+            name = cleaned, 0.65, lead.start("name"), lead.end("name")
     company = find_company(plain, False)
     found = [f for f in (email, phone, name, company) if f is not None]
     if not found:

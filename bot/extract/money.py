@@ -110,7 +110,8 @@ YEAR_PREP = re.compile(
     _I,
 )
 MONEY_WORDS = re.compile(
-    r"\b(?:budget\w*|budjet|buget|bugdet|budet|spend\w*|spent|afford\w*|pay|paying|payment|cost\w*|price\w*|"
+    r"\b(?:budget\w*|budjet|buget|bugdet|budet|spend\w*|spent|afford\w*|pay|paying|paid|payment|"
+    r"cost\w*|price\w*|quoted|sign(?:ed|s)? off|"
     r"invest\w*|allocat\w*|set aside|earmark\w*|funds?|funding|money|cash|dollars?|euros?|"
     r"bucks|quid|pounds|grand|fees?|ceiling|ballpark|capex|opex|per (?:seat|user|license)|"
     r"(?:per|a|/)\s?(?:month|mo|year|yr)|monthly|annually|yearly|approved|sign off|range)\b",
@@ -125,7 +126,10 @@ MIN_RIGHT = re.compile(
 )
 MAX_RIGHT = re.compile(
     _THEN + r"\s*(?:max(?:imum)?\b|tops\b|at (?:the )?most|or (?:less|under|below|lower)|"
-    r"and (?:under|below|less)|(?:hard )?cap\b|ceiling\b|limit\b|absolute max)",
+    r"and (?:under|below|less)|(?:hard )?cap\b|ceiling\b|limit\b|absolute max|"
+    # "12k is the max we'd go", "5k a month is the most we can do", "10k is our ceiling"
+    r"(?:is|'s|would be|will be) (?:our|the|my) (?:absolute |very )?(?:max(?:imum)?|most|"
+    r"ceiling|limit|cap|upper limit|top end)\b)",
     _I,
 )
 MAX_LEFT = re.compile(
@@ -133,7 +137,10 @@ MAX_LEFT = re.compile(
     r"no higher than|at (?:the )?most|capped at|cap(?: of| is| at)?|within|tops|"
     r"not (?:to )?exceed(?:ing)?|(?:shouldn't|should not|can't|cannot|won't) (?:exceed|go "
     r"(?:above|over|beyond|past))|ceiling (?:of|is)|limit (?:of|is)|limited to|"
-    r"no (?:more|higher) than|<=?|≤|sub|south of)\s*(?:of\s*)?"
+    r"no (?:more|higher) than|<=?|≤|sub|south of|as (?:much|high) as|stretch(?:ing)? (?:up )?to|"
+    # A negated "more than" is a ceiling: "we won't spend more than", "not looking to pay over".
+    r"(?:n'?t|\bnot|\bnever|cannot|\bnothing)\s+(?:[a-z']+\s+){0,3}?(?:more than|over|above|"
+    r"beyond|in excess of|higher than))\s*(?:of\s*)?"
     r"(?:about|around|roughly|approximately|~)?\s*$",
     _I,
 )
@@ -153,11 +160,13 @@ APPROX_RIGHT = re.compile(r"\s*(?:-?ish\b|or so\b|give or take|ballpark|roughly)
 
 _MONTH = (
     r"(?:/\s*(?:mo|mon|month|mth|m)\b|per\s*(?:mo|month|mth)\b|an?\s+mo(?:nth)?\b|"
-    r"each\s+month|every\s+month|monthly|p\.?\s?/?m\.?(?![a-z0-9])|pcm\b|mrr\b|month\b)"
+    r"each\s+month|every\s+month|monthly|p\.?\s?/?m\.?(?![a-z0-9])|pcm\b|mrr\b|month\b|"
+    r"for (?:the|a) (?:whole |full |entire )?month\b)"
 )
 _YEAR = (
     r"(?:/\s*(?:yr|year|y|annum|a)\b|per\s*(?:yr|year|annum)\b|an?\s+(?:year|yr)\b|"
-    r"each\s+year|every\s+year|annually|yearly|annual\b|p\.?\s?a\.?(?![a-z0-9])|arr\b|year\b)"
+    r"each\s+year|every\s+year|annually|yearly|annual\b|p\.?\s?a\.?(?![a-z0-9])|arr\b|year\b|"
+    r"for (?:the|a) (?:whole |full |entire )?year\b)"
 )
 _FILLER = (
     r"(?:usd|eur|gbp|dollars?|euros?|in total|total|each|for (?:it|this|that|the \w+)|budget|"
@@ -187,7 +196,7 @@ NO_BUDGET = re.compile(
     r"(?:don'?t|do not|dont|haven'?t|have not|didn'?t|did not|hasn'?t)\s+(?:really\s+|yet\s+)?"
     r"(?:have|got|set|allocated?|approved?|gotten|defined)\s+(?:a\s+|any\s+)?(?:real\s+|set\s+|"
     r"fixed\s+|formal\s+|specific\s+)?budget|"
-    r"nothing(?: has been| is)? (?:allocated|budgeted|set aside|earmarked|approved)|"
+    r"nothing(?:'s| has| is)?(?: been)? (?:allocated|budgeted|set aside|earmarked|approved)|"
     r"not (?:yet )?(?:budgeted|allocated|funded)|unbudgeted|unfunded|"
     r"budget (?:is|of|=)\s*(?:zero|nil|nothing|0\b|\$0)|"
     r"(?:haven'?t|have not) (?:allocated|budgeted|set aside|earmarked) (?:anything|any)|"
@@ -195,9 +204,19 @@ NO_BUDGET = re.compile(
     r"budget (?:hasn'?t|has not) been (?:set|allocated|approved|defined)|\bno \$\b|broke\b",
     _I,
 )
+# With ``asked``, a whole answer of "none (yet)", "nothing", "zero" or "we don't have one" is a
+# zero budget: the question gives the bare word its meaning.
+NO_BUDGET_ASKED = re.compile(
+    r"^\W*(?:(?:none|nothing|zero|nil|nada|zilch|no money|no funds)(?: really| at all)?"
+    r"(?:\s*[,;.!–-]\D*)?|"
+    r"(?:we |i )?(?:don'?t|do not|haven'?t) (?:have|got) (?:one|any))"
+    r"(?:\W+(?:yet|so far|at the moment|atm|right now|for now|currently|lol|tbh|honestly))*\W*$",
+    _I,
+)
 PHONE_LIKE = re.compile(
     r"\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4}\b|"
-    r"\b\d{3} \d{3} \d{4}\b|\b0\d{9,10}\b|\b0\d{3,4}\s\d{6,7}\b"
+    r"\b\d{3} \d{3} \d{4}\b|\b0\d{9,10}\b|\b0\d{3,4}\s\d{6,7}\b|"
+    r"\b0\d{2,4}[\s-]\d{3,4}[\s-]\d{3,4}\b"
 )
 
 

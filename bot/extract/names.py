@@ -47,7 +47,17 @@ PLACES = _words(
 _NAME_TOKEN = r"[^\W\d_](?:[^\W\d_]|['’.-](?=[^\W\d_]))*"
 NAME_CUE = re.compile(
     rf"(?P<cue>(?i:my name is|my name's|name is|name's|name:|i am|i'm|im|this is|it's|its|"
-    rf"call me|here is|here's))\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})",
+    rf"call me|here is|here's))\s+(?:(?i:mr|mrs|ms|miss|dr|prof)\.?\s+)?"
+    rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})",
+)
+_CAP_TOKEN = r"[^\W\d_a-z](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
+# "Mike here", "Hi, Priya here from Acme": a capitalized name introduced by a trailing "here".
+NAME_HERE = re.compile(
+    rf"(?:^|[,.!]\s*|\b(?i:hi|hey|hello)\s+)(?P<name>{_CAP_TOKEN}(?:\s+{_CAP_TOKEN})?)\s+here\b"
+)
+# "Sarah Connor, sarah@cyberdyne.io": a capitalized name opening a list of contact details.
+LEADING_NAME = re.compile(
+    rf"^\s*(?:(?i:hi|hey|hello)[\s,!]+)?(?P<name>{_CAP_TOKEN}(?:\s+{_CAP_TOKEN}){{0,2}})\s*[,;|/–-]"
 )
 _ORG_TOKEN = r"[A-Z][\w&'’.+-]*"
 ORG_SUFFIX = re.compile(

@@ -20,18 +20,21 @@ DEFAULT_NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
         "leads", "lead gen", "lead generation", "pipeline", "prospects", "prospecting",
         "inbound", "outbound", "demo requests", "signups", "sign-ups", "conversion",
         "conversions", "conversion rate", "qualify", "qualifying", "qualification", "mql",
-        "sql", "traffic", "outreach", "website visitors", "form fills", "converting",
+        "sql", "traffic", "outreach", "website visitors", "form fills", "converting", "convert",
+        "visitors", "sign up", "lead management",
     ),
     "sales": (
         "sales team", "sales process", "follow up", "follow-up", "follow-ups", "crm", "deals",
         "quota", "close rate", "closing", "reps", "sales cycle", "quotes", "proposals",
-        "selling", "revenue",
+        "selling", "revenue", "salespeople", "sales people", "account executives", "upsell",
+        "upselling",
     ),
     "customer_support": (
         "support", "tickets", "ticket", "helpdesk", "help desk", "customer service",
         "response time", "response times", "live chat", "chatbot", "faq", "inquiries",
         "enquiries", "complaints", "backlog", "customer questions", "support queue", "chat",
-        "chats",
+        "chats", "same questions", "common questions", "reply time",
+        "customer care", "deflect", "deflection", "respond to customers",
     ),
     "marketing": (
         "marketing", "campaigns", "campaign", "seo", "ads", "advertising", "social media",
@@ -41,7 +44,8 @@ DEFAULT_NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
         "automate", "automation", "automating", "manual", "manually", "repetitive",
         "spreadsheets", "spreadsheet", "excel", "copy paste", "copy-paste", "copy-pasting",
         "copy pasting", "automatically", "workflow",
-        "workflows", "data entry", "busywork", "time-consuming", "by hand",
+        "workflows", "data entry", "busywork", "time-consuming", "by hand", "admin work",
+        "admin tasks", "paperwork",
     ),
     "analytics": (
         "reporting", "reports", "dashboards", "dashboard", "analytics", "metrics", "kpis",
@@ -53,9 +57,11 @@ DEFAULT_NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     "cost": (
         "cost", "costs", "expensive", "save money", "cheaper", "budget cuts", "overpaying",
-        "roi", "spend less",
+        "roi", "spend less", "paying too much", "pay too much", "too expensive",
     ),
-    "scaling": ("scale", "scaling", "growth", "growing fast", "volume", "expand", "expansion"),
+    "scaling": (
+        "scale", "scaling", "growth", "growing fast", "volume", "expand", "expansion", "expanding",
+    ),
     "compliance": (
         "gdpr", "compliance", "compliant", "security", "soc 2", "soc2", "hipaa", "audit", "privacy",
     ),
@@ -67,8 +73,9 @@ DEFAULT_NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 NONE_CUE = re.compile(
-    r"\b(?:just (?:browsing|looking(?! for| to| into| at (?:ways|how|tools|options for))|curious|"
-    r"checking (?:it|things|you|this) out|exploring|poking around|window[- ]shopping|"
+    r"\b(?:just (?:browsing|looking(?! for(?! now)| to| into| at (?:ways|how|tools|options for))|"
+    r"curious|checking (?:it|things|you|this) out|checking out (?:what|options|the|your|tools)|"
+    r"looking around|exploring|poking around|window[- ]shopping|"
     r"having a look|researching|killing time)|(?:only|mostly|simply) (?:browsing|curious|"
     r"looking)|nothing (?:specific|in particular|really|yet|at the moment)|no (?:specific |"
     r"particular |real |immediate )?(?:need|pain|use case)s?\b(?! (?:for|with|to))|"
@@ -95,7 +102,21 @@ PAIN_CUE = re.compile(
     r"mess|messy|chaos|chaotic|broken|inefficien\w*|streamlin\w*|consolidat\w*|centrali[sz]\w*|"
     r"get (?:more|better)|slipping|falling through|fall through|nightmare|painful|killing us|"
     r"sucks|outdated|clunky|unreliable|searching for|in the market for|require\w*|"
-    r"must have|should be able|doesn'?t (?:work|scale)|not working|no (?:visibility|way|time))\b",
+    r"must have|should be able|doesn'?t (?:work|scale)|not working|no (?:visibility|way|time)|"
+    # Desires and bad states said without "need": "we want everything connected", "nobody
+    # converts", "tickets pile up", "reporting is a joke", "the biggest headache is ...".
+    r"want(?:s|ed)?|wish|we'?d love|love to|nobody|no one|no-one|very few|too few|zero "
+    r"(?:visibility|insight|idea)|pil(?:e|es|ing) up|out of control|headaches?|"
+    r"(?:is|are|'s|'re) (?:huge|massive|terrible|awful|horrible|bad|poor|slow|low|a joke|a "
+    r"disaster|dropping|declining|falling|shrinking|stagnant|flat|a pain)|"
+    r"(?:aren'?t|isn'?t|not|never|don'?t|doesn'?t|won'?t|can'?t) (?:\w+ )?(?:perform\w*|convert\w*|"
+    r"sync\w*|talk|integrat\w*|respond\w*|reply|replies|follow\w*|connect\w*|keep up|scal\w*|"
+    r"get (?:a )?(?:reply|response|back))|takes? (?:all day|forever|ages|weeks|too)|"
+    r"hate|annoying|swamped|buried|understaffed|short[- ]staffed|stretched thin|time[- ]consuming|"
+    r"repetitive|busywork|bottleneck|dropping off|drop[- ]off|churn\w*|slow|no-shows?|"
+    r"burn(?:ed|t|ing) out|blockers?|"
+    r"(?:don'?t|do not) know (?:which|what|where|how|who|if|whether)|"
+    r"spend\w* (?:\S+ ){0,3}day)\b",
     _I,
 )
 # Phrases that carry a pain word but answer another slot ("we need it by March",
@@ -114,7 +135,7 @@ NOT_PAIN = re.compile(
     r"(?:spend|pay|go (?:above|over|beyond|past)|exceed|stay)\b|(?:stay|keep it) (?:under|within|"
     r"below)|\b(?:no|any) issues? with (?:budget|timing)|\bbudget\b|"
     r"\b(?:no|not an?|without) (?:real |specific |particular |big )?(?:problems?|issues?|pain|"
-    r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b",
+    r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b|\blooking for now\b",
     _I,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)

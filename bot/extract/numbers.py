@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 
 # A figure with optional thousands groups ("40,000", "40.000", "40 000", "1'000") and an optional
 # decimal tail ("1.5", "2,5", "1,250.50"). Grouped thousands come first so "40 000" is one number.
-NUMBER = r"(?:\d{1,3}(?:(?:,|\.|[ \u00a0\u202f'’])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+# Indian grouping ("1,00,000", "12,50,000": lakhs and crores) is tried first.
+NUMBER = (
+    r"(?:\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?|"
+    r"\d{1,3}(?:(?:,|\.|[ \u00a0\u202f'’])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+)
 
 MULTIPLIERS: dict[str, float] = {
     "k": 1e3,

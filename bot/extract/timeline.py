@@ -15,6 +15,7 @@ from bot.extract.timewords import (
     ASAP_ASKED,
     CUE,
     DEADLINE,
+    END_AFTER,
     FROM,
     LATER,
     LATER_ASKED,
@@ -86,11 +87,15 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
             if span is None:
                 continue
             span, used = _modify(span, left, now)
+            tail = 0
+            if span.end is not None and (e := END_AFTER.match(work, m.end())):
+                # Indian English "by March end" / "Q3 end": the end of it is a deadline.
+                span, tail = Span(today, span.end, span.grain), e.end() - m.end()
             if (span.end or span.start + timedelta(days=1)) <= today:
                 continue  # a past date is history, not a buying timeline
-            taken.append(m.span())
+            taken.append((m.start(), m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
-            hits.append(_Hit(m.start() - used, m.end(), span, conf))
+            hits.append(_Hit(m.start() - used, m.end() + tail, span, conf))
     return hits
 
 

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from bot.extract.common import day, start_of_day
 from bot.extract.timewords import (
+    MAY_PREP,
     MONTH,
     ORDINALS,
     SEASONS,
@@ -92,7 +93,7 @@ def _season(m: re.Match[str], now: datetime) -> Span | None:
 
 
 def _month(m: re.Match[str], now: datetime) -> Span | None:
-    if m["mon"] == "may" and not (m["y"] or m["rel"]):
+    if m["mon"] == "may" and not (m["y"] or m["rel"] or MAY_PREP.search(m.string, 0, m.start())):
         return None  # lowercase "may" is the verb unless a preposition vouches for it
     mon = month_no(m["mon"])
     return _yearly(m, now, lambda y: month_span(now, y, mon))
@@ -126,6 +127,8 @@ def _amount(m: re.Match[str], now: datetime) -> Span | None:
     n2 = float(m["n2"]) if m["n2"] else None
     unit = {"wk": "week", "mo": "month", "yr": "year"}.get(m["unit"].lower().rstrip("s"))
     unit = unit or m["unit"].lower().rstrip("s")
+    if unit == "fortnight":  # British "in a fortnight": two weeks
+        n, n2, unit = 2 * n, 2 * n2 if n2 is not None else None, "week"
     if n > 400 or (n2 or 0) > 400 or unit not in ("day", "week", "month", "quarter", "year"):
         return None
     grain = "month" if unit == "quarter" else unit
@@ -159,6 +162,8 @@ def _dayword(m: re.Match[str], now: datetime) -> Span | None:
 def _within_one(m: re.Match[str], now: datetime) -> Span | None:
     unit = m["unit"].lower()
     today = start_of_day(now)
+    if unit == "fortnight":  # "in the next fortnight": within two weeks
+        return Span(today, shift(today, 2, "week"), "week")
     grain = "month" if unit == "quarter" else unit
     return Span(today, shift(today, 1, unit), grain)  # type: ignore[arg-type]
 
@@ -168,7 +173,8 @@ def _period_end_any(m: re.Match[str], now: datetime) -> Span | None:
     return Span(start_of_day(now), _period(now, unit, 0).end, unit)  # type: ignore[arg-type]
 
 
-_NUM = r"(?P<n>\d+(?:\.\d+)?|an?)"
+# Never start inside a figure: on a long run of digits that would make the scan quadratic.
+_NUM = r"(?P<n>(?<![\d.])\d+(?:\.\d+)?|an?)"
 RULES: tuple[Rule, ...] = (
     Rule(re.compile(r"\b(?P<y>20\d\d)-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b"), _iso, False, 0.95),
     Rule(
@@ -251,7 +257,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         re.compile(
-            r"\bwithin (?:the )?(?:next|coming) (?P<unit>day|week|month|quarter|year)\b", _I
+            r"\b(?:within (?:the )?|(?:(?:in|over|during) )?(?:the )?(?=(?:next|coming) fortnight))"
+            r"(?:next|coming) (?P<unit>day|week|month|quarter|year|fortnight)\b",
+            _I,
         ),
         lambda m, now: _within_one(m, now),
         False,
@@ -272,7 +280,7 @@ RULES: tuple[Rule, ...] = (
             rf"(?:\b(?P<pre>in|within|in the next|over the next|during the next|the next|next|"
             rf"inside(?: of)?|in about|in around|in roughly|in like|under|less than)\s+)?"
             rf"(?:(?:about|around|roughly|approx(?:imately)?|like|maybe|~)\s*)?{_NUM}"
-            rf"(?:\s*(?:-|–|to|or)\s*(?P<n2>\d+))?\s*(?P<unit>days?|weeks?|wks?|months?|mos?|"
+            rf"(?:\s*(?:-|–|to|or)\s*(?P<n2>\d+))?\s*(?P<unit>days?|weeks?|wks?|fortnights?|months?|mos?|"
             rf"quarters?|years?|yrs?)\b(?:\s+or\s+(?P<n3>\d+))?(?P<post>\s+(?:from now|out|away|"
             rf"from today|time))?",
             _I,

@@ -123,6 +123,13 @@ def part_of(span: Span, part: str) -> Span:
     return span
 
 
+# Lowercase "may" is a month only right after one of these ("in may", "by may").
+MAY_PREP = re.compile(
+    r"\b(?:in|by|until|till|before|after|from|early|mid|late|end of|of|starting|around|during|"
+    r"since|through)[\s-]+$",
+    _I,
+)
+
 # Deadline words that exclude the named period itself ("before March" = done by 1 March).
 STRICTLY_BEFORE = re.compile(r"(?:before|prior to|ahead of)\s*(?:the\s+)?$", _I)
 
@@ -133,6 +140,8 @@ DEADLINE = re.compile(
     r"(?:by )?(?:the )?(?:end|close) of|eo)\s*(?:the\s+)?$",
     _I,
 )
+# "March end", "Q3 end" (Indian English) written after a month, quarter or year.
+END_AFTER = re.compile(r"[\s-]*end\b(?!\s+of\b)", _I)
 AFTER = re.compile(
     r"(?:\bafter|beyond|sometime after|later than)\s+"
     r"(?:the\s+)?$",
@@ -175,7 +184,9 @@ LATER = re.compile(
     r"a few years|in a while|a while (?:away|out|off))\b",
     _I,
 )
-LATER_ASKED = re.compile(r"\b(?:later|not yet|not now|future|a while)\b", _I)
+LATER_ASKED = re.compile(
+    r"\b(?:later|not yet(?! (?:sure|decided|certain))|not now|future|a while)\b", _I
+)
 SOON = re.compile(
     rf"\b{_NOT}(?:soon(?:ish)?|shortly|near future|near[- ]term|short[- ]term|coming (?:weeks|"
     r"months)|before long|sooner rather than later|in a bit|fairly quick(?:ly)?|"
@@ -189,23 +200,27 @@ NONE = re.compile(
     r"(?:timeline|time ?frame|time ?line|deadline|date|timing|schedule|time pressure|urgency)|"
     r"not (?:urgent|pressing|time[- ]sensitive)|nothing (?:urgent|planned|scheduled)|"
     r"not (?:a|an urgent|a high|a top) priority|just (?:researching|browsing|exploring|curious|"
-    r"window shopping|checking|looking(?! for| to| into| at (?:the|a|your)))|"
+    r"window shopping|checking|looking(?! for(?! now)| to| into| at (?:the|a|your)))|"
     r"(?:still |only |mostly |currently )(?:researching|exploring)|(?:very |really )?early stages?|"
     r"no (?:concrete |immediate |firm )?plans?(?: yet| to buy| for now)?|"
-    r"haven'?t (?:set|decided on|got|thought about|planned) (?:a |any )?(?:timeline|time ?frame|"
+    r"(?:just |only )?(?:poking|nosing) around|"
+    r"haven'?t (?:really |even |yet )?(?:set|decided on|got|thought about|planned) (?:a |any )?"
+    r"(?:timeline|time ?frame|"
     r"date|deadline|timing)|whenever|no idea (?:when|on timing)|not (?:planning|looking) to buy)\b",
     _I,
 )
 NONE_ASKED = re.compile(
-    r"\b(?:not sure|unsure|don'?t know|do not know|dunno|no idea|tbd|tba|to be (?:determined|"
+    r"\b(?:not (?:yet |really |quite |entirely )?sure|unsure|don'?t know|do not know|dunno|"
+    r"no idea|tbd|tba|to be (?:determined|"
     r"decided|confirmed)|undecided|haven'?t decided|not decided|depends|flexible|n/?a|no clue|"
     r"can'?t say|hard to say|unknown|unclear|idk|not certain|we'?ll see|none|nope|no)\b",
     _I,
 )
 CUE = re.compile(
     r"\d|\b(?:q[1-4]|h[12]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|quarter|"
-    r"year|fy|day|today|tom|tonight|tmrw|asap|a\.s\.a\.p|soon|now|immediate|urgen|right away|"
-    r"straight away|at once|rush|hurry|time|deadline|research|brows|explor|look|sure|know|idea|"
+    r"year|fy|day|today|tom|tonight|tmrw|fortnight|timing|asap|a\.s\.a\.p|soon|now|immediate|"
+    r"urgen|right away|straight away|at once|rush|hurry|time|deadline|date|poking|nosing|research|"
+    r"brows|explor|look|sure|know|idea|"
     r"tbd|tba|half|spring|summer|fall|autumn|winter|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|eo[dwmqy]|end of|yesterday|eventual|future|later|while|road|line|whenever|"
     r"flexible|depend|decid|undecid|hard|say|determin|clue|dunno|idk|unsure|unclear|unknown|plan|priorit|pressing|"

@@ -227,3 +227,15 @@ def test_long_input_is_fast() -> None:
     for extract in EXTRACTORS.values():
         extract(text, datetime.now(UTC), True)
     assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("text", ["1" * 2000, "1-" * 1000, "0 " * 1000, "1,00," * 400])
+def test_long_digit_runs_are_fast(text: str) -> None:
+    # A pasted run of digits once took over a second in company_size and timeline: patterns
+    # restarted inside the figure at every position.
+    import time
+
+    for extract in EXTRACTORS.values():
+        t0 = time.perf_counter()
+        extract(text, NOW, True)
+        assert time.perf_counter() - t0 < 0.25, extract

@@ -1,0 +1,1 @@
+"""Qualibot benchmarks: engine, service, end to end, connections, growth (``python -m bench``)."""

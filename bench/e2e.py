@@ -1,0 +1,86 @@
+"""End to end: N widget clients, each a whole BANT conversation, against ``qualibot serve``.
+
+The same clients, from separate processes, also run against a bare aiohttp echo server in
+its own process at the same N, in the same run: that is the ceiling.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import procs, wsclient
+from bench.clients import run_workers, split
+from bench.report import Figure, Target, percentile
+
+PART = "e2e"
+
+
+def clients(
+    port: int, n: int, rounds: int, echo: bool, seconds: float, pid: int | None = None
+) -> dict[str, Any]:
+    """``n`` concurrent clients, each ``rounds`` conversations in turn, against ``port``.
+
+    With the server's ``pid``, also the server's CPU milliseconds per message.
+    """
+    url, origin = f"http://127.0.0.1:{port}/widget/ws", f"http://127.0.0.1:{port}"
+    processes = 1 if n <= 100 else 2
+    args = [
+        (url, origin, first, count, rounds, echo, seconds) for first, count in split(n, processes)
+    ]
+    cpu = procs.cpu_seconds(pid) if pid else 0.0
+    results = run_workers(wsclient.conversations, args, timeout=seconds + 240)
+    cpu = procs.cpu_seconds(pid) - cpu if pid else 0.0
+    latencies = [x for r in results for x in r["latencies"]]
+    span = max(r["ended"] for r in results) - min(r["began"] for r in results)
+    errors = [e for r in results for e in r["errors"]]
+    return {
+        "messages": len(latencies),
+        "seconds": round(span, 3),
+        "per_second": len(latencies) / span if span else 0.0,
+        "p50_ms": percentile(latencies, 50) * 1e3,
+        "p99_ms": percentile(latencies, 99) * 1e3,
+        "server_cpu_ms_per_message": cpu / max(1, len(latencies)) * 1e3,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "connect_failures": sum(r["connect_failures"] for r in results),
+    }
+
+
+def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
+    """Measure qualibot and the echo server at each N; returns figures and details."""
+    levels = [10, 50] if quick else [10, 100, 1000]
+    seconds = 5.0 if quick else 30.0
+    conversations = 30 if quick else 250  # at least this many per level, for a stable rate
+    figures: list[Figure] = []
+    details: dict[str, Any] = {"levels": levels, "client_processes": "1 up to N=100, else 2"}
+    with tempfile.TemporaryDirectory(prefix="qualibot-bench-") as tmp:
+        work = Path(tmp)
+        bot_port, echo_port = procs.free_port(), procs.free_port()
+        with (
+            procs.server("qualibot", bot_port, work) as bot_server,
+            procs.server("echo", echo_port, work) as echo_server,
+        ):
+            clients(bot_port, 4, 1, False, seconds)  # warm-up: first SQLite pages, imports
+            for n in levels:
+                rounds = -(-conversations // n)
+                echo = clients(echo_port, n, rounds, True, seconds, echo_server.pid)
+                bot = clients(bot_port, n, rounds, False, seconds, bot_server.pid)
+                details[str(n)] = {"rounds": rounds, "qualibot": bot, "echo": echo}
+                figures += _figures(n, bot, echo)
+    return figures, details
+
+
+def _figures(n: int, bot: dict[str, Any], echo: dict[str, Any]) -> list[Figure]:
+    top = n >= 1000
+    return [
+        Figure(PART, f"{n} clients: messages/s", bot["per_second"], "/s", echo["per_second"],
+               "echo/s", Target(">=", 0.2, "ratio") if top else None,
+               note=f"{bot['errors']} errors"),
+        Figure(PART, f"{n} clients: reply p50", bot["p50_ms"], "ms", echo["p50_ms"], "ms"),
+        Figure(PART, f"{n} clients: reply p99", bot["p99_ms"], "ms", echo["p99_ms"], "ms",
+               Target("<", 100) if top else None),
+        Figure(PART, f"{n} clients: server CPU per message", bot["server_cpu_ms_per_message"],
+               "ms", echo["server_cpu_ms_per_message"], "ms"),
+    ]  # fmt: skip

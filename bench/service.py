@@ -1,0 +1,262 @@
+"""Service with storage: messages/s and p50/p99 at 1, 100 and 1,000 concurrent conversations.
+
+Each message goes through the real ``Service.receive`` (lock, load, decide, commit, relay) on
+``storage.open_store`` with MemoryBus and MemoryLocks; a reply returns only after its turn has
+committed. The ceiling is one plain INSERT per message, committed on its own, with the same
+driver and durability settings at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import pg
+from bench.report import Figure, Target, percentile
+from bench.script import conversation
+from bot.clock import SystemClock
+from bot.inprocess import MemoryBus, MemoryLocks
+from bot.messages import ConversationKey, Inbound
+from bot.service import Service
+from flows import load_flow
+from storage import open_store
+from storage.engine import make_sqlite_engine
+
+PART = "service"
+CEILING_SQL = "INSERT INTO bench_ceiling (conversation, seq, body, at) VALUES ({})"
+
+
+@dataclass(slots=True)
+class Cell:
+    """One measurement: messages, wall time and per-message latencies."""
+
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process, every thread: robust when the machine is shared
+
+    @property
+    def rate(self) -> float:
+        """Messages per second over the cell's wall time."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """Rate and latency percentiles in milliseconds."""
+        return {
+            "messages": len(self.latencies),
+            "seconds": round(self.seconds, 3),
+            "per_second": round(self.rate, 1),
+            "p50_ms": round(percentile(self.latencies, 50) * 1e3, 2),
+            "p99_ms": round(percentile(self.latencies, 99) * 1e3, 2),
+            "cpu_ms_per_message": round(self.cpu_ms, 3),
+        }
+
+    @property
+    def cpu_ms(self) -> float:
+        """Process CPU milliseconds per message."""
+        return self.cpu_seconds / max(1, len(self.latencies)) * 1e3
+
+
+@dataclass(slots=True)
+class Budget:
+    """Bounds of one cell: messages started and wall time, whichever comes first."""
+
+    messages: int
+    seconds: float
+    started: int = 0
+    deadline: float = 0.0
+
+    def take(self) -> bool:
+        """Whether another message may start (and count it)."""
+        if self.started >= self.messages or time.perf_counter() > self.deadline:
+            return False
+        self.started += 1
+        return True
+
+
+async def drive(
+    concurrency: int, budget: Budget, send: Callable[[int, int], Awaitable[None]]
+) -> Cell:
+    """Run ``concurrency`` workers, each sending conversation after conversation."""
+    cell = Cell()
+    numbers = itertools.count()
+
+    async def worker() -> None:
+        while True:
+            index = next(numbers)
+            for turn in range(len(conversation(index))):
+                if not budget.take():
+                    return
+                started = time.perf_counter()
+                await send(index, turn)
+                cell.latencies.append(time.perf_counter() - started)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    budget.deadline = started + budget.seconds
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    cell.seconds = time.perf_counter() - started
+    cell.cpu_seconds = time.process_time() - cpu
+    return cell
+
+
+def service_sender(service: Service, run: str) -> Callable[[int, int], Awaitable[None]]:
+    """Send turn ``turn`` of conversation ``index`` through ``Service.receive``."""
+    clock = service.clock
+
+    async def send(index: int, turn: int) -> None:
+        key = ConversationKey("widget", f"{run}-{index}")
+        line = conversation(index)[turn]
+        await service.receive(Inbound(key, f"{key.address}:{turn}", line.text, clock.now(),
+                                      line.kind))  # fmt: skip
+
+    return send
+
+
+async def measure_service(url: str, schema: str | None, levels: list[int], quick: bool) -> dict:
+    """Service cells at every concurrency level on one database."""
+    store = await open_store(url, migrate=True, schema=schema)
+    service = Service(load_flow(), store, MemoryBus(), MemoryLocks(), SystemClock())
+    cells: dict[int, Cell] = {}
+    try:
+        await drive(4, Budget(60, 5.0), service_sender(service, "warm"))
+        for level in levels:
+            budget = _budget(level, quick)
+            cells[level] = await drive(level, budget, service_sender(service, f"c{level}"))
+            await service.drain()  # the relay's work belongs to the cell that caused it
+    finally:
+        await service.drain()
+        await store.close()
+    return cells
+
+
+async def sqlite_ceiling(path: Path, levels: list[int], quick: bool) -> dict[int, Cell]:
+    """One autocommitted INSERT per message through the store's own SQLite engine factory.
+
+    Same pragmas (WAL, synchronous=NORMAL), same pysqlite driver, one worker thread as
+    SqlStore uses: one hop to the thread and one commit per message.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    thread = ThreadPoolExecutor(max_workers=1)
+    loop = asyncio.get_running_loop()
+    engine = make_sqlite_engine(f"sqlite:///{path}")
+    raw = await loop.run_in_executor(thread, engine.raw_connection)
+    db = raw.driver_connection  # isolation_level None (set by the factory): autocommit
+    sql = CEILING_SQL.format("?, ?, ?, ?")
+
+    def setup() -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS bench_ceiling (id INTEGER PRIMARY KEY, "
+                   "conversation TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, "
+                   "at TIMESTAMP NOT NULL)")  # fmt: skip
+
+    await loop.run_in_executor(thread, setup)
+    cells: dict[int, Cell] = {}
+    try:
+        for level in levels:
+
+            async def send(index: int, turn: int, level: int = level) -> None:
+                params = (f"c{level}-{index}", turn, conversation(index)[turn].text,
+                          "2026-11-22 10:00:00")  # fmt: skip
+                await loop.run_in_executor(thread, db.execute, sql, params)
+
+            cells[level] = await drive(level, _budget(level, quick), send)
+    finally:
+        await loop.run_in_executor(thread, raw.close)
+        await loop.run_in_executor(thread, engine.dispose)
+        thread.shutdown()
+    return cells
+
+
+async def postgres_ceiling(schema: str, levels: list[int], quick: bool) -> dict[int, Cell]:
+    """One autocommitted INSERT per message through asyncpg, with the store's pool size (30)."""
+    import datetime as dt
+
+    import asyncpg
+
+    pool = await asyncpg.create_pool(
+        pg.POSTGRES_URL, min_size=10, max_size=30, server_settings={"search_path": schema}
+    )
+    assert pool is not None
+    await pool.execute(
+        "CREATE TABLE bench_ceiling (id BIGSERIAL PRIMARY KEY, conversation TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, body TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)"
+    )
+    sql = CEILING_SQL.format("$1, $2, $3, $4")
+    at = dt.datetime.now(dt.UTC)
+    cells: dict[int, Cell] = {}
+    try:
+        for level in levels:
+
+            async def send(index: int, turn: int, level: int = level) -> None:
+                text = conversation(index)[turn].text
+                await pool.execute(sql, f"c{level}-{index}", turn, text, at)
+
+            cells[level] = await drive(level, _budget(level, quick), send)
+    finally:
+        await pool.close()
+    return cells
+
+
+def _budget(level: int, quick: bool) -> Budget:
+    if quick:
+        return Budget(max(100, level * 2), 2.0)
+    return Budget(max(3000, level * 6), 12.0)
+
+
+def _figures(db: str, service: dict[int, Cell], ceiling: dict[int, Cell]) -> list[Figure]:
+    figures: list[Figure] = []
+    for level, cell in service.items():
+        base = ceiling[level]
+        top = level >= 1000
+        sqlite = db == "SQLite"
+        figures += [
+            Figure(PART, f"{db}, {level} concurrent: messages/s", cell.rate, "/s", base.rate,
+                   "INSERT/s", Target(">=", 5000) if top and sqlite else None),
+            Figure(PART, f"{db}, {level} concurrent: p50", percentile(cell.latencies, 50) * 1e3,
+                   "ms", percentile(base.latencies, 50) * 1e3, "ms"),
+            Figure(PART, f"{db}, {level} concurrent: p99", percentile(cell.latencies, 99) * 1e3,
+                   "ms", percentile(base.latencies, 99) * 1e3, "ms",
+                   Target("<", 50) if top and sqlite else None),
+            Figure(PART, f"{db}, {level} concurrent: CPU per message", cell.cpu_ms, "ms",
+                   base.cpu_ms, "ms", note="this process, all threads (not the database server)"),
+        ]  # fmt: skip
+    return figures
+
+
+async def _run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
+    levels = [1, 10, 100] if quick else [1, 100, 1000]
+    figures: list[Figure] = []
+    details: dict[str, Any] = {"levels": levels}
+    with tempfile.TemporaryDirectory(prefix="qualibot-bench-") as tmp:
+        path = Path(tmp) / "service.db"
+        service = await measure_service(f"sqlite:///{path}", None, levels, quick)
+        ceiling = await sqlite_ceiling(Path(tmp) / "ceiling.db", levels, quick)
+    figures += _figures("SQLite", service, ceiling)
+    details["sqlite"] = {
+        "service": {n: c.summary() for n, c in service.items()},
+        "ceiling": {n: c.summary() for n, c in ceiling.items()},
+    }
+    if not pg.available():
+        details["postgresql"] = "skipped: nothing listens on 127.0.0.1:5432"
+        return figures, details
+    async with pg.schema() as name:
+        service = await measure_service(pg.POSTGRES_URL, name, levels, quick)
+    async with pg.schema() as name:
+        ceiling = await postgres_ceiling(name, levels, quick)
+    figures += _figures("PostgreSQL", service, ceiling)
+    details["postgresql"] = {
+        "settings": await pg.settings(),
+        "service": {n: c.summary() for n, c in service.items()},
+        "ceiling": {n: c.summary() for n, c in ceiling.items()},
+    }
+    return figures, details
+
+
+def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
+    """Measure the service on SQLite and PostgreSQL; returns figures and details."""
+    return asyncio.run(_run(quick))
