@@ -50,18 +50,25 @@ async def sql_url(backend: str, tmp_path: Path) -> AsyncIterator[tuple[str, str 
             yield POSTGRES_URL, schema
 
 
-@pytest.fixture(params=STORES)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
-    """A migrated, empty store of every kind."""
-    if request.param == "memory":
+@asynccontextmanager
+async def empty_store(kind: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """A migrated, empty store of ``kind`` (memory, sqlite, postgres), closed afterwards."""
+    if kind == "memory":
         yield MemoryStore()
         return
-    async with sql_url(request.param, tmp_path) as (url, schema):
+    async with sql_url(kind, tmp_path) as (url, schema):
         s = await open_store(url, migrate=True, schema=schema)
         try:
             yield s
         finally:
             await s.close()
+
+
+@pytest.fixture(params=STORES)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A migrated, empty store of every kind."""
+    async with empty_store(request.param, tmp_path) as s:
+        yield s
 
 
 @pytest.fixture(params=SQL_BACKENDS)

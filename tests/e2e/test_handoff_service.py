@@ -16,10 +16,8 @@ from bot.inprocess import MemoryBus, MemoryLocks
 from bot.messages import ConversationKey
 from bot.service import Service
 from bot.state import Rep
-from storage import open_store
-from storage.memory import MemoryStore
 from tests.conftest import Chat
-from tests.contract.conftest import sql_url
+from tests.contract.conftest import STORES, empty_store
 
 DANA = Rep(1, "dana@example.com", "Dana", "sales", False, False, "online", 3, "x")
 LEE = Rep(2, "lee@example.com", "Lee", "sales", False, False, "online", 3, "x")
@@ -114,17 +112,10 @@ async def test_hand_off_is_routed_by_the_flows_rules_with_a_reason(chat: Chat) -
     assert routed[0]["sla_due_at"] is not None
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    async with sql_url(request.param, tmp_path) as (url, schema):
-        store = await open_store(url, migrate=True, schema=schema)
-        try:
-            yield store
-        finally:
-            await store.close()
+    async with empty_store(request.param, tmp_path) as store:
+        yield store
 
 
 async def test_twenty_simultaneous_claims_exactly_one_wins(
