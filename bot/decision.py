@@ -19,7 +19,7 @@ from bot.events import (
 from bot.flow import Flow
 from bot.machine import HANDOFF, NURTURE, START, Position, asked_slot, fire
 from bot.messages import QuickReply
-from bot.scoring import Score, answered, rank, score, stage
+from bot.scoring import answered, rank, score, stage
 from bot.state import Evidence, EvidenceStatus, HandoffRequest, Owner, Snapshot, StageChange
 from bot.understand import Reading
 
@@ -44,7 +44,6 @@ class Decision:
     owner: Owner
     stage: str | None
     score: int
-    explanation: Score
     context: dict[str, Any]
     opted_out: bool
     wake_at: datetime | None
@@ -76,7 +75,11 @@ class TurnDraft:
         self.handoff: HandoffRequest | None = None
         self.reasking = False
         self.last_inbound_at = snapshot.last_inbound_at
-        self._rescore()
+        # The stored score and stage are those of the snapshot's evidence: scoring runs again
+        # only once this turn adds evidence (it was a quarter of decide() when run eagerly).
+        self.total, self.stage = snapshot.score, snapshot.stage
+        self._reason: str | None = None
+        self._scored = 0
 
     # -- evidence -------------------------------------------------------------------------
 
@@ -246,9 +249,22 @@ class TurnDraft:
         )
 
     def _rescore(self) -> None:
-        self.explanation = score(self.flow.spec.scoring, self.evidence)
-        self.total = self.explanation.total
-        self.stage, self.stage_reason = stage(self.flow.spec.stages, self.evidence, self.total)
+        """Score and stage again if evidence was added since the last time."""
+        if self._scored != len(self.new_evidence):
+            self._scored = len(self.new_evidence)
+            self._compute()
+
+    def _compute(self) -> None:
+        self.total = score(self.flow.spec.scoring, self.evidence).total
+        self.stage, self._reason = stage(self.flow.spec.stages, self.evidence, self.total)
+
+    @property
+    def stage_reason(self) -> str:
+        """Why the lead is at its stage (which score and answers), computed when first asked."""
+        if self._reason is None:
+            self._compute()
+        assert self._reason is not None
+        return self._reason
 
     def finish(self, activity: bool = True) -> Decision:
         """Freeze the turn: events for what changed, the next timer, the lead card."""
@@ -274,7 +290,6 @@ class TurnDraft:
             owner=self.owner,
             stage=self.stage,
             score=self.total,
-            explanation=self.explanation,
             context=self.context,
             opted_out=self.opted_out,
             wake_at=self.next_timer(),

@@ -121,7 +121,8 @@ class Engine:
         current = asked_slot(draft.state)
         correcting = says(self.flow, "correction", text) and bool(draft.last_answered())
         refusing = current is not None and says(self.flow, "refusal", text)
-        found = read_text(self.flow, text, draft.now, None if refusing else current)
+        smalltalk = says(self.flow, "smalltalk", text)  # "hi there" is not a need
+        found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)
         corrected = [s for s in found if s != current and draft.is_answered(s)]
         target = draft.last_answered()
         if correcting and not corrected and current not in found and self._rereadable(target):
@@ -141,6 +142,8 @@ class Engine:
         if refusing:
             draft.record_status(current, "refused", inbound.external_id, text)
             draft.say(say.refusal_ack)
+        elif smalltalk:
+            draft.reask(rephrase=False)
         elif draft.attempts(current) + 1 >= self.flow.questions[current].attempts:
             draft.record_status(current, "unknown", inbound.external_id, text)
             draft.say(say.unknown_ack)

@@ -20,7 +20,7 @@ from bot.machine import build_machine
 from bot.scoring import rank
 from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
 
-INTENTS = ("opt_out", "human", "restart", "help", "refusal", "correction")
+INTENTS = ("opt_out", "human", "restart", "help", "refusal", "correction", "smalltalk")
 
 
 class FlowCompileError(ValueError):

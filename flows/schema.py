@@ -134,6 +134,12 @@ class IntentsSpec(Strict):
     help: list[str]
     refusal: list[str]
     correction: list[str]
+    # Greetings and acknowledgements: never an answer, never a failed attempt.
+    smalltalk: list[str] = Field(default_factory=lambda: [
+        r"^\s*(hi|hello|hey|hiya|howdy|yo|good (morning|afternoon|evening)|greetings|thanks|"
+        r"thank you|thx|ty|ok(ay)?|cool|great|nice|sure|hmm+|\?+)"
+        r"( there| again| all| team| everyone| folks| bot)?[\s!.,?]*$"
+    ])
 
     @field_validator("*")
     @classmethod

@@ -241,3 +241,14 @@ async def test_correction_of_a_timeline_asked_earlier(chat: Chat) -> None:
     await chat.say("make that Q3 2027")
     assert (await chat.value("timeline"))["start"].startswith("2027-07-01")  # type: ignore[index]
     assert (await chat.value("budget"))["amount"] == 30000  # type: ignore[index]
+
+
+@pytest.mark.parametrize("greeting", ["hi there", "Hello!", "thanks", "ok", "good morning team"])
+async def test_small_talk_is_not_an_answer_and_not_a_failed_attempt(
+    chat: Chat, greeting: str
+) -> None:
+    await chat.open()
+    assert await chat.say(greeting) == [QUESTIONS["need"]]
+    assert await chat.value("need") is None
+    assert await chat.say(greeting) == [QUESTIONS["need"]]  # asked again as is, never given up
+    assert await chat.value("need") is None
