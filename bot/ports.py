@@ -72,8 +72,13 @@ class Unit(Protocol):
         """Finish the conversation's open hand-off (handed back to the bot, or closed)."""
         ...
 
-    async def commit_turn(self, turn: Turn) -> None:
-        """Write the new state, messages, evidence, stage change, hand-off and outbox events."""
+    async def commit_turn(self, turn: Turn) -> Sequence[int]:
+        """Write the new state, messages, evidence, stage change, hand-off and outbox events.
+
+        Returns the outbox ids of ``turn.events`` (as a set: not necessarily in event order), so
+        the service can publish the events from memory after commit and mark them published
+        without reading them back.
+        """
         ...
 
 
@@ -110,8 +115,14 @@ class Outbox(Protocol):
     The relay re-publishes what a crash left unpublished.
     """
 
-    async def pending(self, limit: int = 100) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first."""
+    async def pending(
+        self, limit: int = 100, older_than: datetime | None = None
+    ) -> list[tuple[int, Mapping[str, Any]]]:
+        """Unpublished events (id, JSON), oldest first.
+
+        With ``older_than``, only those written before it: the crash-recovery relay leaves the
+        events that are being published right now to the process publishing them.
+        """
         ...
 
     async def mark_published(self, ids: Sequence[int]) -> None:

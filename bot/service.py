@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.decision import Decision
@@ -21,6 +22,9 @@ from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
 
 log = logging.getLogger(__name__)
 
+# The crash-recovery relay leaves events younger than this to the process publishing them.
+OUTBOX_GRACE = timedelta(seconds=30)
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -29,6 +33,15 @@ class Reply:
     duplicate: bool
     inbound: StoredMessage | None
     messages: tuple[StoredMessage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What a turn wrote: the replies, and its events with their outbox ids, to publish."""
+
+    replies: tuple[StoredMessage, ...]
+    events: tuple[Mapping[str, Any], ...]
+    outbox_ids: tuple[int, ...]
 
 
 class Service:
@@ -49,9 +62,8 @@ class Service:
         # widget is not here: its sockets follow the bus. Filled by the app factory.
         self.channels: dict[str, Channel] = {}
         self.engine = Engine(flow)
-        self._relay_lock = asyncio.Lock()
-        self._relay_again = False
-        self._relay_task: asyncio.Task[None] | None = None
+        self._committed: list[tuple[int, Mapping[str, Any]]] = []  # (outbox id, event JSON)
+        self._publish_task: asyncio.Task[None] | None = None
 
     async def start(self, key: ConversationKey) -> Reply:
         """Open a conversation the bot speaks first in (greeting + first question); idempotent."""
@@ -60,9 +72,9 @@ class Service:
             snapshot = await unit.load(key, now)  # load after lock: see aiogram #1317
             if snapshot.seq:
                 return Reply(False, None, ())
-            stored = await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
-        self._publish_soon()
-        return Reply(False, None, stored)
+            done = await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
+        self._after_commit(done)
+        return Reply(False, None, done.replies)
 
     async def receive(self, inbound: Inbound) -> Reply:
         """Store one inbound message and run the bot's turn on it, in one transaction.
@@ -88,9 +100,9 @@ class Service:
             decision = self.engine.decide(snapshot, inbound, now)
             if decision.handoff is not None:
                 decision = await self._route(snapshot, decision, now)
-            stored = await self._commit(unit, snapshot, decision, now, inbound=message)
-        self._publish_soon()
-        return Reply(False, message, stored)
+            done = await self._commit(unit, snapshot, decision, now, inbound=message)
+        self._after_commit(done)
+        return Reply(False, message, done.replies)
 
     async def tick(self) -> int:
         """Run due timers (idle nudge, close).
@@ -102,10 +114,9 @@ class Service:
         for key in keys:
             async with self.locks.hold(str(key)), self.store.unit() as unit:
                 snapshot = await unit.load(key, now)
-                said = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
-            await self.push(key, said)
-        if keys:
-            self._publish_soon()
+                done = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+            self._after_commit(done)
+            await self.push(key, done.replies)
         return len(keys)
 
     async def claim(self, key: ConversationKey, rep: Rep) -> bool:
@@ -117,11 +128,11 @@ class Service:
                 snapshot.conversation_id, rep.id, now
             ):
                 return False
-            said = await self._commit(
+            done = await self._commit(
                 unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
             )
-        self._publish_soon()
-        await self.push(key, said)
+        self._after_commit(done)
+        await self.push(key, done.replies)
         return True
 
     async def rep_say(
@@ -147,10 +158,10 @@ class Service:
             if not await unit.add_message(snapshot.conversation_id, message):
                 return None
             snapshot = replace(snapshot, seq=message.seq)
-            await self._commit(
+            done = await self._commit(
                 unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
             )
-        self._publish_soon()
+        self._after_commit(done)
         await self.push(key, (message,))
         return message
 
@@ -175,10 +186,10 @@ class Service:
             else:
                 decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
-            stored = await self._commit(unit, snapshot, decision, now)
-        self._publish_soon()
-        await self.push(key, stored)
-        return Reply(False, None, stored)
+            done = await self._commit(unit, snapshot, decision, now)
+        self._after_commit(done)
+        await self.push(key, done.replies)
+        return Reply(False, None, done.replies)
 
     async def push(self, key: ConversationKey, messages: Sequence[StoredMessage]) -> None:
         """Hand stored messages to the conversation's channel, if it needs a push.
@@ -194,53 +205,60 @@ class Service:
         except Exception:
             log.exception("delivery to %s failed", key)
 
+    def _after_commit(self, done: Committed) -> None:
+        """Queue a committed turn's events for publishing (never before its commit)."""
+        # The ids only serve to mark the turn's events published together: pairing is loose.
+        self._committed.extend(zip(done.outbox_ids, done.events, strict=True))
+        self._publish_soon()
+
     def _publish_soon(self) -> None:
-        """Wake the outbox relay without waiting for it.
+        """Wake the publisher without waiting for it.
 
         Replies go straight back to the calling adapter, so no turn waits for the bus; turns
-        that commit while a relay runs are picked up by the same run (one read and one mark for
-        many turns).
+        that commit while a publish runs are picked up by the same run (one UPDATE marking
+        many turns' events published).
         """
-        if self._relay_task is None or self._relay_task.done():
-            self._relay_task = asyncio.get_running_loop().create_task(self._relay_logged())
-        else:
-            self._relay_again = True
+        if self._publish_task is None or self._publish_task.done():
+            self._publish_task = asyncio.get_running_loop().create_task(self._publish_committed())
 
-    async def _relay_logged(self) -> None:
-        try:
-            await self.relay_outbox()
-        except Exception:
-            # Left in the outbox: the periodic relay publishes it once the database is back.
-            log.exception("outbox relay failed")
+    async def _publish_committed(self) -> None:
+        """Publish committed events from memory, in commit order, then mark them published."""
+        outbox = self.store if isinstance(self.store, Outbox) else None
+        while self._committed:
+            batch, self._committed = self._committed, []
+            try:
+                for _, payload in batch:
+                    await self._publish(payload)
+                if outbox is not None:
+                    await outbox.mark_published([event_id for event_id, _ in batch])
+            except Exception:
+                # Left unmarked in the outbox: the periodic relay publishes it after the grace.
+                log.exception("publishing events failed")
+
+    async def _publish(self, payload: Mapping[str, Any]) -> None:
+        await self.bus.publish("events", payload)
+        await self.bus.publish(f"conversation:{payload['key']}", payload)
 
     async def drain(self) -> None:
         """Wait until the events of every finished turn are published (shutdown, tests)."""
-        while self._relay_task is not None and not self._relay_task.done():
-            await self._relay_task
+        while self._publish_task is not None and not self._publish_task.done():
+            await self._publish_task
 
     async def relay_outbox(self) -> int:
-        """Publish committed events that are not published yet.
+        """Publish events a crash left unpublished (the app runs this every few seconds).
 
-        Runs after every turn, and periodically for what a crash left behind; concurrent calls
-        coalesce into one loop, so events go out once and in order.
+        Only events older than ``OUTBOX_GRACE`` are taken, so events this or another process
+        is publishing right now are not published twice. Delivery is at least once.
         """
-        outbox = self.store
-        if not isinstance(outbox, Outbox):
-            return 0
-        if self._relay_lock.locked():
-            self._relay_again = True
+        if not isinstance(self.store, Outbox):
             return 0
         published = 0
-        async with self._relay_lock:
-            self._relay_again = True
-            while self._relay_again:
-                self._relay_again = False
-                while batch := await outbox.pending(500):
-                    for _, payload in batch:
-                        await self.bus.publish("events", payload)
-                        await self.bus.publish(f"conversation:{payload['key']}", payload)
-                    await outbox.mark_published([event_id for event_id, _ in batch])
-                    published += len(batch)
+        older_than = self.clock.now() - OUTBOX_GRACE
+        while batch := await self.store.pending(500, older_than):
+            for _, payload in batch:
+                await self._publish(payload)
+            await self.store.mark_published([event_id for event_id, _ in batch])
+            published += len(batch)
         return published
 
     def _shown(self, inbound: Inbound) -> str:
@@ -261,7 +279,7 @@ class Service:
         decision: Decision,
         now: datetime,
         inbound: StoredMessage | None = None,
-    ) -> tuple[StoredMessage, ...]:
+    ) -> Committed:
         replies = tuple(
             StoredMessage(
                 seq=snapshot.seq + i,
@@ -273,7 +291,8 @@ class Service:
             for i, line in enumerate(decision.replies, start=1)
         )
         said = (inbound, *replies) if inbound is not None else replies
-        await unit.commit_turn(
+        events = (*(_added(snapshot.key, m) for m in said if m is not None), *decision.events)
+        outbox_ids = await unit.commit_turn(
             Turn(
                 conversation_id=snapshot.conversation_id,
                 state=decision.state,
@@ -289,13 +308,10 @@ class Service:
                 stage_change=decision.stage_change,
                 handoff=decision.handoff,
                 lead=decision.lead,
-                events=(
-                    *(_added(snapshot.key, m) for m in said if m is not None),
-                    *decision.events,
-                ),
+                events=events,
             )
         )
-        return replies
+        return Committed(replies, tuple(e.to_json() for e in events), tuple(outbox_ids))
 
 
 def _added(key: ConversationKey, message: StoredMessage) -> Event:

@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bot.messages import ConversationKey
@@ -158,7 +158,7 @@ class MemoryUnit:
         self.changes.messages.append((c.id, dataclasses.replace(message, at=_utc(message.at))))
         c.seq = max(c.seq, message.seq)
 
-    async def commit_turn(self, turn: Turn) -> None:
+    async def commit_turn(self, turn: Turn) -> list[int]:
         """Write the new state, messages, evidence, stage change, hand-off and outbox rows."""
         c = self._conversation(turn.conversation_id)
         c.state, c.owner, c.stage, c.score = turn.state, turn.owner, turn.stage, turn.score
@@ -180,11 +180,14 @@ class MemoryUnit:
             self.changes.handoffs[row.id] = row
             if h.offered_rep_id is not None:  # round robin reads it (SyncUnit._STAMP_REP)
                 self.changes.assigned[h.offered_rep_id] = row.request.at
+        outbox_ids = []
         for event in turn.events:
-            self.changes.outbox.append((next(self._store._ids), _json(event.to_json())))
+            outbox_ids.append(next(self._store._ids))
+            self.changes.outbox.append((outbox_ids[-1], _json(event.to_json())))
         lead = self._lead(c.lead_id)
         lead.card.update(_json(lead_changes(turn.lead)))
         lead.stage, lead.score = turn.stage, turn.score
+        return outbox_ids
 
     def _handoffs(self, conversation_id: int, *statuses: HandoffStatus) -> list[HandoffRecord]:
         """The conversation's rows in ``statuses`` as this unit sees them (staged first)."""
@@ -231,6 +234,7 @@ class MemoryStore(MemoryReps, MemoryDesk):
         self._sessions: dict[str, SessionRecord] = {}
         self._notes: list[NoteRecord] = []
         self._outbox: dict[int, dict[str, Any]] = {}
+        self._outbox_at: dict[int, datetime] = {}
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[MemoryUnit]:
@@ -256,6 +260,8 @@ class MemoryStore(MemoryReps, MemoryDesk):
         for rep_id, at in ch.assigned.items():
             self.stamp_assigned(rep_id, at)
         self._outbox.update(ch.outbox)
+        written = datetime.now(UTC)
+        self._outbox_at.update((event_id, written) for event_id, _ in ch.outbox)
 
     async def close(self) -> None:
         """Nothing to release; present so the app closes every store the same way."""
@@ -288,11 +294,18 @@ class MemoryStore(MemoryReps, MemoryDesk):
         due.sort(key=lambda c: (c.wake_at or now, c.id))
         return [c.key for c in due[:limit]]
 
-    async def pending(self, limit: int = 100) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first."""
-        return [(i, _json(p)) for i, p in itertools.islice(self._outbox.items(), limit)]
+    async def pending(
+        self, limit: int = 100, older_than: datetime | None = None
+    ) -> list[tuple[int, Mapping[str, Any]]]:
+        """Unpublished events (id, JSON), oldest first, written before ``older_than`` if given."""
+        rows = (
+            (i, p) for i, p in self._outbox.items()
+            if older_than is None or self._outbox_at[i] < _utc(older_than)
+        )
+        return [(i, _json(p)) for i, p in itertools.islice(rows, limit)]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
         """Forget published events (nothing reads them back)."""
         for i in ids:
             self._outbox.pop(i, None)
+            self._outbox_at.pop(i, None)

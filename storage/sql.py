@@ -139,14 +139,18 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
         )
         return [ConversationKey(r.channel, r.address) for r in await self._rows(stmt)]
 
-    async def pending(self, limit: int = 100) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first."""
+    async def pending(
+        self, limit: int = 100, older_than: datetime | None = None
+    ) -> list[tuple[int, Mapping[str, Any]]]:
+        """Unpublished events (id, JSON), oldest first, written before ``older_than`` if given."""
         stmt = (
             select(OUTBOX.c.id, OUTBOX.c.payload)
             .where(OUTBOX.c.published_at.is_(None))
             .order_by(OUTBOX.c.id)
             .limit(limit)
         )
+        if older_than is not None:
+            stmt = stmt.where(OUTBOX.c.created_at < older_than)
         return [(r.id, r.payload) for r in await self._rows(stmt)]
 
     async def mark_published(self, ids: Sequence[int]) -> None:

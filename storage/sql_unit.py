@@ -59,6 +59,10 @@ _SEQ = case((_C.seq < bindparam("new_seq"), bindparam("new_seq")), else_=_C.seq)
 # columns come from the execute-time parameters.
 _UPDATE_CONVERSATION = update(CONVERSATIONS).where(_C.id == bindparam("cid")).values(seq=_SEQ)
 _INSERT = {t.name: insert(t) for t in (MESSAGES, EVIDENCE, STAGE_CHANGES, HANDOFFS, OUTBOX)}
+# One multi-row INSERT .. RETURNING (SQLite 3.35+, PostgreSQL). The ids are used as a set (a
+# turn's events are marked published together), so their order is not asked for: asking
+# makes SQLAlchemy split the insert into one statement per row on SQLite.
+_INSERT_OUTBOX = insert(OUTBOX).returning(OUTBOX.c.id)
 _INSERT_LEAD = insert(LEADS).returning(_L.id)
 _H = HANDOFFS.c
 # The claim race is decided here and nowhere else: under PostgreSQL's READ COMMITTED a second
@@ -218,7 +222,7 @@ class SyncUnit:
             self._pending_seq[conversation_id] = max(previous, message.seq)
         return inserted
 
-    def commit_turn(self, turn: Turn) -> None:
+    def commit_turn(self, turn: Turn) -> list[int]:
         """Write the new state, messages, evidence, stage change, hand-off and outbox rows."""
         cid = turn.conversation_id
         loaded = self._known(cid)
@@ -236,8 +240,9 @@ class SyncUnit:
         }  # fmt: skip
         values.update(cid=cid, new_seq=max(seqs, default=0))  # seq never goes below 0
         self._conn.execute(_UPDATE_CONVERSATION, values)
-        self._insert_rows(turn, loaded.channel, now)
+        outbox_ids = self._insert_rows(turn, loaded.channel, now)
         self._update_lead(turn, loaded, now)
+        return outbox_ids
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """The conditional UPDATE decides the race: only one claim finds the row still queued."""
@@ -251,8 +256,8 @@ class SyncUnit:
         params = {"cid": conversation_id, "new_status": status, "new_outcome": outcome, "now": now}
         self._conn.execute(_END_HANDOFF, params)
 
-    def _insert_rows(self, turn: Turn, channel: str, now: datetime) -> None:
-        """The append-only rows of a turn, one executemany per table that has any."""
+    def _insert_rows(self, turn: Turn, channel: str, now: datetime) -> list[int]:
+        """The append-only rows of a turn, one statement per table that has any; the outbox ids."""
         cid = turn.conversation_id
         execute = self._conn.execute
         if turn.messages:
@@ -275,12 +280,12 @@ class SyncUnit:
             )  # fmt: skip
             if h.offered_rep_id is not None:
                 execute(_STAMP_REP, {"rep": h.offered_rep_id, "at_": h.at})
-        if turn.events:
-            rows = [
-                {"topic": "events", "payload": ev.to_json(), "created_at": now}
-                for ev in turn.events
-            ]
-            execute(_INSERT["outbox"], rows)
+        if not turn.events:
+            return []
+        rows = [
+            {"topic": "events", "payload": ev.to_json(), "created_at": now} for ev in turn.events
+        ]
+        return list(execute(_INSERT_OUTBOX, rows).scalars())
 
     def _update_lead(self, turn: Turn, loaded: _Loaded, now: datetime) -> None:
         """Stage, score and newly known card fields; skipped when nothing changed (most turns)."""
@@ -324,9 +329,9 @@ class SqlUnit:
         """Append to the transcript; False (and nothing written) for a known external id."""
         return await self._run(lambda: self._sync.add_message(conversation_id, message))
 
-    async def commit_turn(self, turn: Turn) -> None:
+    async def commit_turn(self, turn: Turn) -> list[int]:
         """Write the new state, messages, evidence, stage change, hand-off and outbox rows."""
-        await self._run(lambda: self._sync.commit_turn(turn))
+        return await self._run(lambda: self._sync.commit_turn(turn))
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""

@@ -196,6 +196,25 @@ async def test_outbox_pending_and_mark_published(store: Any) -> None:
     await store.mark_published([])
 
 
+async def test_commit_turn_returns_the_outbox_ids_of_its_events(store: Any) -> None:
+    cid = await first_contact(store)
+    events = [EvidenceRecorded(KEY, T0, "budget", "answer", {"amount": i}) for i in range(3)]
+    async with store.unit() as u:
+        ids = await u.commit_turn(turn(cid, events=tuple(events)))
+    assert sorted(ids) == sorted(i for i, _ in await store.pending())
+    async with store.unit() as u:
+        assert await u.commit_turn(turn(cid)) == []
+
+
+async def test_pending_older_than_leaves_events_being_published(store: Any) -> None:
+    cid = await first_contact(store)
+    async with store.unit() as u:
+        await u.commit_turn(turn(cid, events=(EvidenceRecorded(KEY, T0, "need", "answer", {}),)))
+    now = datetime.now(UTC)
+    assert await store.pending(older_than=now - timedelta(minutes=1)) == []
+    assert len(await store.pending(older_than=now + timedelta(minutes=1))) == 1
+
+
 async def test_exception_rolls_back_the_whole_unit(store: Any) -> None:
     async def failing_turn() -> None:
         async with store.unit() as u:
