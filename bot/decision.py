@@ -171,7 +171,9 @@ class TurnDraft:
     def advance(self, handoff_allowed: bool = True, quiet: bool = False) -> None:
         """Move to the next open question, hand-off or nurture, and say what that state says."""
         self._rescore()
-        due = handoff_allowed and rank(self.flow.spec.stages, self.stage) >= self.flow.handoff_rank
+        reached = rank(self.flow.spec.stages, self.stage)
+        floor = max(self.flow.handoff_rank, int(self.context.get("handed_back_at", -2)) + 1)
+        due = handoff_allowed and reached >= floor
         before = self.state
         self.state = fire(self.flow.machine, "advance", Position(self.state, self.evidence, due))
         slot = asked_slot(self.state)
@@ -212,6 +214,7 @@ class TurnDraft:
             self.fire("request_human")
         self.owner = "queued"
         self.context["told_waiting"] = False
+        self.context.pop("handed_back_at", None)
         self.handoff = HandoffRequest(reason, self.stage or "", self.total, self.now)
         self.events.append(
             HandoffRequested(self.snapshot.key, self.now, reason, self.stage or "", self.total)

@@ -108,10 +108,13 @@ class Engine:
             draft.say(say.help)
             draft.reask(rephrase=False)
             return
-        self._understand(draft, text, inbound)
         if intent == "human" and self.flow.spec.handoff.on_request:
+            # Facts in the same message still count; the open question is not asked again.
+            for reading in read_text(self.flow, text, draft.now, None).values():
+                draft.record(reading, inbound.external_id, text)
             draft.request_handoff("the prospect asked for a person")
             return
+        self._understand(draft, text, inbound)
         if not draft.reasking:
             draft.advance()
 

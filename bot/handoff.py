@@ -12,6 +12,7 @@ from bot.decision import Decision, Line, TurnDraft
 from bot.events import HandedBack, HandoffClaimed, HandoffRequested, HandoffRouted, SlaMissed
 from bot.flow import Flow
 from bot.routing import Route, describe_opening
+from bot.scoring import rank
 from bot.state import Outcome, Snapshot
 
 
@@ -103,6 +104,9 @@ def handed_back(
     draft.notice(flow.spec.routing.say.left.format(name=rep_name))
     draft.owner = "bot"
     _forget_handoff(draft)
+    # The rep decided the lead is back with the bot: no automatic hand-off again at this stage
+    # (only a higher stage, or the prospect asking for a person, brings a rep back).
+    draft.context["handed_back_at"] = rank(flow.spec.stages, snapshot.stage)
     draft.fire("hand_back")
     draft.say(flow.spec.say.resumed)
     draft.advance(handoff_allowed=False)

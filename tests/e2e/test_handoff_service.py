@@ -135,3 +135,18 @@ async def test_twenty_simultaneous_claims_exactly_one_wins(
     assert sum(wins) == 1
     joined = [m.text for m in await any_store.transcript(chat.key) if m.author == "system"]
     assert joined == [f"{reps[wins.index(True)].name} joined the conversation."]
+
+
+async def test_after_a_hand_back_the_next_answer_does_not_queue_the_lead_again(
+    chat: Chat, flow: Flow
+) -> None:
+    await chat.open()
+    await chat.say("We waste hours qualifying leads by hand")
+    await chat.say("I'm the CTO, budget is $60k a year and we need it within 2 months")
+    assert (await chat.snapshot()).owner == "queued"
+    assert await chat.service.claim(chat.key, DANA)
+    await chat.service.hand_back(chat.key, DANA)
+    replies = await chat.say("about 40 people")
+    assert flow.spec.handoff.message not in replies
+    assert (await chat.snapshot()).owner == "bot"
+    assert await chat.say("actually can I talk to a person again?") == [flow.spec.handoff.message]
