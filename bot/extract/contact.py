@@ -107,10 +107,14 @@ def find_name(text: str, asked: bool) -> Found | None:
     return None
 
 
+_SENTENCE_END = re.compile(r"(?:(?<=[a-z]{2})|(?<=[0-9)]))[.!?;]\s+|\n")
+
+
 def find_company(text: str, asked: bool) -> Found | None:
     """A company after "from", "at", "I work for"; with ``asked``, a bare name."""
     for m in ORG_CUE.finditer(text):
-        raw = m["org"].strip(" .,")
+        # A company name ends with its sentence: "from Acme Retail. Our SDRs..." is Acme Retail.
+        raw = _SENTENCE_END.split(m["org"], maxsplit=1)[0].strip(" .,")
         raw = _TRAILING_CONNECTOR.sub("", raw)
         first = raw.split()[0] if raw else ""
         if not any(c.isalpha() for c in raw) or first.lower() in PLACES:

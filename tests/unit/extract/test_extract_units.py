@@ -239,3 +239,17 @@ def test_long_digit_runs_are_fast(text: str) -> None:
         t0 = time.perf_counter()
         extract(text, NOW, True)
         assert time.perf_counter() - t0 < 0.25, extract
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("I'm Jane from Acme Retail. Our SDRs are drowning", "Acme Retail"),
+        ("Bob here, from Initech Inc. We need better routing", "Initech Inc"),
+        ("I work for Globex!\nWe have 200 people", "Globex"),
+    ],
+)
+def test_company_name_ends_with_its_sentence(text: str, company: str) -> None:
+    found = EXTRACTORS["company"](text, NOW)
+    assert found is not None
+    assert found.value == company
