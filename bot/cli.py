@@ -34,7 +34,7 @@ FlowOption = Annotated[
     Path | None, typer.Option("--flow", help="Flow file (default: the BANT flow).")
 ]
 NowOption = Annotated[str | None, typer.Option("--now", help="Reference time, ISO 8601.")]
-KINDS = ("budget", "timeline", "authority", "need", "contact", "company_size")
+KINDS = ("budget", "timeline", "authority", "need", "contact", "company_size", "country")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -80,6 +80,7 @@ def holds(condition: Condition, item: Evidence) -> bool:
         condition.category_in is None
         or bool(set(value.get("categories") or ()) & set(condition.category_in)),
         condition.no_need is None or bool(value.get("none")) == condition.no_need,
+        condition.country_in is None or value.get("code") in condition.country_in,
     )
     if condition.slot == "need" and condition.no_need is None and value.get("none"):
         return False  # "just browsing" is recorded as evidence but is not a need

@@ -91,6 +91,7 @@ def condition_text(when: Condition) -> str:
         ("level", when.level_in),
         ("urgency", when.urgency_in),
         ("category", when.category_in),
+        ("country", when.country_in),
     ):
         if values:
             parts.append(f"{label} is {' or '.join(values)}")

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ExtractorName = Literal[
-    "budget", "timeline", "authority", "need", "email", "phone", "name", "company", "company_size"
+    "budget", "timeline", "authority", "need", "email", "phone", "name", "company", "company_size",
+    "country",
 ]
 STAGE_NAMES = ("IQL", "MQL", "SAL", "SQL", "PQL", "CQL")
 
@@ -66,6 +67,7 @@ class Condition(Strict):
     level_in: list[Literal["decision_maker", "influencer", "end_user"]] | None = None
     urgency_in: list[Literal["immediate", "soon", "later", "none"]] | None = None
     category_in: list[str] | None = None
+    country_in: list[str] | None = None
     no_need: bool | None = None
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from bot.extract.contact import (
     extract_name,
     extract_phone,
 )
+from bot.extract.country import extract_country
 from bot.extract.need import DEFAULT_NEED_CATEGORIES, NeedExtractor, extract_need
 from bot.extract.timeline import extract_timeline
 from bot.extract.types import Extractor
@@ -26,6 +27,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "name": extract_name,
     "company": extract_company,
     "company_size": extract_company_size,
+    "country": extract_country,
 }
 
 __all__ = [

@@ -150,3 +150,17 @@ async def test_after_a_hand_back_the_next_answer_does_not_queue_the_lead_again(
     assert flow.spec.handoff.message not in replies
     assert (await chat.snapshot()).owner == "bot"
     assert await chat.say("actually can I talk to a person again?") == [flow.spec.handoff.message]
+
+
+async def test_a_lead_is_routed_by_country(chat: Chat) -> None:
+    subscription = await chat.service.bus.subscribe("events")
+    await chat.open()
+    await chat.say("We're based in Dublin, Ireland and lose leads at night")
+    await chat.say("can I talk to someone?")
+    async with asyncio.timeout(5):
+        async for event in subscription:
+            if event["event"] == "handoff_routed":
+                break
+    await subscription.close()
+    assert event["team"] == "emea"
+    assert "European leads go to EMEA" in event["route_reason"]
