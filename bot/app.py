@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = structlog.stdlib.get_logger(__name__)
 
 TICK_SECONDS = 2.0  # how often due timers run and the outbox is relayed
+TIDY_SECONDS = 3600.0  # how often old outbox events and expired sessions are deleted
 
 SETTINGS = web.AppKey("SETTINGS", Settings)
 FLOW = web.AppKey("FLOW", Flow)
@@ -159,13 +160,18 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """Run due timers and relay the outbox every couple of seconds while the app is up."""
-    task = asyncio.create_task(_every(TICK_SECONDS, app[SERVICE]), name="qualibot-ticker")
+    tasks = [
+        asyncio.create_task(_every(TICK_SECONDS, app[SERVICE]), name="qualibot-ticker"),
+        asyncio.create_task(_hourly(app[STORE], app[CLOCK]), name="qualibot-tidy"),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app[SERVICE].drain()  # publish what finished turns left before storage closes
 
 
@@ -178,6 +184,19 @@ async def _every(seconds: float, service: Service) -> None:
             except Exception:
                 # Logged and retried next round: a database blip must not kill the timers.
                 log.exception("background.failed", job=job.__name__)
+
+
+async def _hourly(store: Store, clock: Clock) -> None:
+    """Delete published outbox events and expired console sessions, once an hour."""
+    from storage.maintenance import tidy
+
+    while True:
+        try:
+            events, sessions = await tidy(store, clock.now())
+            log.info("maintenance.tidied", outbox_events=events, sessions=sessions)
+        except Exception:
+            log.exception("maintenance.failed")
+        await asyncio.sleep(TIDY_SECONDS)
 
 
 async def _healthz(request: web.Request) -> web.Response:
