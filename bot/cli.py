@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from bot.cli_support import db_url, fail, open_store
+from bot.reps_cli import reps_app
 from flows import FlowError, load_flow, load_spec
 
 app = typer.Typer(
@@ -25,7 +26,6 @@ app = typer.Typer(
 )
 flows_app = typer.Typer(help="Check and document flow files.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-reps_app = typer.Typer(help="Sales reps who use the console.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 app.add_typer(db_app, name="db")
 app.add_typer(reps_app, name="reps")
@@ -37,16 +37,11 @@ NowOption = Annotated[str | None, typer.Option("--now", help="Reference time, IS
 KINDS = ("budget", "timeline", "authority", "need", "contact", "company_size", "country")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
-
 def _flow(path: Path | None) -> Any:
     try:
         return load_flow(path)
     except FlowError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _now(text: str | None) -> datetime:
@@ -55,7 +50,7 @@ def _now(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(f"--now: not an ISO 8601 time: {text!r}") from None
+        raise fail(f"--now: not an ISO 8601 time: {text!r}") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -79,7 +74,7 @@ def serve(
     try:
         settings = Settings.from_env({**os.environ, **overrides})
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _flow(Path(settings.flow) if settings.flow else None)  # a broken flow: a clear error, exit 2
     run(settings)
 
@@ -95,7 +90,7 @@ def chat(
     compiled = _flow(flow)
 
     async def main() -> None:
-        store = await _open(db)
+        store = await open_store(db)
         try:
             await TerminalChat(_service(compiled, store)).run()
         finally:
@@ -119,9 +114,9 @@ def simulate(
 
     compiled = _flow(flow)
     try:
-        ok = asyncio.run(run_files(compiled, files, _now(now), as_json, _open))
+        ok = asyncio.run(run_files(compiled, files, _now(now), as_json, open_store))
     except TranscriptError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     raise typer.Exit(0 if ok else 1)
 
 
@@ -137,7 +132,7 @@ def extract(
     from bot.extract_cli import extract_lines, extract_one
 
     if kind not in KINDS:
-        raise _fail(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
+        raise fail(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
     reference = _now(now)
     if text is not None:
         typer.echo(json.dumps(extract_one(kind, text, reference), ensure_ascii=False))
@@ -164,7 +159,7 @@ def flows_doc(file: Path) -> None:
     try:
         typer.echo(render(load_spec(file)), nl=False)
     except FlowError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 @flows_app.command("diagram")
@@ -186,116 +181,8 @@ def db_upgrade(
     """Apply database migrations."""
     from storage.migrate import upgrade
 
-    asyncio.run(upgrade(_db_url(url)))
+    asyncio.run(upgrade(db_url(url)))
     typer.echo("database is up to date")
-
-
-DB_HELP = "Database URL (default: QUALIBOT_DATABASE_URL or the SQLite file)."
-DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-
-
-def _db_url(url: str | None) -> str:
-    import os
-
-    from storage import DEFAULT_URL
-
-    return url or os.environ.get("QUALIBOT_DATABASE_URL") or DEFAULT_URL
-
-
-@reps_app.command("add")
-def reps_add(
-    email: str,
-    name: Annotated[str, typer.Option(help="Name shown to prospects.")],
-    team: Annotated[str | None, typer.Option(help="Routing team.")] = None,
-    admin: Annotated[bool, typer.Option(help="Can manage other reps.")] = False,
-    capacity: Annotated[int, typer.Option(min=1, max=100, help="Conversations at once.")] = 3,
-    db: DbOption = None,
-) -> None:
-    """Add a rep; the password is prompted, or read from standard input when piped."""
-    from email_validator import EmailNotValidError, validate_email
-
-    from bot.passwords import check_strength, hash_password
-
-    try:
-        email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise _fail(f"{email}: {exc}") from None
-    if sys.stdin.isatty():
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        check_strength(password)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-
-    async def add() -> Any:
-        store = await _open(_db_url(db))
-        try:
-            return await store.add_rep(email, name.strip(), hash_password(password), team, admin,
-                                       capacity)
-        finally:
-            await store.close()
-
-    try:
-        rep = asyncio.run(add())
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    typer.echo(f"added {rep.name} <{rep.email}>" + (f" to team {rep.team}" if rep.team else ""))
-
-
-@reps_app.command("list")
-def reps_list(db: DbOption = None) -> None:
-    """List reps with team, role, presence and capacity."""
-
-    async def read() -> Any:
-        store = await _open(_db_url(db))
-        try:
-            return await store.list_reps()
-        finally:
-            await store.close()
-
-    for rep in asyncio.run(read()):
-        flags = ", ".join(f for f in ("admin" if rep.admin else "",
-                                      "disabled" if rep.disabled else "") if f)
-        typer.echo(f"{rep.email}\t{rep.name}\tteam={rep.team or '-'}\t{rep.presence}\t"
-                   f"capacity={rep.capacity}" + (f"\t({flags})" if flags else ""))
-
-
-@reps_app.command("disable")
-def reps_disable(email: str, db: DbOption = None) -> None:
-    """Disable a rep: they can no longer log in or be routed leads; their sessions end."""
-
-    async def disable() -> bool:
-        store = await _open(_db_url(db))
-        try:
-            rep = await store.find_rep(email=email)
-            if rep is None:
-                return False
-            await store.update_rep(rep.id, disabled=True, presence="offline")
-            return True
-        finally:
-            await store.close()
-
-    if not asyncio.run(disable()):
-        raise _fail(f"no rep with email {email}", 1)
-    typer.echo(f"disabled {email}")
-
-
-async def _open(url: str | None) -> Any:
-    """A store for the local commands: in memory, a URL, or a throwaway SQLite file."""
-    if url == "temp":
-        from storage import open_store
-
-        folder = tempfile.mkdtemp(prefix="qualibot-")
-        return await open_store(f"sqlite+aiosqlite:///{folder}/simulate.db", migrate=True)
-    if url:
-        from storage import open_store
-
-        return await open_store(url, migrate=True)
-    from storage.memory import MemoryStore
-
-    return MemoryStore()
 
 
 def _service(flow: Any, store: Any, clock: Any = None) -> Any:

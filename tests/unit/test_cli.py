@@ -100,3 +100,51 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     with closing(sqlite3.connect(tmp_path / "q.db")) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"leads", "conversations", "messages", "evidence", "handoffs", "outbox"} <= tables
+
+
+def test_reps_add_list_disable(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'reps.db'}"
+    added = runner.invoke(
+        app,
+        [
+            "reps",
+            "add",
+            "Dana@Example.com",
+            "--name",
+            "Dana Reyes",
+            "--team",
+            "enterprise",
+            "--db",
+            db,
+        ],
+        input="correct-horse-battery\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "added Dana Reyes <dana@example.com> to team enterprise" in added.output
+    again = runner.invoke(
+        app,
+        ["reps", "add", "dana@example.com", "--name", "D", "--db", db],
+        input="correct-horse-battery\n",
+    )
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    listed = runner.invoke(app, ["reps", "list", "--db", db])
+    assert "Dana Reyes\tteam=enterprise\toffline\tcapacity=3" in listed.output
+    assert runner.invoke(app, ["reps", "disable", "dana@example.com", "--db", db]).exit_code == 0
+    assert "(disabled)" in runner.invoke(app, ["reps", "list", "--db", db]).output
+    assert runner.invoke(app, ["reps", "disable", "nobody@example.com", "--db", db]).exit_code == 1
+
+
+def test_reps_add_refuses_weak_passwords_and_bad_emails(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'reps.db'}"
+    weak = runner.invoke(
+        app, ["reps", "add", "a@example.com", "--name", "A", "--db", db], input="short\n"
+    )
+    assert weak.exit_code == 2
+    assert "at least 10 characters" in weak.output
+    bad = runner.invoke(
+        app,
+        ["reps", "add", "not-an-email", "--name", "A", "--db", db],
+        input="long-enough-password\n",
+    )
+    assert bad.exit_code == 2
