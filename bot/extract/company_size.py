@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.common import guarded
+from bot.extract.common import Folded, guarded
 from bot.extract.numbers import NUMBER, parse_number, spell_out_digits
 from bot.extract.types import CompanySize, Extracted
 
@@ -82,14 +82,15 @@ SOLO = re.compile(
 
 # Without ``asked``, "me and my cofounder" is a head count only as "it's (just) me and ...".
 _DUO_CUE = re.compile(r"(?:it'?s|we'?re|we are|just|only|team is|company is)\s*$", _I)
-_HINT = re.compile(
+# A yes/no gate run on every message: the fast ASCII path of ``Folded`` keeps it cheap.
+_HINT = Folded(re.compile(
     r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|couple|few|several|"
     r"\bme\b|myself|solo|freelanc|sole|alone|my own|only employee|only staff|only person|"
     r"founder|partner|wife|husband|brother|sister|colleague|friend|assistant|dad|mom|father|"
     r"mother|son\b|daughter",
     _I,
-)
+))
 _BETWEEN = re.compile(r"\bbetween\s*$", _I)
 
 
@@ -132,7 +133,7 @@ def extract_company_size(
         The size with its confidence and span, or None.
     """
     del now
-    if not _HINT.search(text):
+    if not _HINT.found(text):
         return None  # no figure, number word or solo cue: most answers to other questions
     rw = spell_out_digits(text)
     work = rw.text

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.extract.common import clamp01, guarded, squash
+from bot.extract.common import Folded, clamp01, guarded, squash
 from bot.extract.types import Extracted, Need
 
 _I = re.IGNORECASE
@@ -138,6 +138,20 @@ NOT_PAIN = re.compile(
     r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b|\blooking for now\b",
     _I,
 )
+_PAIN_CUE, _NOT_PAIN = Folded(PAIN_CUE), Folded(NOT_PAIN)
+
+
+def _has_pain(sentence: str) -> bool:
+    """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
+
+    Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
+    blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
+    """
+    if not _PAIN_CUE.found(sentence):
+        return False
+    if sentence.isascii():
+        return _PAIN_CUE.found(_NOT_PAIN.fast.sub(" ", sentence.lower()))
+    return _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
 _FILLER = re.compile(
     r"^(?:hi|hello|hey|yes|yeah|yep|yup|no|nope|nah|ok|okay|k|sure|thanks|thank you|thx|maybe|"
@@ -217,7 +231,7 @@ class NeedExtractor:
         pains = [
             s
             for s in _SENTENCE.findall(plain)
-            if PAIN_CUE.search(s) and PAIN_CUE.search(NOT_PAIN.sub(" ", s))
+            if _has_pain(s)
         ]
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
