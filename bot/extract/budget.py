@@ -32,12 +32,14 @@ from bot.extract.types import Budget, Extracted
 
 # Any digit or number word: without one, only "no budget" phrases can match. Both are searched
 # in every message, so they take ``Folded``'s fast path on ASCII text.
-_FIGURE_HINT = Folded(re.compile(
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
-    r"forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
-    r"couple|few|several|half|grand",
-    re.IGNORECASE,
-))
+_FIGURE_HINT = Folded(
+    re.compile(
+        r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
+        r"forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
+        r"couple|few|several|half|grand",
+        re.IGNORECASE,
+    )
+)
 _NO_BUDGET = Folded(NO_BUDGET)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -20,6 +20,7 @@ class TypedExtractor(Protocol[T_co]):
     def __call__(self, text: str, now: datetime, asked: bool = False) -> Extracted[T_co] | None:
         """Extract a value from ``text`` relative to ``now``."""
         ...
+
 
 # Chat messages are short; anything past this is pasted noise. Capping keeps every regex linear
 # on a bounded input, so a 20,000-character paste costs the same as a long paragraph.
@@ -102,6 +103,12 @@ class Folded:
         if text.isascii() and self.fast.search(text.lower()) is None:
             return None
         return self.exact.search(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``exact.finditer(text)``, skipped when the fast test finds nothing."""
+        if text.isascii() and self.fast.search(text.lower()) is None:
+            return iter(())
+        return self.exact.finditer(text)
 
 
 def squash(text: str) -> str:

@@ -138,7 +138,7 @@ NOT_PAIN = re.compile(
     r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b|\blooking for now\b",
     _I,
 )
-_PAIN_CUE, _NOT_PAIN = Folded(PAIN_CUE), Folded(NOT_PAIN)
+_PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
 
 
 def _has_pain(sentence: str) -> bool:
@@ -152,6 +152,8 @@ def _has_pain(sentence: str) -> bool:
     if sentence.isascii():
         return _PAIN_CUE.found(_NOT_PAIN.fast.sub(" ", sentence.lower()))
     return _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
+
+
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
 _FILLER = re.compile(
     r"^(?:hi|hello|hey|yes|yeah|yep|yup|no|nope|nah|ok|okay|k|sure|thanks|thank you|thx|maybe|"
@@ -228,16 +230,12 @@ class NeedExtractor:
         plain = squash(_TAGS.sub(" ", text))
         if not _WORD.search(plain):
             return None
-        pains = [
-            s
-            for s in _SENTENCE.findall(plain)
-            if _has_pain(s)
-        ]
+        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
             cats = self.categories(need)
             return Extracted(Need(need, cats), clamp01(0.75 + 0.1 * bool(cats)), need)
-        if m := NONE_CUE.search(plain):
+        if m := _NONE_CUE.search(plain):
             return Extracted(Need(plain[:MAX_NEED_CHARS], (), True), 0.8, m.group())
         if not asked or _is_filler(plain):
             return None
