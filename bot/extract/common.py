@@ -29,7 +29,6 @@ MAX_CHARS = 2000
 # C0/C1 control characters (except tab and newline) become spaces one-for-one, so offsets into the
 # cleaned text are offsets into the original.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_SPACES = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
@@ -112,8 +111,13 @@ class Folded:
 
 
 def squash(text: str) -> str:
-    """Collapse runs of whitespace to one space and trim."""
-    return _SPACES.sub(" ", text).strip()
+    """Collapse runs of whitespace to one space and trim.
+
+    ``str.split()`` splits on exactly the characters the regex whitespace class matches
+    (``str.isspace``, checked over every code point), so this equals substituting runs of
+    whitespace and stripping, several times faster.
+    """
+    return " ".join(text.split())
 
 
 def guarded(

@@ -227,7 +227,7 @@ class NeedExtractor:
 
     def _extract(self, text: str, now: datetime, asked: bool) -> Extracted[Need] | None:
         del now
-        plain = squash(_TAGS.sub(" ", text))
+        plain = squash(_TAGS.sub(" ", text) if "<" in text else text)
         if not _WORD.search(plain):
             return None
         pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s)]

@@ -1,12 +1,13 @@
-"""``Folded``: the fast ASCII path of a case-insensitive pattern finds what the exact one finds."""
+"""Fast paths in extract/common.py (``Folded``, ``clean``, ``squash``) agree with the slow ones."""
 
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
-from bot.extract.common import Folded, clean, foldable
+from bot.extract.common import Folded, clean, foldable, squash
 
 TEXTS = [
     "We need it by March",
@@ -54,3 +55,12 @@ def test_patterns_that_cannot_fold_are_refused(pattern: str, flags: int) -> None
 def test_clean_fast_path_matches_the_regex(text: str) -> None:
     expected = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]", " ", text)
     assert clean(text) == expected[:2000]
+
+
+def test_squash_splits_on_exactly_the_regex_whitespace() -> None:
+    spaces = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert (spaces.fullmatch(char) is not None) == char.isspace(), hex(code)
+    text = " a\u00a0\u2003 b\t\nc\u3000 "
+    assert squash(text) == re.sub(r"\s+", " ", text).strip() == "a b c"
