@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.common import guarded, squash
+from bot.extract.common import Folded, guarded, squash
 from bot.extract.roles import (
     ANY_TITLE,
     ASKED_DM,
@@ -23,6 +23,13 @@ from bot.extract.roles import (
 from bot.extract.types import Authority, AuthorityLevel, Extracted
 
 _I = re.IGNORECASE
+
+# The title and decider patterns are searched in most messages that pass the word-set gates;
+# ``Folded`` skips the exact search on ASCII text when the fast one finds nothing.
+_OWN_TITLE, _PLURAL_TITLE, _START_TITLE, _ANY_TITLE = map(
+    Folded, (OWN_TITLE, PLURAL_TITLE, START_TITLE, ANY_TITLE)
+)
+_SELF_DECIDES, _OTHER_DECIDES, _END_USER = map(Folded, (SELF_DECIDES, OTHER_DECIDES, END_USER))
 
 _NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever|\bno)\s+(?:\w+\s+){0,2}$", _I)
 
@@ -163,7 +170,7 @@ def _runs(text: str) -> tuple[AuthorityLevel, tuple[int, int]] | None:
     return ("influencer" if lead else "decision_maker"), m.span()
 
 
-def _positive(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+def _positive(pattern: Folded, text: str) -> re.Match[str] | None:
     """First match of ``pattern`` not negated just before ("I don't decide")."""
     for m in pattern.finditer(text):
         if not _NEGATED.search(text, max(0, m.start() - 25), m.start()):
@@ -196,13 +203,13 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
     words = frozenset(_HINT_WORD.findall(text.lower()))
     if _HINTS.isdisjoint(words):
         return None
-    tm = OWN_TITLE.search(text) or PLURAL_TITLE.search(text)
-    if tm is None and (start := START_TITLE.search(text)):
+    tm = _OWN_TITLE.search(text) or _PLURAL_TITLE.search(text)
+    if tm is None and (start := _START_TITLE.search(text)):
         # A message that is only a title ("marketing manager") counts only when asked.
         tm = start if asked or text[start.end() :].strip(" .!") else None
     introduced = tm is not None
     if tm is None and asked:
-        tm = ANY_TITLE.search(text)
+        tm = _ANY_TITLE.search(text)
     title = normalize_title(tm["title"]) if tm else None
     title_level = level_of_title(title) if title else None
     title_span = tm.span("title") if tm else None
@@ -213,12 +220,12 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
             lo, hi = min(lo, title_span[0]), max(hi, title_span[1])
         return Extracted(Authority(level, title), conf, squash(text[lo:hi]))
 
-    if not _SELF_WORDS.isdisjoint(words) and (m := _positive(SELF_DECIDES, text)):
+    if not _SELF_WORDS.isdisjoint(words) and (m := _positive(_SELF_DECIDES, text)):
         return out("decision_maker", 0.9, m.span())
     if title_level == "end_user" and title and re.search(r"intern|student|trainee", title, _I):
         return out("end_user", 0.85, title_span or (0, 0))
-    if not _OTHER_WORDS.isdisjoint(words) and (m := OTHER_DECIDES.search(text)):
-        level = "end_user" if END_USER.search(text) and not title else "influencer"
+    if not _OTHER_WORDS.isdisjoint(words) and (m := _OTHER_DECIDES.search(text)):
+        level = "end_user" if _END_USER.search(text) and not title else "influencer"
         return out(level, 0.8, m.span())
     runs = _runs(text)
     # "Designer, and I own the studio": owning or heading the business outranks an IC title.
@@ -227,6 +234,6 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
         return out(title_level, 0.85 if introduced else 0.75, title_span)
     if runs:
         return out(runs[0], 0.75, runs[1])
-    if m := END_USER.search(text):
+    if m := _END_USER.search(text):
         return out("end_user", 0.7, m.span())
     return None

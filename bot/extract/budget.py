@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.extract.common import clamp01, guarded
+from bot.extract.common import Folded, clamp01, guarded
 from bot.extract.money import (
     APPROX_LEFT,
     APPROX_RIGHT,
@@ -30,13 +30,17 @@ from bot.extract.money import (
 from bot.extract.numbers import MULTIPLIERS, spell_out_digits
 from bot.extract.types import Budget, Extracted
 
-# Any digit or number word: without one, only "no budget" phrases can match.
-_FIGURE_HINT = re.compile(
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
-    r"forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
-    r"couple|few|several|half|grand",
-    re.IGNORECASE,
+# Any digit or number word: without one, only "no budget" phrases can match. Both are searched
+# in every message, so they take ``Folded``'s fast path on ASCII text.
+_FIGURE_HINT = Folded(
+    re.compile(
+        r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
+        r"forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
+        r"couple|few|several|half|grand",
+        re.IGNORECASE,
+    )
 )
+_NO_BUDGET = Folded(NO_BUDGET)
 
 
 @dataclass(slots=True)
@@ -167,8 +171,8 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     """
     if asked and (m := NO_BUDGET_ASKED.match(text)):
         return Extracted(Budget(amount=0.0), 0.75, m.group().strip())
-    if not _FIGURE_HINT.search(text):
-        m = NO_BUDGET.search(text)
+    if not _FIGURE_HINT.found(text):
+        m = _NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None
     masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
     rw = spell_out_digits(masked)
@@ -185,7 +189,7 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
             budget = _period_anywhere(work, budget)
         conf = _confidence(best, asked, money_context)
         return Extracted(budget, conf, rw.span(best.start, best.end))
-    if m := NO_BUDGET.search(work):
+    if m := _NO_BUDGET.search(work):
         return Extracted(Budget(amount=0.0), 0.85, rw.span(m.start(), m.end()))
     return None
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.common import guarded
+from bot.extract.common import Folded, guarded
 from bot.extract.numbers import NUMBER, parse_number, spell_out_digits
 from bot.extract.types import CompanySize, Extracted
 
 _I = re.IGNORECASE
-_N = rf"(?:{NUMBER})(?:\s?[kK]\b)?"
+# Every pattern here is case-insensitive, so "k" also reads "K"; written lowercase, the patterns
+# can take ``Folded``'s fast path.
+_N = rf"(?:{NUMBER})(?:\s?k\b)?"
 _NOUN = (
     r"(?:full[- ]time\s+|fte\s+|total\s+|active\s+)?(?:people|employees|employee|staff|staffers|"
     r"persons|person|heads|headcount|ftes?|folks|workers|team members|members|engineers|devs|"
@@ -82,15 +84,23 @@ SOLO = re.compile(
 
 # Without ``asked``, "me and my cofounder" is a head count only as "it's (just) me and ...".
 _DUO_CUE = re.compile(r"(?:it'?s|we'?re|we are|just|only|team is|company is)\s*$", _I)
-_HINT = re.compile(
-    r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|couple|few|several|"
-    r"\bme\b|myself|solo|freelanc|sole|alone|my own|only employee|only staff|only person|"
-    r"founder|partner|wife|husband|brother|sister|colleague|friend|assistant|dad|mom|father|"
-    r"mother|son\b|daughter",
-    _I,
+# A yes/no gate run on every message: the fast ASCII path of ``Folded`` keeps it cheap.
+_HINT = Folded(
+    re.compile(
+        r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|twenty|thirty|"
+        r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|couple|few|several|"
+        r"\bme\b|myself|solo|freelanc|sole|alone|my own|only employee|only staff|only person|"
+        r"founder|partner|wife|husband|brother|sister|colleague|friend|assistant|dad|mom|father|"
+        r"mother|son\b|daughter",
+        _I,
+    )
 )
 _BETWEEN = re.compile(r"\bbetween\s*$", _I)
+_SEATS = re.compile(r"\s*(?:users?|seats?)", _I)
+# Searched in every message with a figure, and rarely matching: ``Folded`` skips the exact
+# scans on ASCII text when the fast one finds nothing.
+_PATTERNS = ((Folded(TEAM_OF), 0.85), (Folded(EMPLOY), 0.8), (Folded(SIZE), 0.85))
+_DUO, _SOLO = Folded(DUO), Folded(SOLO)
 
 
 def _num(token: str) -> int | None:
@@ -132,13 +142,14 @@ def extract_company_size(
         The size with its confidence and span, or None.
     """
     del now
-    if not _HINT.search(text):
+    if not _HINT.found(text):
         return None  # no figure, number word or solo cue: most answers to other questions
     rw = spell_out_digits(text)
     work = rw.text
-    for pattern, conf in ((TEAM_OF, 0.85), (EMPLOY, 0.8), (SIZE, 0.85)):
-        for m in pattern.finditer(work):
-            if pattern is SIZE and re.match(r"\s*(?:users?|seats?)", m["noun"], _I) and not asked:
+    for folded, conf in _PATTERNS:
+        pattern = folded.exact
+        for m in folded.finditer(work):
+            if pattern is SIZE and _SEATS.match(m["noun"]) and not asked:
                 continue  # "200 users" is usage, not head count, unless we asked
             if work[max(0, m.start() - 1) : m.start()] in ("$", "€", "£"):
                 continue
@@ -147,10 +158,10 @@ def extract_company_size(
             size = _size(m)
             if size is not None:
                 return Extracted(size, conf, rw.span(m.start(), m.end()))
-    if (duo := DUO.search(work)) and (asked or _DUO_CUE.search(work, 0, duo.start())):
+    if (duo := _DUO.search(work)) and (asked or _DUO_CUE.search(work, 0, duo.start())):
         extra = int(duo["n"]) if duo["n"] else 1
         return Extracted(CompanySize(extra + 1, extra + 1), 0.75, rw.span(duo.start(), duo.end()))
-    if solo := SOLO.search(work):
+    if solo := _SOLO.search(work):
         return Extracted(CompanySize(1, 1), 0.8, rw.span(solo.start(), solo.end()))
     if asked and (bare := BARE.match(work)) and (size := _size(bare)) is not None:
         return Extracted(size, 0.65, rw.span(bare.start(), bare.end()))

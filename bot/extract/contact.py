@@ -10,11 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.extract.common import clamp01, guarded, squash
 from bot.extract.names import (
+    CAPITAL_AFTER_SPACE,
     COMMON_WORDS,
     LEADING_NAME,
     NAME_CUE,
+    NAME_CUE_GATE,
     NAME_HERE,
     ORG_CUE,
+    ORG_CUE_GATE,
     ORG_SUFFIX,
     PLACES,
     bare_words,
@@ -85,7 +88,8 @@ def _clean_name(raw: str, strict: bool = False) -> str | None:
 
 def find_name(text: str, asked: bool) -> Found | None:
     """A person's name after "I'm", "my name is", "this is"; with ``asked``, a bare name."""
-    for m in NAME_CUE.finditer(text):
+    cued = NAME_CUE_GATE.found(text)
+    for m in NAME_CUE.finditer(text) if cued else ():
         raw = m["name"]
         lenient = m["cue"].lower().startswith(("my name", "name", "call me"))
         if not lenient and not raw[0].isupper():
@@ -112,7 +116,8 @@ _SENTENCE_END = re.compile(r"(?:(?<=[a-z]{2})|(?<=[0-9)]))[.!?;]\s+|\n")
 
 def find_company(text: str, asked: bool) -> Found | None:
     """A company after "from", "at", "I work for"; with ``asked``, a bare name."""
-    for m in ORG_CUE.finditer(text):
+    cued = CAPITAL_AFTER_SPACE.search(text) is not None and ORG_CUE_GATE.found(text)
+    for m in ORG_CUE.finditer(text) if cued else ():
         # A company name ends with its sentence: "from Acme Retail. Our SDRs..." is Acme Retail.
         raw = _SENTENCE_END.split(m["org"], maxsplit=1)[0].strip(" .,")
         raw = _TRAILING_CONNECTOR.sub("", raw)
@@ -165,6 +170,8 @@ def extract_company(text: str, now: datetime, asked: bool = False) -> Extracted[
 
 def _without_email(text: str) -> str:
     """Blank out emails (same length) so "jane@acme.com" is not read as a name or company."""
+    if "@" not in text:
+        return text  # every email has one; most messages have none
     return _EMAIL.sub(lambda m: " " * len(m.group()), text)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import phonenumbers
 import pycountry
 
-from bot.extract.common import guarded
+from bot.extract.common import Folded, guarded
 from bot.extract.types import Extracted
 
 # Everyday names pycountry does not list, and demonyms used as "a German company".
@@ -129,6 +129,8 @@ _DEMONYM = re.compile(
     r"company's|subsidiary|office|entity|customers?)\b",
     re.IGNORECASE,
 )
+# Searched in every message: ``Folded`` gives it a fast path on ASCII text.
+_FAST_DEMONYM = Folded(_DEMONYM)
 _CUE = re.compile(
     r"\b(?:based|located|headquartered|hq'?d?|registered|incorporated|operating|offices?|"
     r"we'?re|we are|i'?m|i am|live|living|out of|from|in|across)\s+"
@@ -164,7 +166,7 @@ def extract_country(
         letters = re.sub(r"[.\s]", "", code.group(1)).upper()
         alpha2 = {"USA": "US", "UK": "GB", "UAE": "AE"}.get(letters, letters)
         return _found(alpha2, 0.8, code.group(0))
-    if (demonym := _DEMONYM.search(text)) is not None:
+    if (demonym := _FAST_DEMONYM.search(text)) is not None:
         return _found(_DEMONYMS[demonym.group(1).lower()], 0.75, demonym.group(0))
     for phone in _PHONE.finditer(text):
         try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from bot.extract.common import Folded
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
 
 # Words that follow "I'm" / "from" / "at" but are not names: "I'm looking", "from Monday".
 COMMON_WORDS = _words(
@@ -45,11 +48,16 @@ PLACES = _words(
     "finland poland europe asia africa america uk usa us eu emea apac latam the "
 )
 _NAME_TOKEN = r"[^\W\d_](?:[^\W\d_]|['’.-](?=[^\W\d_]))*"
+_NAME_CUES = (
+    r"my name is|my name's|name is|name's|name:|i am|i'm|im|this is|it's|its|call me|here is|"
+    r"here's"
+)
 NAME_CUE = re.compile(
-    rf"(?P<cue>(?i:my name is|my name's|name is|name's|name:|i am|i'm|im|this is|it's|its|"
-    rf"call me|here is|here's))\s+(?:(?i:mr|mrs|ms|miss|dr|prof)\.?\s+)?"
+    rf"(?P<cue>(?i:{_NAME_CUES}))\s+(?:(?i:mr|mrs|ms|miss|dr|prof)\.?\s+)?"
     rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})",
 )
+# Every ``NAME_CUE`` match starts with a cue and a space: a cheap test before the costly scan.
+NAME_CUE_GATE = Folded(re.compile(rf"(?:{_NAME_CUES})\s", re.IGNORECASE))
 _CAP_TOKEN = r"[^\W\d_a-z](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
 # "Mike here", "Hi, Priya here from Acme": a capitalized name introduced by a trailing "here".
 NAME_HERE = re.compile(
@@ -64,14 +72,21 @@ ORG_SUFFIX = re.compile(
     r"\b(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|Corp|Corporation|Co|SA|AG|BV|PLC|Pty|SAS|SRL|AB|"
     r"Oy|LLP|LP|Group|Labs|Technologies|Software|Solutions|Systems|Studio|Agency)\b\.?$"
 )
+_ORG_CUES = (
+    r"\bfrom|\bat|@|\bi work (?:for|at|with)|\bworking (?:for|at)|\bi'?m with|\bi am with|"
+    r"\bwe'?re with|\brepresent(?:ing)?|\bcompany(?: name)? is|\bcompany:|\bcompany called|"
+    r"\bour company,?|\bfounder of|\bceo of|\bowner of|\bhere at|\bon behalf of|"
+    r"\bemployed (?:by|at)"
+)
 ORG_CUE = re.compile(
-    rf"(?P<cue>(?i:\bfrom|\bat|@|\bi work (?:for|at|with)|\bworking (?:for|at)|\bi'?m with|"
-    rf"\bi am with|\bwe'?re with|\brepresent(?:ing)?|\bcompany(?: name)? is|\bcompany:|"
-    rf"\bcompany called|\bour company,?|\bfounder of|\bceo of|\bowner of|\bhere at|"
-    rf"\bon behalf of|\bemployed (?:by|at)))\s+(?:the\s+)?"
+    rf"(?P<cue>(?i:{_ORG_CUES}))\s+(?:the\s+)?"
     rf"(?P<org>{_ORG_TOKEN}(?:\s+(?:{_ORG_TOKEN}|&)){{0,3}}(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Co)"
     rf"\b\.?)?)"
 )
+# Every ``ORG_CUE`` match has a cue, a space, and a capital after a space (the organization):
+# two cheap tests before the costly scan.
+ORG_CUE_GATE = Folded(re.compile(rf"(?:{_ORG_CUES})\s", re.IGNORECASE))
+CAPITAL_AFTER_SPACE = re.compile(r"\s[A-Z]")
 _LEADING = re.compile(
     r"^(?:(?:hi|hello|hey|sure|ok|okay|yes|yeah|it'?s|its|name:?|company:?|i'?m|i am|this is|"
     r"we'?re|we are|my name is|call me)[\s,:!.-]+)+",

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.extract.common import clamp01, guarded, squash
+from bot.extract.common import Folded, clamp01, guarded, squash
 from bot.extract.types import Extracted, Need
 
 _I = re.IGNORECASE
@@ -138,6 +138,22 @@ NOT_PAIN = re.compile(
     r"need)\b|\bno need\b|\bnot (?:really )?looking (?:for|to)\b|\blooking for now\b",
     _I,
 )
+_PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
+
+
+def _has_pain(sentence: str) -> bool:
+    """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
+
+    Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
+    blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
+    """
+    if not _PAIN_CUE.found(sentence):
+        return False
+    if sentence.isascii():
+        return _PAIN_CUE.found(_NOT_PAIN.fast.sub(" ", sentence.lower()))
+    return _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
+
+
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
 _FILLER = re.compile(
     r"^(?:hi|hello|hey|yes|yeah|yep|yup|no|nope|nah|ok|okay|k|sure|thanks|thank you|thx|maybe|"
@@ -211,19 +227,15 @@ class NeedExtractor:
 
     def _extract(self, text: str, now: datetime, asked: bool) -> Extracted[Need] | None:
         del now
-        plain = squash(_TAGS.sub(" ", text))
+        plain = squash(_TAGS.sub(" ", text) if "<" in text else text)
         if not _WORD.search(plain):
             return None
-        pains = [
-            s
-            for s in _SENTENCE.findall(plain)
-            if PAIN_CUE.search(s) and PAIN_CUE.search(NOT_PAIN.sub(" ", s))
-        ]
+        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
             cats = self.categories(need)
             return Extracted(Need(need, cats), clamp01(0.75 + 0.1 * bool(cats)), need)
-        if m := NONE_CUE.search(plain):
+        if m := _NONE_CUE.search(plain):
             return Extracted(Need(plain[:MAX_NEED_CHARS], (), True), 0.8, m.group())
         if not asked or _is_filler(plain):
             return None

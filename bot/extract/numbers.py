@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from bot.extract.common import Folded
+
 # A figure with optional thousands groups ("40,000", "40.000", "40 000", "1'000") and an optional
 # decimal tail ("1.5", "2,5", "1,250.50"). Grouped thousands come first so "40 000" is one number.
 # Indian grouping ("1,00,000", "12,50,000": lakhs and crores) is tried first.
@@ -108,6 +110,7 @@ _RUN = re.compile(
     rf"\b(?:{_WORD})\b(?:(?:[\s-]+|[\s-]+and[\s-]+|[\s-]+of[\s-]+)(?:{_WORD})\b)*(?:\s+of\b)?",
     re.IGNORECASE,
 )
+_FAST_RUN = Folded(_RUN)
 _SPLIT = re.compile(r"[\s-]+")
 _PLACEHOLDER_OK = {"hundred", "thousand", "million", "billion", "dozen", "couple", "few", "half"}
 
@@ -203,7 +206,10 @@ def _segments(text: str) -> list[tuple[int, int]]:
     "two hundred and fifty" is one number; "between twenty and thirty" is two.
     """
     spans: list[tuple[int, int]] = []
-    for m in _RUN.finditer(text):
+    # Same offsets and, for ``_SCALE_FIRST``, the same verdicts on the lowered ASCII text; the
+    # case-sensitive scan is several times faster (see ``Folded``).
+    runs = _FAST_RUN.fast.finditer(text.lower()) if text.isascii() else _RUN.finditer(text)
+    for m in runs:
         if _SCALE_FIRST.match(m.group()):
             continue  # "30 thousand": the digits' multiplier, read by the caller
         start, end = m.start(), _trim_run(text, m.start(), m.end())

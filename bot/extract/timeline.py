@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.extract.common import clamp01, guarded, start_of_day
+from bot.extract.common import Folded, clamp01, foldable, guarded, start_of_day
 from bot.extract.numbers import spell_out_digits
 from bot.extract.timerules import RULES
 from bot.extract.timewords import (
@@ -30,6 +30,12 @@ from bot.extract.timewords import (
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
+
+# Searched in every message: ``Folded`` gives them a fast path on ASCII text.
+_CUE = Folded(CUE)
+_VAGUE = {p: Folded(p) for p in (ASAP, LATER, SOON, NONE, ASAP_ASKED, LATER_ASKED, NONE_ASKED)}
+# Most rules find nothing in most messages: a fast yes/no test skips their exact scan.
+_RULE_TESTS = tuple(Folded(rule.pattern) if foldable(rule.pattern) else None for rule in RULES)
 
 
 def _cued(m: re.Match[str], left: str) -> bool:
@@ -74,7 +80,10 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     today = start_of_day(now)
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
-    for rule in RULES:
+    lower = work.lower() if work.isascii() else None
+    for rule, test in zip(RULES, _RULE_TESTS, strict=True):
+        if lower is not None and test is not None and test.fast.search(lower) is None:
+            continue
         for m in rule.pattern.finditer(work):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
@@ -121,7 +130,7 @@ def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.M
         (NONE_ASKED, "none", 0.6, asked),
     )
     for pattern, urgency, conf, allowed in checks:
-        if allowed and (m := pattern.search(work)):
+        if allowed and (m := _VAGUE[pattern].search(work)):
             if urgency == "immediate":
                 week = Timeline(today, today + timedelta(days=7), "week", "immediate")
                 return week, conf, m
@@ -141,7 +150,7 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     Returns:
         The timeline with its confidence and span, or None.
     """
-    if now.tzinfo is None or not CUE.search(text):
+    if now.tzinfo is None or not _CUE.found(text):
         return None
     rw = spell_out_digits(text)
     hits = _date_hits(rw.text, now, asked)
