@@ -25,10 +25,13 @@ from storage.engine import WRITE_OPTION
 
 T = TypeVar("T")
 
-# A batch commits when no unit is queued behind it, or when it is this big or this old, so the
-# first turn of a busy batch waits at most a few ms for its commit.
+# A batch commits when no unit is queued behind it, or when it is this big or this old: so the
+# age only matters while units queue without a break, and bounds what the batch's first turn
+# waits for its commit then. 10 ms, not 2: under load one turn takes about 2 ms of wall time, so
+# a 2 ms batch held 1.4 turns and saved little; 10 ms holds about 5 (measured at 10, 100 and
+# 1,000 concurrent conversations: +13% messages/s against 2 ms, p99 no worse).
 MAX_TURNS = 64
-MAX_AGE = 0.002  # seconds since the batch's first unit took the writer
+MAX_AGE = 0.010  # seconds since the batch's first unit took the writer
 
 
 @dataclass(slots=True)
