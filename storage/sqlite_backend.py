@@ -152,6 +152,10 @@ class ThreadBackend:
             if ok and not commit:
                 self._release = self._release or turn.opened  # rides on the next first hop
                 return
+            if commit and self._batch is batch:
+                # Closed to newcomers now, not when the COMMIT is done: a unit taking the
+                # writer meanwhile (this caller cancelled) must start the next batch.
+                self._batch = None
             job = asyncio.ensure_future(
                 self._run(lambda: self._close_turn(conn, turn, ok=ok, commit=commit))
             )
@@ -220,6 +224,7 @@ class ThreadBackend:
             batch, conn = self._batch, self._conn
             if batch is None or conn is None:
                 return
+            self._batch = None
             try:
                 await self._run(lambda: self._close_turn(conn, _Turn(), ok=True, commit=True))
             except Exception as exc:
