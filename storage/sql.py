@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -14,13 +12,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.messages import ConversationKey
 from bot.state import Evidence, HandoffRequest, StageChange, StoredMessage
-from storage.backend import AsyncBackend, Backend, ThreadBackend
+from storage.backend import AsyncBackend, Backend
 from storage.codec import evidence_from_row, message_from_row, stage_change_from_row
 from storage.desk import SqlDesk
 from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
 from storage.reps import SqlReps
 from storage.sessions import SqlSessions
 from storage.sql_unit import SqlUnit
+from storage.sqlite_backend import ThreadBackend
 from storage.tables import CONVERSATIONS, EVIDENCE, HANDOFFS, MESSAGES, OUTBOX, STAGE_CHANGES
 
 T = TypeVar("T")
@@ -61,17 +60,14 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
     as synchronous code and run by a backend: asyncpg via ``run_sync`` for PostgreSQL, pysqlite
     on one worker thread for SQLite (``storage.backend``). Reads use their own connections.
 
-    On SQLite, units in this process queue on an ``asyncio.Lock`` before ``BEGIN IMMEDIATE``:
-    SQLite has one writer anyway, and queueing in asyncio avoids SQLite's busy handler, which
-    sleeps in steps of up to 100 ms. Other processes still serialize on the database lock.
+    On SQLite, units in this process queue on an ``asyncio.Lock`` in the backend: SQLite has
+    one writer anyway, queueing in asyncio avoids SQLite's busy handler (which sleeps in steps
+    of up to 100 ms), and the queue lets units share one commit (``storage.sqlite_backend``).
+    Other processes still serialize on the database lock.
     """
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        sqlite = backend.sync_engine.dialect.name == "sqlite"
-        self._serial: AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if sqlite else contextlib.nullcontext()
-        )
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_URL, *, schema: str | None = None) -> SqlStore:
@@ -92,14 +88,14 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[SqlUnit]:
         """One transaction: commits when the block exits, rolls back when it raises."""
-        async with self._serial, self.backend.transaction() as (conn, run):
+        async with self.backend.transaction() as (conn, run):
             unit = SqlUnit(conn, run)
             yield unit
             await unit.flush()
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` in its own write transaction (migrations, maintenance)."""
-        async with self._serial, self.backend.transaction() as (conn, run):
+        async with self.backend.transaction() as (conn, run):
             return await run(lambda: fn(conn))
 
     async def read(self, fn: Callable[[Connection], T]) -> T:

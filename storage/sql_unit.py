@@ -58,6 +58,10 @@ _SEQ = case((_C.seq < bindparam("new_seq"), bindparam("new_seq")), else_=_C.seq)
 # for its cache key every time (a third of commit_turn's cost when measured). The other SET
 # columns come from the execute-time parameters.
 _UPDATE_CONVERSATION = update(CONVERSATIONS).where(_C.id == bindparam("cid")).values(seq=_SEQ)
+# The lead UPDATE too: built per call, it cost a cache key each time (docs/benchmarks.md). Its
+# SET columns come from the execute-time parameters (stage, score and the known card fields),
+# a few shapes, each compiled once and then found in SQLAlchemy's cache.
+_UPDATE_LEAD = update(LEADS).where(_L.id == bindparam("lid"))
 _INSERT = {t.name: insert(t) for t in (MESSAGES, EVIDENCE, STAGE_CHANGES, HANDOFFS, OUTBOX)}
 # One multi-row INSERT .. RETURNING (SQLite 3.35+, PostgreSQL). The ids are used as a set (a
 # turn's events are marked published together), so their order is not asked for: asking
@@ -293,9 +297,7 @@ class SyncUnit:
         changes.update(stage=turn.stage, score=turn.score)
         if all(loaded.lead.get(k, object()) == v for k, v in changes.items()):
             return
-        self._conn.execute(
-            update(LEADS).where(_L.id == loaded.lead_id).values(updated_at=now, **changes)
-        )
+        self._conn.execute(_UPDATE_LEAD, {**changes, "updated_at": now, "lid": loaded.lead_id})
         loaded.lead.update(changes)
 
     @property

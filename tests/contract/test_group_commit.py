@@ -1,0 +1,118 @@
+"""SQLite group commit: units share a COMMIT, a failing turn undoes only itself, none returns early.
+
+See storage/sqlite_backend.py and docs/benchmarks.md ("Group commit: how it fits").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+import storage.sqlite_backend
+from bot.messages import ConversationKey
+from bot.state import StoredMessage
+from storage import SqlStore, open_store
+from storage.tables import CONVERSATIONS, MESSAGES
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class Boom(Exception):
+    """A turn's own failure."""
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SqlStore]:
+    # Batches close when nobody is queued, not on age: a slow CI machine must not split them.
+    monkeypatch.setattr(storage.sqlite_backend, "MAX_AGE", 60.0)
+    store = await open_store(f"sqlite:///{tmp_path / 'q.db'}", migrate=True)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def _say(store: SqlStore, address: str, fail: bool = False) -> int:
+    """One inbound message in its own unit; returns how many messages another connection sees."""
+    key = ConversationKey("widget", address)
+    async with store.unit() as u:
+        snap = await u.load(key, T0)
+        message = StoredMessage(snap.seq + 1, "visitor", "hi", T0, external_id=f"x-{address}")
+        assert await u.add_message(snap.conversation_id, message)
+        if fail:
+            raise Boom(address)
+    return len(await store.transcript(key))
+
+
+def _count_commits(store: SqlStore) -> list[int]:
+    commits: list[int] = []
+    event.listen(store.sync_engine, "commit", lambda _conn: commits.append(1))
+    return commits
+
+
+async def _messages(store: SqlStore) -> int:
+    count = select(func.count()).select_from(MESSAGES)
+    return int(await store.read(lambda conn: conn.execute(count).scalar_one()))
+
+
+async def test_concurrent_units_share_one_commit_and_see_their_writes(
+    sqlite_store: SqlStore,
+) -> None:
+    commits = _count_commits(sqlite_store)
+    seen = await asyncio.gather(*(_say(sqlite_store, str(n)) for n in range(5)))
+    # Each unit returned only after the COMMIT holding it: another connection sees its message.
+    assert seen == [1] * 5
+    assert len(commits) == 1
+
+
+async def test_a_failing_turn_rolls_back_alone(sqlite_store: SqlStore) -> None:
+    results = await asyncio.gather(
+        _say(sqlite_store, "a"), _say(sqlite_store, "b", fail=True), _say(sqlite_store, "c"),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert results[0] == 1
+    assert isinstance(results[1], Boom)
+    assert results[2] == 1
+    assert await _messages(sqlite_store) == 2
+    addresses = select(CONVERSATIONS.c.address).order_by(CONVERSATIONS.c.address)
+    stored = await sqlite_store.read(lambda conn: conn.execute(addresses).scalars().all())
+    assert stored == ["a", "c"]  # b's first contact went with its savepoint
+
+
+async def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_store: SqlStore) -> None:
+    def orphan(conn: Connection) -> Any:
+        # A foreign key checked only at COMMIT: the whole batch's COMMIT fails.
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        values = {
+            "channel": "widget", "address": "orphan", "lead_id": 999_999, "state": "start",
+            "owner": "bot", "score": 0, "opted_out": False, "context": {},
+            "current_evidence": {}, "seq": 0, "created_at": T0, "updated_at": T0,
+        }  # fmt: skip
+        return conn.execute(insert(CONVERSATIONS).values(values))
+
+    results = await asyncio.gather(
+        _say(sqlite_store, "a"), sqlite_store.write(orphan), _say(sqlite_store, "c"),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert all(isinstance(r, IntegrityError) for r in results), results
+    assert await _messages(sqlite_store) == 0
+    assert await _say(sqlite_store, "a") == 1  # a resend with the same id goes through
+
+
+async def test_a_cancelled_waiter_does_not_strand_the_batch(sqlite_store: SqlStore) -> None:
+    first = asyncio.create_task(_say(sqlite_store, "a"))
+    await asyncio.sleep(0)  # a holds the writer
+    queued = asyncio.create_task(_say(sqlite_store, "b"))
+    await asyncio.sleep(0)  # b waits for it, so a leaves the batch open for b
+    queued.cancel()
+    assert await asyncio.wait_for(first, 5) == 1
+    with pytest.raises(asyncio.CancelledError):
+        await queued
