@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
@@ -17,13 +16,12 @@ from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
 from bot.ports import Bus, Channel, Locks, Outbox, Reps, Store, Unit
+from bot.publisher import Publisher
 from bot.routing import route
 from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
 
 log = logging.getLogger(__name__)
 
-# The crash-recovery relay leaves events younger than this to the process publishing them.
-OUTBOX_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +60,7 @@ class Service:
         # widget is not here: its sockets follow the bus. Filled by the app factory.
         self.channels: dict[str, Channel] = {}
         self.engine = Engine(flow)
-        self._committed: list[tuple[int, Mapping[str, Any]]] = []  # (outbox id, event JSON)
-        self._publish_task: asyncio.Task[None] | None = None
+        self.publisher = Publisher(bus, store if isinstance(store, Outbox) else None, clock)
 
     async def start(self, key: ConversationKey) -> Reply:
         """Open a conversation the bot speaks first in (greeting + first question); idempotent."""
@@ -206,60 +203,16 @@ class Service:
             log.exception("delivery to %s failed", key)
 
     def _after_commit(self, done: Committed) -> None:
-        """Queue a committed turn's events for publishing (never before its commit)."""
         # The ids only serve to mark the turn's events published together: pairing is loose.
-        self._committed.extend(zip(done.outbox_ids, done.events, strict=True))
-        self._publish_soon()
-
-    def _publish_soon(self) -> None:
-        """Wake the publisher without waiting for it.
-
-        Replies go straight back to the calling adapter, so no turn waits for the bus; turns
-        that commit while a publish runs are picked up by the same run (one UPDATE marking
-        many turns' events published).
-        """
-        if self._publish_task is None or self._publish_task.done():
-            self._publish_task = asyncio.get_running_loop().create_task(self._publish_committed())
-
-    async def _publish_committed(self) -> None:
-        """Publish committed events from memory, in commit order, then mark them published."""
-        outbox = self.store if isinstance(self.store, Outbox) else None
-        while self._committed:
-            batch, self._committed = self._committed, []
-            try:
-                for _, payload in batch:
-                    await self._publish(payload)
-                if outbox is not None:
-                    await outbox.mark_published([event_id for event_id, _ in batch])
-            except Exception:
-                # Left unmarked in the outbox: the periodic relay publishes it after the grace.
-                log.exception("publishing events failed")
-
-    async def _publish(self, payload: Mapping[str, Any]) -> None:
-        await self.bus.publish("events", payload)
-        await self.bus.publish(f"conversation:{payload['key']}", payload)
+        self.publisher.committed(zip(done.outbox_ids, done.events, strict=True))
 
     async def drain(self) -> None:
         """Wait until the events of every finished turn are published (shutdown, tests)."""
-        while self._publish_task is not None and not self._publish_task.done():
-            await self._publish_task
+        await self.publisher.drain()
 
     async def relay_outbox(self) -> int:
-        """Publish events a crash left unpublished (the app runs this every few seconds).
-
-        Only events older than ``OUTBOX_GRACE`` are taken, so events this or another process
-        is publishing right now are not published twice. Delivery is at least once.
-        """
-        if not isinstance(self.store, Outbox):
-            return 0
-        published = 0
-        older_than = self.clock.now() - OUTBOX_GRACE
-        while batch := await self.store.pending(500, older_than):
-            for _, payload in batch:
-                await self._publish(payload)
-            await self.store.mark_published([event_id for event_id, _ in batch])
-            published += len(batch)
-        return published
+        """Publish events a crash left unpublished; see ``Publisher.relay``."""
+        return await self.publisher.relay()
 
     def _shown(self, inbound: Inbound) -> str:
         """The transcript shows a click as the button's label ("Within 3 months"), not its value."""
