@@ -14,7 +14,7 @@ from bot.handoff import sla_expired
 from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
 from bot.messages import Inbound
 from bot.state import Snapshot
-from bot.understand import clean, intent_of, read_click, read_text, says, signal_of_page
+from bot.understand import Reading, clean, intent_of, read_click, read_text, says, signal_of_page
 
 _RESUME = ("start", "restart", "start again", "start over", "hi", "hello", "resume", "unstop")
 
@@ -42,7 +42,7 @@ class Engine:
         if inbound.kind == "click":
             reading = read_click(self.flow, inbound.text, now)
             if reading is not None:
-                self._answer_click(draft, reading)
+                self._answer_click(draft, reading, inbound.external_id)
                 return draft.finish()
         text = clean(inbound.text)
         if draft.owner != "bot":
@@ -163,13 +163,10 @@ class Engine:
             return False
         return self.flow.spec.slots[slot].extractor not in ("need", "name", "company")
 
-    def _answer_click(self, draft: TurnDraft, reading: object) -> None:
-        from bot.understand import Reading
-
-        assert isinstance(reading, Reading)
+    def _answer_click(self, draft: TurnDraft, reading: Reading, message_id: str) -> None:
         if draft.owner != "bot" or draft.opted_out:
             return
-        draft.record(reading, f"click:{reading.slot}", reading.span)
+        draft.record(reading, message_id, reading.span)
         draft.advance()
 
     def _while_with_humans(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:

@@ -46,8 +46,9 @@ def routed(flow: Flow, decision: Decision, route: Route, now: datetime) -> Decis
         replies += _fallback(
             flow, spec.say.after_hours.format(back=describe_opening(route.back_at, now))
         )
+    requested = next(e for e in decision.events if isinstance(e, HandoffRequested))
     event = HandoffRouted(
-        decision.events[0].key,
+        requested.key,
         now,
         route.team,
         route.rep_id,
@@ -56,7 +57,6 @@ def routed(flow: Flow, decision: Decision, route: Route, now: datetime) -> Decis
         route.open,
     )
     events = tuple(e for e in decision.events if not isinstance(e, HandoffRequested))
-    requested = next(e for e in decision.events if isinstance(e, HandoffRequested))
     return replace(
         decision,
         handoff=handoff,

@@ -252,3 +252,11 @@ async def test_small_talk_is_not_an_answer_and_not_a_failed_attempt(
     assert await chat.value("need") is None
     assert await chat.say(greeting) == [QUESTIONS["need"]]  # asked again as is, never given up
     assert await chat.value("need") is None
+
+
+async def test_clicked_answer_points_at_the_click_message(chat: Chat) -> None:
+    await chat.open()
+    await chat.say("We need to qualify inbound leads faster")
+    await chat.say("tl_3m", kind="click", external_id="click-42")
+    evidence = [e for e in await chat.service.store.evidence_log(chat.key) if e.slot == "timeline"]
+    assert [(e.message_id, e.raw_text) for e in evidence] == [("click-42", "Within 3 months")]
