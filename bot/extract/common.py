@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from bot.extract.prefilter import required
 from bot.extract.types import Extracted
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("exact", "fast")
+    __slots__ = ("exact", "fast", "needs")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals."""
@@ -90,22 +91,32 @@ class Folded:
             raise ValueError(f"not a lowercase case-insensitive pattern: {pattern.pattern!r}")
         self.exact = pattern
         self.fast = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+        # Literals every match contains: most messages lack them all, and testing them is a few
+        # substring checks where the fast scan still tries the pattern at every character.
+        self.needs = required(pattern)
+
+    def in_lowered(self, lowered: str) -> bool:
+        """``found`` for ASCII text the caller has already lowered (once per message)."""
+        needs = self.needs
+        if needs is not None and not needs.present(lowered):
+            return False
+        return self.fast.search(lowered) is not None
 
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""
         if text.isascii():
-            return self.fast.search(text.lower()) is not None
+            return self.in_lowered(text.lower())
         return self.exact.search(text) is not None
 
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and self.fast.search(text.lower()) is None:
+        if text.isascii() and not self.in_lowered(text.lower()):
             return None
         return self.exact.search(text)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and self.fast.search(text.lower()) is None:
+        if text.isascii() and not self.in_lowered(text.lower()):
             return iter(())
         return self.exact.finditer(text)
 

@@ -147,11 +147,14 @@ def _has_pain(sentence: str) -> bool:
     Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
     blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
     """
-    if not _PAIN_CUE.found(sentence):
+    if not sentence.isascii():
+        return _PAIN_CUE.found(sentence) and _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
+    lowered = sentence.lower()
+    if not _PAIN_CUE.in_lowered(lowered):
         return False
-    if sentence.isascii():
-        return _PAIN_CUE.found(_NOT_PAIN.fast.sub(" ", sentence.lower()))
-    return _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
+    if _NOT_PAIN.needs is None or _NOT_PAIN.needs.present(lowered):
+        lowered = _NOT_PAIN.fast.sub(" ", lowered)
+    return _PAIN_CUE.in_lowered(lowered)
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.extract.common import Folded
@@ -208,7 +209,12 @@ def _segments(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     # Same offsets and, for ``_SCALE_FIRST``, the same verdicts on the lowered ASCII text; the
     # case-sensitive scan is several times faster (see ``Folded``).
-    runs = _FAST_RUN.fast.finditer(text.lower()) if text.isascii() else _RUN.finditer(text)
+    if not text.isascii():
+        runs: Iterable[re.Match[str]] = _RUN.finditer(text)
+    elif _FAST_RUN.needs is not None and not _FAST_RUN.needs.present(text.lower()):
+        return spans  # no number word at all
+    else:
+        runs = _FAST_RUN.fast.finditer(text.lower())
     for m in runs:
         if _SCALE_FIRST.match(m.group()):
             continue  # "30 thousand": the digits' multiplier, read by the caller

@@ -82,7 +82,7 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     hits: list[_Hit] = []
     lower = work.lower() if work.isascii() else None
     for rule, test in zip(RULES, _RULE_TESTS, strict=True):
-        if lower is not None and test is not None and test.fast.search(lower) is None:
+        if lower is not None and test is not None and not test.in_lowered(lower):
             continue
         for m in rule.pattern.finditer(work):
             if any(m.start() < e and s < m.end() for s, e in taken):

@@ -1,0 +1,76 @@
+"""Required literals (extract/prefilter.py): absent literals must mean the pattern cannot match."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import bot.extract
+from bot.extract.prefilter import required
+from bot.extract.timerules import RULES
+
+HERE = Path(__file__).parent
+
+
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """Every compiled pattern of the extractors, by module and name."""
+    found: dict[str, re.Pattern[str]] = {}
+    for info in pkgutil.iter_modules(bot.extract.__path__):
+        module = importlib.import_module(f"bot.extract.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                found[f"{info.name}.{name}"] = value
+    for index, rule in enumerate(RULES):
+        found[f"timerules.RULES[{index}]"] = rule.pattern
+    return found
+
+
+def _texts() -> list[str]:
+    """The corpus texts and their lower- and upper-case forms, ASCII only (as the gate runs)."""
+    texts: list[str] = []
+    for path in sorted(HERE.glob("*/*.yaml")):
+        texts += [str(case["text"]) for case in yaml.safe_load(path.read_text())["cases"]]
+    variants = {v for t in texts for v in (t, t.lower(), t.upper(), f"well, {t}.")}
+    return sorted(v for v in variants if v.isascii())
+
+
+PATTERNS = _patterns()
+TEXTS = _texts()
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_a_pattern_never_matches_text_without_its_literals(name: str) -> None:
+    pattern = PATTERNS[name]
+    needs = required(pattern)
+    if needs is None:
+        pytest.skip("no small set of required literals")
+    wrong = [t for t in TEXTS if not needs.present(t.lower()) and pattern.search(t)]
+    assert wrong == [], f"{needs} absent but {name} matches"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"\bneed(?:s|ed)?\b", ("need",)),
+        (r"(?:next|this) (?:week|month)", ("next month", "next week", "this month", "this week")),
+        (r"q[1-4]", ("q1", "q2", "q3", "q4")),
+        (r"\d+ weeks?", (" week",)),  # the longer of the digits and " week"
+        (r"(?:budget)?\w+", None),  # every part optional or open: nothing is required
+    ],
+)  # fmt: skip
+def test_required_literals_of_small_patterns(pattern: str, needs: tuple[str, ...] | None) -> None:
+    found = required(re.compile(pattern, re.IGNORECASE))
+    assert (found and sorted(found.strings)) == (needs and sorted(needs))
+
+
+def test_letters_that_fold_to_ascii_are_not_required() -> None:
+    # The Kelvin sign matches "k" case-insensitively: "k" text lacks it and still matches.
+    kelvin = re.compile("\u212aelvin", re.IGNORECASE)
+    needs = required(kelvin)
+    assert kelvin.search("kelvin") is not None
+    assert needs is None or needs.present("kelvin")
