@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.decision import Decision, TurnDraft
+from bot.decision import Decision
 from bot.flow import Flow
 from bot.handoff import sla_expired
 from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
 from bot.messages import Inbound
 from bot.state import Snapshot
+from bot.turn import TurnDraft
 from bot.understand import Reading, clean, intent_of, read_click, read_text, says, signal_of_page
 
 _RESUME = ("start", "restart", "start again", "start over", "hi", "hello", "resume", "unstop")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from transitions import Machine
 
 from bot.extract import EXTRACTORS, NeedExtractor
+from bot.extract.common import Folded, foldable
 from bot.extract.types import Extractor
-from bot.machine import build_machine
-from bot.scoring import rank
+from bot.machine import Table, build_machine
+from bot.scoring import Scorer, rank
 from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
 
 INTENTS = ("opt_out", "human", "restart", "help", "refusal", "correction", "smalltalk")
@@ -40,6 +41,10 @@ class Flow:
     buttons: Mapping[str, tuple[str, QuickReplySpec]]
     pages: tuple[tuple[str, re.Pattern[str]], ...]
     handoff_rank: int
+    # Per-flow tables so a turn does lookups instead of work (see each type for what it saves).
+    table: Table
+    scorer: Scorer
+    cues: Mapping[str, Callable[[str], bool]]  # ``intents`` as yes/no tests, fast on ASCII
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -65,9 +70,10 @@ def compile_flow(spec: FlowSpec) -> Flow:
                 _check_label(extractors[question.slot], question.slot, button)
             buttons[button.value] = (question.slot, button)
     order = tuple(q.slot for q in spec.questions)
+    machine = build_machine(list(order))
     return Flow(
         spec=spec,
-        machine=build_machine(list(order)),
+        machine=machine,
         order=order,
         questions={q.slot: q for q in spec.questions},
         extractors=extractors,
@@ -77,7 +83,21 @@ def compile_flow(spec: FlowSpec) -> Flow:
             (name, re.compile(fnmatch.translate(glob))) for name, glob in spec.widget.pages.items()
         ),
         handoff_rank=rank(spec.stages, spec.handoff.at_stage),
+        table=Table(machine),
+        scorer=Scorer(spec.scoring, spec.stages),
+        cues={name: _cue(pattern) for name, pattern in intents.items()},
     )
+
+
+def _cue(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A yes/no test for an intent pattern: ``Folded`` when its literals are all lowercase.
+
+    Seven intent patterns are tried on every message; case-insensitive matching is several
+    times slower than exact matching of the lowered text.
+    """
+    if foldable(pattern):
+        return Folded(pattern).found
+    return lambda text: pattern.search(text) is not None
 
 
 def _check_label(extractor: Extractor, slot: str, button: QuickReplySpec) -> None:

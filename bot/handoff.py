@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.decision import Decision, Line, TurnDraft
+from bot.decision import Decision, Line
 from bot.events import HandedBack, HandoffClaimed, HandoffRequested, HandoffRouted, SlaMissed
 from bot.flow import Flow
 from bot.routing import Route, describe_opening
 from bot.scoring import rank
 from bot.state import Outcome, Snapshot
+from bot.turn import TurnDraft
 
 
 def routed(flow: Flow, decision: Decision, route: Route, now: datetime) -> Decision:

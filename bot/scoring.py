@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,3 +134,98 @@ def _reason(spec: StageSpec, total: int) -> str:
     if spec.requires_signals:
         parts.append("signals " + ", ".join(spec.requires_signals))
     return f"{spec.name}: " + ("; ".join(parts) or "reached")
+
+
+# -- compiled once per flow ---------------------------------------------------------------------
+
+Check = Callable[[Mapping[str, Any]], bool]
+
+
+def compile_condition(condition: Condition) -> Callable[[Evidence], bool]:
+    """``holds(condition, item)`` as one closure that runs only the tests the condition gives.
+
+    ``holds`` builds and evaluates all seven tests for every rule on every rescoring; the
+    closure evaluates the one or two a rule has (every one of them, in the same order, so the
+    same values raise the same errors).
+    """
+    checks: list[Check] = []
+    if condition.at_least is not None:
+        least = condition.at_least
+        checks.append(lambda v: _at_least(v, least))
+    if condition.below is not None:
+        below = condition.below
+        checks.append(lambda v: _below(v, below))
+    if condition.level_in is not None:
+        checks.append(_member("level", list(condition.level_in)))
+    if condition.urgency_in is not None:
+        checks.append(_member("urgency", list(condition.urgency_in)))
+    if condition.category_in is not None:
+        wanted = set(condition.category_in)
+        checks.append(lambda v: bool(set(v.get("categories") or ()) & wanted))
+    if condition.no_need is not None:
+        no_need = condition.no_need
+        checks.append(lambda v: bool(v.get("none")) == no_need)
+    if condition.country_in is not None:
+        checks.append(_member("code", list(condition.country_in)))
+    status = condition.status
+    browsing_fails = condition.slot == "need" and condition.no_need is None
+
+    def check(item: Evidence) -> bool:
+        if item.status != status:
+            return False
+        if status != "answer":
+            return True
+        value: Mapping[str, Any] = item.value if isinstance(item.value, Mapping) else {}
+        ok = True
+        for test in checks:
+            if not test(value):
+                ok = False
+        if browsing_fails and value.get("none"):
+            return False
+        return ok
+
+    return check
+
+
+def _member(key: str, allowed: list[Any]) -> Check:
+    return lambda value: value.get(key) in allowed
+
+
+class Scorer:
+    """A flow's scoring rules and stages, compiled once: the total and stage of some evidence."""
+
+    def __init__(self, rules: Sequence[ScoringRule], stages: Sequence[StageSpec]) -> None:
+        """Pair each rule with its compiled condition; index the stages by name."""
+        self._rules = tuple(
+            (rule.when.slot or rule.when.signal or "", rule.points, compile_condition(rule.when))
+            for rule in rules
+        )
+        self._stages = tuple(reversed(stages))
+        self.ranks: dict[str | None, int] = {None: -1}
+        for index, spec in enumerate(stages):
+            self.ranks.setdefault(spec.name, index)
+
+    def total(self, evidence: Mapping[str, Evidence]) -> int:
+        """``score(rules, evidence).total``."""
+        total = 0
+        for subject, points, check in self._rules:
+            item = evidence.get(subject)
+            if item is not None and check(item):
+                total += points
+        return total
+
+    def reached(self, evidence: Mapping[str, Evidence], total: int) -> StageSpec | None:
+        """The stage ``stage()`` names: the last one in flow order the lead reaches."""
+        for spec in self._stages:
+            if _reaches(spec, evidence, total):
+                return spec
+        return None
+
+    def rank(self, name: str | None) -> int:
+        """``rank(stages, name)``: a stage's position in the flow's order; -1 for none."""
+        return self.ranks.get(name, -1)
+
+
+def reason(spec: StageSpec | None, total: int) -> str:
+    """Why the lead is at ``spec`` (the reason ``stage()`` gives)."""
+    return "no stage reached yet" if spec is None else _reason(spec, total)

@@ -35,15 +35,16 @@ def clean(text: str) -> str:
 
 def intent_of(flow: Flow, text: str) -> str | None:
     """The global intent of a message (opt-out wins over everything), or None."""
+    cues = flow.cues
     for name in GLOBAL_INTENTS:
-        if flow.intents[name].search(text):
+        if cues[name](text):
             return name
     return None
 
 
 def says(flow: Flow, cue: str, text: str) -> bool:
     """Whether ``text`` carries a cue of the flow (``refusal``, ``correction``)."""
-    return flow.intents[cue].search(text) is not None
+    return flow.cues[cue](text)
 
 
 def read_click(flow: Flow, value: str, now: datetime) -> Reading | None:

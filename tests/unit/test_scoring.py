@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from bot.scoring import score, stage
+from bot.scoring import Scorer, compile_condition, holds, rank, reason, score, stage
 from bot.state import Evidence, EvidenceStatus
 from flows import load_spec
 
@@ -120,3 +121,55 @@ def test_values_are_described_in_plain_words(slot: str, value: Any, words: str) 
     from bot.describe import describe
 
     assert describe(slot, value) == words
+
+
+# -- the compiled scorer agrees with score(), stage() and rank() --------------------------------
+
+VALUES: dict[str, list[Any]] = {
+    "need": [NEED.value, {"text": "x", "categories": [], "none": True},
+             {"text": "y", "categories": ["support"], "none": False}, "not a mapping"],
+    "budget": [BUDGET_75K.value, {"amount": 0}, {"min": 500, "period": "month"},
+               {"max": 9000, "period": "year"}, {"amount": "lots"}, {}],
+    "authority": [CTO.value, {"level": "influencer"}, {"level": "end_user", "title": None}],
+    "timeline": [SOON.value, {"urgency": "later"}, {"urgency": "none"}, {"urgency": "immediate"}],
+    "company_size": [{"min": 60, "max": 60}, {"min": None, "max": 10}, {"min": 1, "max": None}],
+    "email": ["a@b.co"],
+    "page:pricing": [True],
+    "product:trial_started": [True],
+}  # fmt: skip
+STATUSES: tuple[EvidenceStatus, ...] = ("answer", "refused", "unknown", "retracted")
+
+
+def _evidence_sets() -> list[dict[str, Evidence]]:
+    """Seeded random mixes of every slot's values and statuses, and the empty set."""
+    rng = random.Random(7)
+    sets: list[dict[str, Evidence]] = [{}]
+    for _ in range(3000):
+        chosen = rng.sample(sorted(VALUES), rng.randint(1, len(VALUES)))
+        sets.append(
+            {s: ev(s, rng.choice(VALUES[s]), status=rng.choice(STATUSES)) for s in chosen}
+        )
+    return sets
+
+
+def test_scorer_agrees_with_score_stage_and_rank() -> None:
+    scorer = Scorer(SPEC.scoring, SPEC.stages)
+    for evidence in _evidence_sets():
+        total = score(SPEC.scoring, evidence).total
+        assert scorer.total(evidence) == total
+        spec = scorer.reached(evidence, total)
+        assert ((spec.name if spec else None), reason(spec, total)) == stage(
+            SPEC.stages, evidence, total
+        )
+    for name in [None, "nope", *(s.name for s in SPEC.stages)]:
+        assert scorer.rank(name) == rank(SPEC.stages, name)
+
+
+def test_compiled_conditions_agree_with_holds() -> None:
+    for rule in SPEC.scoring:
+        check = compile_condition(rule.when)
+        for slot, values in VALUES.items():
+            for value in values:
+                for status in STATUSES:
+                    item = ev(slot, value, status=status)
+                    assert check(item) == holds(rule.when, item), (rule.name, item)

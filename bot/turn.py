@@ -1,0 +1,280 @@
+"""One turn in the making (``TurnDraft``): the working copy a turn edits, then freezes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.decision import LEAD_FIELDS, Decision, Line, idle_due
+from bot.describe import describe
+from bot.events import (
+    ConversationClosed,
+    Event,
+    EvidenceRecorded,
+    HandoffRequested,
+    OptedOut,
+    ScoreChanged,
+    StageChanged,
+)
+from bot.flow import Flow
+from bot.machine import HANDOFF, NURTURE, START, Position, asked_slot
+from bot.messages import QuickReply
+from bot.scoring import answered, reason
+from bot.state import Evidence, EvidenceStatus, HandoffRequest, Snapshot, StageChange
+from bot.understand import Reading
+from flows.schema import StageSpec
+
+QUOTE_LIMIT = 500
+
+
+class TurnDraft:
+    """The working copy of a conversation during one turn; ``finish()`` freezes it."""
+
+    def __init__(self, flow: Flow, snapshot: Snapshot, now: datetime) -> None:
+        self.flow, self.snapshot, self.now = flow, snapshot, now
+        self.owner, self.opted_out = snapshot.owner, snapshot.opted_out
+        # A state the machine does not know (a new conversation, or a question removed from the
+        # flow since) restarts the question loop rather than failing the turn.
+        self.state = snapshot.state if snapshot.state in flow.table.states else START
+        self.context: dict[str, Any] = dict(snapshot.context)
+        self.context["attempts"] = dict(self.context.get("attempts", {}))
+        self.context["answered"] = list(self.context.get("answered", []))
+        self.evidence: dict[str, Evidence] = dict(snapshot.evidence)
+        self.new_evidence: list[Evidence] = []
+        self.replies: list[Line] = []
+        self.events: list[Event] = []
+        self.handoff: HandoffRequest | None = None
+        self.reasking = False
+        self.last_inbound_at = snapshot.last_inbound_at
+        # The stored score and stage are those of the snapshot's evidence: scoring runs again
+        # only once this turn adds evidence (it was a quarter of decide() when run eagerly).
+        self.total, self.stage = snapshot.score, snapshot.stage
+        self._reached: tuple[StageSpec | None, int] | None = None  # the stage and its total
+        self._scored = 0
+
+    # -- evidence -------------------------------------------------------------------------
+
+    def record(self, reading: Reading, message_id: str, text: str) -> None:
+        """Append an answer; it supersedes the slot's earlier evidence (repeats are skipped)."""
+        current = self.evidence.get(reading.slot)
+        if current is not None and current.status == "answer" and current.value == reading.value:
+            return
+        self._append(
+            Evidence(
+                reading.slot,
+                "answer",
+                reading.value,
+                text[:QUOTE_LIMIT],
+                reading.extractor,
+                round(reading.confidence, 3),
+                message_id,
+                self.now,
+            )
+        )
+        answered_slots = [s for s in self.context["answered"] if s != reading.slot]
+        self.context["answered"] = [*answered_slots, reading.slot]
+
+    def record_status(self, slot: str, status: EvidenceStatus, message_id: str, text: str) -> None:
+        """Record a refusal, a give-up (unknown) or a retraction for ``slot``."""
+        self._append(
+            Evidence(slot, status, None, text[:QUOTE_LIMIT], "engine", 1.0, message_id, self.now)
+        )
+
+    def record_signal(self, signal: str, message_id: str, raw: str) -> None:
+        """Behaviour evidence (``page:pricing``, ``product:trial_started``), recorded once."""
+        if signal not in self.evidence:
+            self._append(Evidence(signal, "answer", True, raw, "signal", 1.0, message_id, self.now))
+
+    def retract_all(self, message_id: str) -> None:
+        """Start over: every answered slot counts as empty again; the log keeps the old rows."""
+        for slot in [
+            s for s, e in self.evidence.items() if ":" not in s and e.status != "retracted"
+        ]:
+            self.record_status(slot, "retracted", message_id, "restart")
+        self.context.update(attempts={}, answered=[], told_waiting=False)
+
+    def _append(self, item: Evidence) -> None:
+        self.evidence[item.slot] = item
+        self.new_evidence.append(item)
+        self.context["attempts"].pop(item.slot, None)
+
+    def is_answered(self, slot: str) -> bool:
+        """Whether ``slot`` holds an answer now."""
+        return answered(self.evidence, slot)
+
+    def last_answered(self) -> str | None:
+        """The slot answered most recently: the target of a correction that names none."""
+        slots: list[str] = self.context["answered"]
+        return next((s for s in reversed(slots) if self.is_answered(s)), None)
+
+    def describe(self, slot: str) -> str:
+        """The slot's current value in words."""
+        item = self.evidence.get(slot)
+        return describe(slot, item.value) if item else ""
+
+    def attempts(self, slot: str) -> int:
+        """Failed attempts at ``slot`` so far."""
+        return int(self.context["attempts"].get(slot, 0))
+
+    def count_attempt(self, slot: str) -> None:
+        """One more answer the bot could not read."""
+        self.context["attempts"][slot] = self.attempts(slot) + 1
+
+    # -- saying and moving ----------------------------------------------------------------
+
+    def say(self, text: str, quick_replies: tuple[QuickReply, ...] = ()) -> None:
+        """Queue a reply."""
+        self.replies.append(Line(text.strip(), quick_replies))
+
+    def notice(self, text: str) -> None:
+        """Queue a system notice ("Dana joined the conversation")."""
+        self.replies.append(Line(text.strip(), (), "system"))
+
+    def greet(self) -> None:
+        """The flow's greeting, once per conversation."""
+        self.context["greeted"] = True
+        self.say(self.flow.spec.say.greeting)
+
+    def fire(self, trigger: str) -> None:
+        """Fire a trigger of the flow's machine on this conversation."""
+        self.state = self.flow.table.fire(trigger, Position(self.state, self.evidence, False))
+
+    def advance(self, handoff_allowed: bool = True, quiet: bool = False) -> None:
+        """Move to the next open question, hand-off or nurture, and say what that state says."""
+        self._rescore()
+        reached = self.flow.scorer.rank(self.stage)
+        floor = max(self.flow.handoff_rank, int(self.context.get("handed_back_at", -2)) + 1)
+        due = handoff_allowed and reached >= floor
+        before = self.state
+        self.state = self.flow.table.fire("advance", Position(self.state, self.evidence, due))
+        slot = asked_slot(self.state)
+        if self.state == HANDOFF:
+            self.request_handoff(f"reached {self.stage} ({self.stage_reason})")
+        elif slot is not None and not (quiet and self.state == before):
+            self._ask(slot, rephrase=False)
+        elif self.state == NURTURE and before != NURTURE:
+            nurture = self.flow.spec.nurture
+            lines = [nurture.message.strip(), *(f"• {r.title}: {r.url}" for r in nurture.resources)]
+            self.say("\n".join(lines))
+        elif self.state == NURTURE and not quiet and not self.context.get("said_anything_else"):
+            self.context["said_anything_else"] = True
+            self.say(self.flow.spec.say.anything_else)
+
+    def reask(self, rephrase: bool) -> None:
+        """Ask the current question again (rephrased after a failed attempt)."""
+        slot = asked_slot(self.state)
+        if slot is None:
+            self.advance()
+            return
+        self.reasking = True
+        self._ask(slot, rephrase)
+
+    def _ask(self, slot: str, rephrase: bool) -> None:
+        question = self.flow.questions[slot]
+        text = question.ask
+        if rephrase and question.rephrase:
+            text = question.rephrase[(self.attempts(slot) - 1) % len(question.rephrase)]
+        buttons = tuple(QuickReply(b.label, b.value) for b in question.quick_replies)
+        self.say(text, buttons)
+
+    def request_handoff(self, reason: str) -> None:
+        """Stop the bot and queue the conversation for a human rep."""
+        if self.owner != "bot":
+            return
+        if self.state != HANDOFF:
+            self.fire("request_human")
+        self.owner = "queued"
+        self.context["told_waiting"] = False
+        self.context.pop("handed_back_at", None)
+        self.handoff = HandoffRequest(reason, self.stage or "", self.total, self.now)
+        self.events.append(
+            HandoffRequested(self.snapshot.key, self.now, reason, self.stage or "", self.total)
+        )
+        self.say(self.flow.spec.handoff.message)
+
+    def opt_out_event(self) -> None:
+        """Record that the prospect opted out."""
+        self.events.append(OptedOut(self.snapshot.key, self.now))
+
+    def closed(self, reason: str, outcome: str | None = None) -> None:
+        """Record that the conversation was closed."""
+        self.events.append(ConversationClosed(self.snapshot.key, self.now, reason, outcome))
+
+    # -- timers and result ----------------------------------------------------------------
+
+    def waiting_for_answer(self) -> bool:
+        """Whether the bot asked something and is waiting (the idle timer runs only then)."""
+        return self.owner == "bot" and not self.opted_out and asked_slot(self.state) is not None
+
+    def next_timer(self) -> datetime | None:
+        """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
+        if self.waiting_for_answer():
+            return self.timer_due()
+        sla = self.context.get("sla_due_at")
+        if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
+            return datetime.fromisoformat(sla)
+        return None
+
+    def timer_due(self) -> datetime | None:
+        """When the idle timer fires, from the last message and the nudge already sent."""
+        nudged = self.context.get("nudged_at") if self.context.get("nudged") else None
+        return idle_due(
+            self.flow, self.last_inbound_at, datetime.fromisoformat(nudged) if nudged else None
+        )
+
+    def _rescore(self) -> None:
+        """Score and stage again if evidence was added since the last time."""
+        if self._scored != len(self.new_evidence):
+            self._scored = len(self.new_evidence)
+            self._compute()
+
+    def _compute(self) -> None:
+        scorer = self.flow.scorer
+        self.total = scorer.total(self.evidence)
+        spec = scorer.reached(self.evidence, self.total)
+        self.stage = spec.name if spec is not None else None
+        self._reached = (spec, self.total)
+
+    @property
+    def stage_reason(self) -> str:
+        """Why the lead is at its stage (which score and answers), computed when first asked."""
+        if self._reached is None:
+            self._compute()
+        assert self._reached is not None
+        return reason(*self._reached)
+
+    def finish(self, activity: bool = True) -> Decision:
+        """Freeze the turn: events for what changed, the next timer, the lead card."""
+        self._rescore()
+        key, now, snap = self.snapshot.key, self.now, self.snapshot
+        if activity:
+            self.last_inbound_at = now
+            self.context.pop("nudged", None)
+            self.context.pop("nudged_at", None)
+        events: list[Event] = [
+            EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
+        ]
+        if self.total != snap.score:
+            events.append(ScoreChanged(key, now, self.total, snap.score))
+        change = None
+        if self.stage != snap.stage and self.stage is not None:
+            change = StageChange(snap.stage, self.stage, self.total, self.stage_reason, now)
+            events.append(
+                StageChanged(key, now, snap.stage, self.stage, self.total, self.stage_reason)
+            )
+        return Decision(
+            state=self.state,
+            owner=self.owner,
+            stage=self.stage,
+            score=self.total,
+            context=self.context,
+            opted_out=self.opted_out,
+            wake_at=self.next_timer(),
+            last_inbound_at=self.last_inbound_at,
+            replies=tuple(self.replies),
+            evidence=tuple(self.new_evidence),
+            stage_change=change,
+            handoff=self.handoff,
+            events=(*events, *self.events),
+            lead={f: self.evidence[f].value for f in LEAD_FIELDS if self.is_answered(f)},
+        )
