@@ -18,6 +18,7 @@ from bot.extract import EXTRACTORS, NeedExtractor
 from bot.extract.common import Folded, foldable
 from bot.extract.types import Extractor
 from bot.machine import Table, build_machine
+from bot.readers import SlotReader, build_readers
 from bot.scoring import Scorer, rank
 from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
 
@@ -45,6 +46,7 @@ class Flow:
     table: Table
     scorer: Scorer
     cues: Mapping[str, Callable[[str], bool]]  # ``intents`` as yes/no tests, fast on ASCII
+    readers: tuple[SlotReader, ...]  # ``extractors`` as ``read_text`` runs them
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -86,6 +88,7 @@ def compile_flow(spec: FlowSpec) -> Flow:
         table=Table(machine),
         scorer=Scorer(spec.scoring, spec.stages),
         cues={name: _cue(pattern) for name, pattern in intents.items()},
+        readers=build_readers(extractors, spec.slots),
     )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.extract.common import clean as clean_for_extractors
+from bot.extract.types import Extracted
 from bot.flow import Flow
 
 # Extraction reads at most this much of a message: a 20,000-character paste costs no more than a
@@ -68,23 +70,34 @@ def read_text(
 
     ``asked`` (the slot just asked) and the ``loose`` slots get the extractors' looser reading;
     others must clear the slot's ``min_confidence``.
+
+    The same as calling each ``flow.extractors[slot](text, now, loose)``: the checks and the
+    cleaning their ``guarded`` wrappers repeat are done once here (see bot/readers.py).
     """
     relaxed = {asked, *loose}
     found: dict[str, Reading] = {}
-    for slot, extractor in flow.extractors.items():
+    valid = isinstance(text, str) and isinstance(now, datetime)
+    cleaned = clean_for_extractors(text) if valid else ""
+    usable = valid and bool(cleaned.strip())
+    for reader in flow.readers:
+        slot = reader.slot
         is_loose = slot in relaxed
-        result = extractor(text, now, is_loose)
+        result: Extracted[Any] | None
+        if not reader.guarded:
+            result = reader.raw(text, now, is_loose)
+        elif not usable or (reader.gate is not None and not reader.gate(cleaned)):
+            continue
+        else:
+            try:
+                result = reader.raw(cleaned, now, is_loose)
+            except Exception:  # the extractor's own never-raise guard, as in ``guarded``
+                continue
         if result is None:
             continue
-        if not is_loose and result.confidence < flow.spec.slots[slot].min_confidence:
+        if not is_loose and result.confidence < reader.min_confidence:
             continue
-        found[slot] = Reading(
-            slot,
-            to_json(result.value),
-            result.confidence,
-            result.span,
-            flow.spec.slots[slot].extractor,
-        )
+        found[slot] = Reading(slot, to_json(result.value), result.confidence, result.span,
+                              reader.extractor)  # fmt: skip
     return found
 
 

@@ -155,7 +155,12 @@ def guarded(
         except Exception:  # the contract is "never raises": a parse bug must not kill a chat
             return None
 
+    # ``read_text`` checks and cleans once per message and calls ``fn`` itself (bot/readers.py).
+    setattr(wrapper, RAW_ATTRIBUTE, fn)  # a function attribute: mypy refuses plain assignment
     return wrapper
+
+
+RAW_ATTRIBUTE = "_guarded_raw"
 
 
 def start_of_day(now: datetime) -> datetime:
