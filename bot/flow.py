@@ -18,6 +18,7 @@ from bot.extract import EXTRACTORS, NeedExtractor
 from bot.extract.common import Folded, foldable
 from bot.extract.types import Extractor
 from bot.machine import Table, build_machine
+from bot.messages import QuickReply
 from bot.readers import SlotReader, build_readers
 from bot.scoring import Scorer, rank
 from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
@@ -47,6 +48,7 @@ class Flow:
     scorer: Scorer
     cues: Mapping[str, Callable[[str], bool]]  # ``intents`` as yes/no tests, fast on ASCII
     readers: tuple[SlotReader, ...]  # ``extractors`` as ``read_text`` runs them
+    offered: Mapping[str, tuple[QuickReply, ...]]  # each question's buttons, built once
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -89,6 +91,10 @@ def compile_flow(spec: FlowSpec) -> Flow:
         scorer=Scorer(spec.scoring, spec.stages),
         cues={name: _cue(pattern) for name, pattern in intents.items()},
         readers=build_readers(extractors, spec.slots),
+        offered={
+            q.slot: tuple(QuickReply(b.label, b.value) for b in q.quick_replies)
+            for q in spec.questions
+        },
     )
 
 

@@ -147,7 +147,10 @@ class Table:
         unchanged when none does or the trigger does not apply to it.
         """
         for dest, conditions in self._candidates.get((position.state, trigger), ()):
-            if all(test(position) == expected for test, expected in conditions):
+            for test, expected in conditions:
+                if test(position) != expected:
+                    break
+            else:
                 return position.state if dest is None else dest
         return position.state
 

@@ -174,8 +174,7 @@ class TurnDraft:
         text = question.ask
         if rephrase and question.rephrase:
             text = question.rephrase[(self.attempts(slot) - 1) % len(question.rephrase)]
-        buttons = tuple(QuickReply(b.label, b.value) for b in question.quick_replies)
-        self.say(text, buttons)
+        self.say(text, self.flow.offered[slot])
 
     def request_handoff(self, reason: str) -> None:
         """Stop the bot and queue the conversation for a human rep."""
@@ -276,5 +275,14 @@ class TurnDraft:
             stage_change=change,
             handoff=self.handoff,
             events=(*events, *self.events),
-            lead={f: self.evidence[f].value for f in LEAD_FIELDS if self.is_answered(f)},
+            lead=self._lead(),
         )
+
+    def _lead(self) -> dict[str, Any]:
+        """The lead-card fields answered now."""
+        lead: dict[str, Any] = {}
+        for field in LEAD_FIELDS:
+            item = self.evidence.get(field)
+            if item is not None and item.status == "answer":
+                lead[field] = item.value
+        return lead

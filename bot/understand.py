@@ -32,7 +32,10 @@ class Reading:
 
 def clean(text: str) -> str:
     """The text extractors see: bounded, control and invisible characters blanked."""
-    return " ".join(_CONTROL.sub(" ", text[:MAX_SCAN]).split())
+    text = text[:MAX_SCAN]
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split())  # nothing to blank: skip the substitution scan
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def intent_of(flow: Flow, text: str) -> str | None:

@@ -26,7 +26,7 @@ _c: Any = importlib.import_module("re._constants")
 # sound, only less selective).
 _MAX_EXACT = 256
 _MAX_CLASS = 26
-_MAX_LITERALS = 64
+_MAX_LITERALS = 24
 
 Strings = frozenset[str]
 
