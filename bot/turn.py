@@ -257,10 +257,9 @@ class TurnDraft:
             events.append(ScoreChanged(key, now, self.total, snap.score))
         change = None
         if self.stage != snap.stage and self.stage is not None:
-            change = StageChange(snap.stage, self.stage, self.total, self.stage_reason, now)
-            events.append(
-                StageChanged(key, now, snap.stage, self.stage, self.total, self.stage_reason)
-            )
+            why = self.stage_reason
+            change = StageChange(snap.stage, self.stage, self.total, why, now)
+            events.append(StageChanged(key, now, snap.stage, self.stage, self.total, why))
         return Decision(
             state=self.state,
             owner=self.owner,

@@ -41,6 +41,7 @@ _FIGURE_HINT = Folded(
     )
 )
 _NO_BUDGET = Folded(NO_BUDGET)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -177,11 +178,15 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
     rw = spell_out_digits(masked)
     work = rw.text
-    money_context = MONEY_WORDS.search(work) is not None
-    cands = find_candidates(work)
-    ok = [_usable(c, work, asked, money_context) for c in cands]
-    in_range = [_usable(c, work, asked, money_context, True) for c in cands]
-    readings = _readings(work, cands, ok, in_range, asked or money_context)
+    # Every money figure has a digit (after spelling out): without one there is nothing to
+    # read, and the two scans below (the costliest here) are skipped.
+    readings: list[_Reading] = []
+    if _DIGIT.search(work) is not None:
+        money_context = MONEY_WORDS.search(work) is not None
+        cands = find_candidates(work)
+        ok = [_usable(c, work, asked, money_context) for c in cands]
+        in_range = [_usable(c, work, asked, money_context, True) for c in cands]
+        readings = _readings(work, cands, ok, in_range, asked or money_context)
     if readings:
         best = max(readings, key=lambda r: r.score)
         budget = best.budget

@@ -101,6 +101,7 @@ _SEATS = re.compile(r"\s*(?:users?|seats?)", _I)
 # scans on ASCII text when the fast one finds nothing.
 _PATTERNS = ((Folded(TEAM_OF), 0.85), (Folded(EMPLOY), 0.8), (Folded(SIZE), 0.85))
 _DUO, _SOLO = Folded(DUO), Folded(SOLO)
+_DIGIT = re.compile(r"\d")
 
 
 def _num(token: str) -> int | None:
@@ -146,7 +147,8 @@ def extract_company_size(
         return None  # no figure, number word or solo cue: most answers to other questions
     rw = spell_out_digits(text)
     work = rw.text
-    for folded, conf in _PATTERNS:
+    # The three head-count patterns need a figure: without a digit their scans are skipped.
+    for folded, conf in _PATTERNS if _DIGIT.search(work) is not None else ():
         pattern = folded.exact
         for m in folded.finditer(work):
             if pattern is SIZE and _SEATS.match(m["noun"]) and not asked:

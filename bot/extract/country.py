@@ -168,7 +168,7 @@ def extract_country(
         return _found(alpha2, 0.8, code.group(0))
     if (demonym := _FAST_DEMONYM.search(text)) is not None:
         return _found(_DEMONYMS[demonym.group(1).lower()], 0.75, demonym.group(0))
-    for phone in _PHONE.finditer(text):
+    for phone in _PHONE.finditer(text) if "+" in text else ():  # every match starts with "+"
         try:
             number = phonenumbers.parse(phone.group(0), None)
         except phonenumbers.NumberParseException:
