@@ -83,7 +83,7 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("exact", "fast", "needs")
+    __slots__ = ("_fast_search", "_strings", "exact", "fast", "needs")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals."""
@@ -94,13 +94,21 @@ class Folded:
         # Literals every match contains: most messages lack them all, and testing them is a few
         # substring checks where the fast scan still tries the pattern at every character.
         self.needs = required(pattern)
+        # ``in_lowered`` runs about sixty times per message: the literal loop is inlined and the
+        # bound method kept (one call instead of three, about 0.15 µs each time).
+        self._strings = self.needs.strings if self.needs is not None else None
+        self._fast_search = self.fast.search
 
     def in_lowered(self, lowered: str) -> bool:
         """``found`` for ASCII text the caller has already lowered (once per message)."""
-        needs = self.needs
-        if needs is not None and not needs.present(lowered):
-            return False
-        return self.fast.search(lowered) is not None
+        strings = self._strings
+        if strings is not None:
+            for string in strings:
+                if string in lowered:
+                    break
+            else:
+                return False  # none of the literals every match contains
+        return self._fast_search(lowered) is not None
 
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""
