@@ -38,7 +38,10 @@ _FIGURE_HINT = Folded(
         r"forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
         r"couple|few|several|half|grand",
         re.IGNORECASE,
-    )
+    ),
+    # The pattern is its 37 literals: testing them (1.8 µs on the bench script) beats the
+    # alternation tried at every character (2.4 µs), and rejects most messages.
+    most_literals=40,
 )
 _NO_BUDGET = Folded(NO_BUDGET)
 _DIGIT = re.compile(r"\d")

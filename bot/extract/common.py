@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from bot.extract.prefilter import required
+from bot.extract.prefilter import MAX_LITERALS, required
 from bot.extract.types import Extracted
 
 T = TypeVar("T")
@@ -85,15 +85,18 @@ class Folded:
 
     __slots__ = ("_fast_search", "_strings", "exact", "fast", "needs")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals."""
+    def __init__(self, pattern: re.Pattern[str], most_literals: int = MAX_LITERALS) -> None:
+        """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals.
+
+        ``most_literals`` bounds the literal test (see ``prefilter.required``).
+        """
         if not foldable(pattern):
             raise ValueError(f"not a lowercase case-insensitive pattern: {pattern.pattern!r}")
         self.exact = pattern
         self.fast = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
         # Literals every match contains: most messages lack them all, and testing them is a few
         # substring checks where the fast scan still tries the pattern at every character.
-        self.needs = required(pattern)
+        self.needs = required(pattern, most_literals)
         # ``in_lowered`` runs about sixty times per message: the literal loop is inlined and the
         # bound method kept (one call instead of three, about 0.15 µs each time).
         self._strings = self.needs.strings if self.needs is not None else None

@@ -93,7 +93,8 @@ _HINT = Folded(
         r"founder|partner|wife|husband|brother|sister|colleague|friend|assistant|dad|mom|father|"
         r"mother|son\b|daughter",
         _I,
-    )
+    ),
+    most_literals=60,  # 56 literals test faster than the scan (2.9 vs 3.6 µs, bench script)
 )
 _BETWEEN = re.compile(r"\bbetween\s*$", _I)
 _SEATS = re.compile(r"\s*(?:users?|seats?)", _I)

@@ -26,7 +26,7 @@ _c: Any = importlib.import_module("re._constants")
 # sound, only less selective).
 _MAX_EXACT = 256
 _MAX_CLASS = 26
-_MAX_LITERALS = 24
+MAX_LITERALS = 24
 
 Strings = frozenset[str]
 
@@ -52,15 +52,19 @@ class Literals:
         return f"Literals({self.strings!r})"
 
 
-def required(pattern: re.Pattern[str]) -> Literals | None:
-    """The literals every match of ``pattern`` contains, or None when no small set is known."""
+def required(pattern: re.Pattern[str], most: int = MAX_LITERALS) -> Literals | None:
+    """The literals every match of ``pattern`` contains, or None when no set of ``most`` is known.
+
+    Each string costs a substring test (about 40 ns): a bigger ``most`` pays only for a pattern
+    whose scan costs more than that many tests.
+    """
     _, needed = _walk(_parser.parse(pattern.pattern, pattern.flags))
     if needed is None:
         return None
     # Too many to test one by one: their first few characters are required too, and fewer.
     for width in (None, 6, 5, 4, 3):
         short = _minimal(frozenset(s[:width] for s in needed))
-        if len(short) <= _MAX_LITERALS:
+        if len(short) <= most:
             return Literals(short)
     return None
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import bot.extract
+from bot.extract.common import Folded
 from bot.extract.prefilter import required
 from bot.extract.timerules import RULES
 
@@ -74,3 +75,22 @@ def test_letters_that_fold_to_ascii_are_not_required() -> None:
     needs = required(kelvin)
     assert kelvin.search("kelvin") is not None
     assert needs is None or needs.present("kelvin")
+
+
+def _folded() -> dict[str, Folded]:
+    """Every ``Folded`` of the extractors, with the literal bound it was built with."""
+    found: dict[str, Folded] = {}
+    for info in pkgutil.iter_modules(bot.extract.__path__):
+        module = importlib.import_module(f"bot.extract.{info.name}")
+        for name, value in vars(module).items():
+            values = value if isinstance(value, tuple | list) else [value]
+            for index, item in enumerate(values):
+                if isinstance(item, Folded):
+                    found[f"{info.name}.{name}[{index}]"] = item
+    return found
+
+
+@pytest.mark.parametrize(("name", "folded"), sorted(_folded().items()))
+def test_folded_patterns_skip_only_text_they_cannot_match(name: str, folded: Folded) -> None:
+    wrong = [t for t in TEXTS if folded.exact.search(t) and not folded.found(t)]
+    assert wrong == [], name
