@@ -58,7 +58,12 @@ def required(pattern: re.Pattern[str], most: int = MAX_LITERALS) -> Literals | N
     Each string costs a substring test (about 40 ns): a bigger ``most`` pays only for a pattern
     whose scan costs more than that many tests.
     """
-    _, needed = _walk(_parser.parse(pattern.pattern, pattern.flags))
+    try:
+        _, needed = _walk(_parser.parse(pattern.pattern, pattern.flags))
+    except (RecursionError, TypeError, ValueError, IndexError):
+        # A construct the walk does not know (flows bring their own intent patterns): no
+        # prefilter is always a correct answer.
+        return None
     if needed is None:
         return None
     # Too many to test one by one: their first few characters are required too, and fewer.
