@@ -83,7 +83,7 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("_fast_search", "_strings", "exact", "fast", "needs")
+    __slots__ = ("_fast_search", "_spaced", "_strings", "exact", "fast", "needs")
 
     def __init__(self, pattern: re.Pattern[str], most_literals: int = MAX_LITERALS) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals.
@@ -100,12 +100,13 @@ class Folded:
         # ``in_lowered`` runs about sixty times per message: the literal loop is inlined and the
         # bound method kept (one call instead of three, about 0.15 µs each time).
         self._strings = self.needs.strings if self.needs is not None else None
+        self._spaced = self.needs is not None and self.needs.spaced
         self._fast_search = self.fast.search
 
     def in_lowered(self, lowered: str) -> bool:
         """``found`` for ASCII text the caller has already lowered (once per message)."""
         strings = self._strings
-        if strings is not None:
+        if strings is not None and (not self._spaced or lowered.isprintable()):
             for string in strings:
                 if string in lowered:
                     break

@@ -34,14 +34,21 @@ Strings = frozenset[str]
 class Literals:
     """A set of strings one of which every match contains; ``present`` tests lowered text."""
 
-    __slots__ = ("strings",)
+    __slots__ = ("spaced", "strings")
 
     def __init__(self, strings: Strings) -> None:
         """Longest first: the rarest strings are tried first."""
         self.strings = tuple(sorted(strings, key=lambda s: (-len(s), s)))
+        # A space in a string may stand for any whitespace (\s): exact on printable text only.
+        self.spaced = any(" " in s for s in strings)
 
     def present(self, lowered: str) -> bool:
-        """Whether one of the strings occurs in ``lowered`` (ASCII text, lowered)."""
+        """Whether one of the strings occurs in ``lowered`` (ASCII text, lowered).
+
+        True (cannot tell) for text with tabs or newlines when a string holds a space.
+        """
+        if self.spaced and not lowered.isprintable():
+            return True
         # A plain loop: half the cost of ``any()`` over a generator (0.4 vs 0.8 µs for 8).
         for string in self.strings:  # noqa: SIM110
             if string in lowered:
@@ -150,6 +157,8 @@ def _class(items: Any) -> Strings | None:
                 chars |= char
         elif op is _c.CATEGORY and av is _c.CATEGORY_DIGIT:
             chars.update("0123456789")  # on ASCII text \d is [0-9]
+        elif op is _c.CATEGORY and av is _c.CATEGORY_SPACE:
+            chars.add(" ")  # on printable ASCII text \s is " " (``Literals.spaced``)
         else:
             return None  # a negation, \w, \s, a wide range: too many characters
     return frozenset(chars) if len(chars) <= _MAX_CLASS else None

@@ -94,3 +94,14 @@ def _folded() -> dict[str, Folded]:
 def test_folded_patterns_skip_only_text_they_cannot_match(name: str, folded: Folded) -> None:
     wrong = [t for t in TEXTS if folded.exact.search(t) and not folded.found(t)]
     assert wrong == [], name
+
+
+def test_a_space_stands_for_any_whitespace_only_on_printable_text() -> None:
+    pattern = re.compile(r"\bnext\sweek\b", re.IGNORECASE)
+    needs = required(pattern)
+    assert needs is not None
+    assert needs.strings == ("next week",)
+    for text in ("next week", "next\tweek", "next\nweek", "NEXT\x0bWEEK"):
+        assert pattern.search(text)
+        assert needs.present(text.lower())
+        assert Folded(pattern).found(text)
