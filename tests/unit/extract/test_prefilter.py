@@ -42,14 +42,20 @@ def _texts() -> list[str]:
 
 PATTERNS = _patterns()
 TEXTS = _texts()
+# Patterns with no small set of required literals have no gate, so nothing to check.
+GATED = sorted(name for name, pattern in PATTERNS.items() if required(pattern) is not None)
 
 
-@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_most_patterns_are_gated() -> None:
+    # Guards the parametrization below against going empty when prefilter.required() breaks.
+    assert len(GATED) >= len(PATTERNS) // 2
+
+
+@pytest.mark.parametrize("name", GATED)
 def test_a_pattern_never_matches_text_without_its_literals(name: str) -> None:
     pattern = PATTERNS[name]
     needs = required(pattern)
-    if needs is None:
-        pytest.skip("no small set of required literals")
+    assert needs is not None
     wrong = [t for t in TEXTS if not needs.present(t.lower()) and pattern.search(t)]
     assert wrong == [], f"{needs} absent but {name} matches"
 
