@@ -62,11 +62,11 @@ class Session:
         hello = await self._await_hello()
         if hello is None:
             return
-        token, reset = self._identify(hello)
+        token, reset, new = self._identify(hello)
         sub = await self._rt.bus.subscribe(f"conversation:{self.key}")
         # Subscribed before reading the transcript, so nothing committed in between is missed.
         try:
-            await self._welcome(hello, token, reset)
+            await self._welcome(hello, token, reset, new)
             pump = asyncio.create_task(self._pump(sub))
             try:
                 async for msg in self._ws:
@@ -124,11 +124,12 @@ class Session:
                 await self._send(error_frame("hello_required", "send hello first"))
         return None
 
-    def _identify(self, hello: Hello) -> tuple[str, bool]:
-        """Set the visitor from the token, or issue a new one; returns (token, reset)."""
+    def _identify(self, hello: Hello) -> tuple[str, bool, bool]:
+        """Set the visitor from the token, or issue a new one; returns (token, reset, new)."""
         visitor = self._rt.tokens.verify(hello.token) if hello.token else None
         token = hello.token or ""
-        reset = visitor is None and (hello.last_seq > 0 or hello.token is not None)
+        new = visitor is None
+        reset = new and (hello.last_seq > 0 or hello.token is not None)
         if visitor is None:
             if hello.token:
                 # Forged, tampered, or signed with a rotated secret: a fresh start beats a
@@ -136,17 +137,19 @@ class Session:
                 log.warning("widget.token_rejected", address=self._address)
             visitor, token = self._rt.tokens.issue()
         self.visitor, self.key = visitor, ConversationKey("widget", visitor)
-        return token, reset
+        return token, reset, new
 
-    async def _welcome(self, hello: Hello, token: str, reset: bool) -> None:
+    async def _welcome(self, hello: Hello, token: str, reset: bool, new: bool) -> None:
         visitor = self.visitor
-        missed = [m async for m in self._transcript(hello.last_seq)] if not reset else []
-        if not reset and not missed and hello.last_seq > 0:
-            probe = await self._rt.store.transcript(self.key, hello.last_seq - 1, 1)
-            reset = not probe  # the client has seen more than we have: its cache is stale
-        if reset:
-            missed = [m async for m in self._transcript(0)]
-        last = missed[-1].seq if missed else (0 if reset else hello.last_seq)
+        missed: list[StoredMessage] = []
+        if not new:  # a visitor id issued just now has no conversation: no query for it
+            missed = [m async for m in self._transcript(hello.last_seq)]
+            if not missed and hello.last_seq > 0:
+                probe = await self._rt.store.transcript(self.key, hello.last_seq - 1, 1)
+                reset = not probe  # the client has seen more than we have: its cache is stale
+                if reset:
+                    missed = [m async for m in self._transcript(0)]
+        last = missed[-1].seq if missed else (0 if reset or new else hello.last_seq)
         frames = [f for f in (self._frame(m) for m in missed) if f is not None]
         async with self._send_lock:
             self.last_sent = last
