@@ -80,6 +80,18 @@ def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
                 paced = openloop.paced(bot_port, top, closed * share, open_seconds, bot_server.pid)
                 details["open_loop"].append({"share": share, **paced})
                 figures += _open_figures(share, paced)
+        stub_port = procs.free_port()
+        with procs.server("widget-stub", stub_port, work) as stub_server:
+            clients(stub_port, 4, 1, False, seconds)  # warm-up
+            n, rounds = (50, 6) if quick else (100, 10)
+            stub = clients(stub_port, n, rounds, False, seconds, stub_server.pid)
+            details["widget_path"] = {"clients": n, "rounds": rounds, "stub": stub}
+            echo_cpu = details[str(n)]["echo"]["server_cpu_ms_per_message"]
+            figures.append(Figure(
+                PART, f"widget path alone (stub service), {n} clients: server CPU per message",
+                stub["server_cpu_ms_per_message"], "ms", echo_cpu, "ms echo",
+                note=f"{stub['errors']} errors, {stub['per_second']:,.0f} messages/s",
+            ))  # fmt: skip
     return figures, details
 
 
