@@ -55,7 +55,7 @@ def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     """Measure qualibot and the echo server at each N; returns figures and details."""
     levels = [10, 50] if quick else [10, 100, 1000]
     seconds = 5.0 if quick else 30.0
-    open_seconds = 4.0 if quick else 12.0
+    open_seconds = 3.0 if quick else 12.0
     conversations = 30 if quick else 250  # at least this many per level, for a stable rate
     figures: list[Figure] = []
     details: dict[str, Any] = {"levels": levels, "client_processes": "1 up to N=100, else 2"}
@@ -83,7 +83,7 @@ def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
         stub_port = procs.free_port()
         with procs.server("widget-stub", stub_port, work) as stub_server:
             clients(stub_port, 4, 1, False, seconds)  # warm-up
-            n, rounds = (50, 6) if quick else (100, 10)
+            n, rounds = (50, 4) if quick else (100, 10)
             stub = clients(stub_port, n, rounds, False, seconds, stub_server.pid)
             details["widget_path"] = {"clients": n, "rounds": rounds, "stub": stub}
             echo_cpu = details[str(n)]["echo"]["server_cpu_ms_per_message"]
