@@ -1,8 +1,8 @@
 """The web widget channel: serves widget.js and the demo site, and checks each websocket handshake.
 
-The protocol itself lives in widget_protocol (frames) and widget_session (one connection);
-this module is the part that faces HTTP: origin checks, connection caps, static files, and a
-graceful close of every socket with 1001 when the server stops.
+The protocol itself lives in widget_protocol (frames), widget_session (one connection) and
+widget_wire (its writes); this module is the part that faces HTTP: origin checks, connection caps,
+static files, and a graceful close of every socket with 1001 when the server stops.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import structlog
@@ -19,7 +18,9 @@ from aiohttp import WSCloseCode, web
 
 from adapters.widget_guard import ConnectionCounter, RateLimiter, VisitorTokens, origin_allowed
 from adapters.widget_protocol import error_frame
-from adapters.widget_session import Conversations, Proactive, Runtime, Session, Transcripts
+from adapters.widget_runtime import Conversations, Inflight, Proactive, Runtime, Transcripts
+from adapters.widget_session import Session
+from adapters.widget_wire import Wire
 from bot.clock import Clock
 from bot.config import WidgetSettings
 from bot.ports import Bus
@@ -56,9 +57,7 @@ class WidgetChannel:
         self._labels = dict(labels or {})
         self._runtime: Runtime | None = None
         self._sockets: set[web.WebSocketResponse] = set()
-        self._inflight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._inflight = Inflight()
         self._closing = False
         self._script = _Asset(STATIC / "widget.js", "application/javascript; charset=utf-8")
 
@@ -84,7 +83,7 @@ class WidgetChannel:
             max_chars=self._settings.max_chars,
             proactive=self._proactive,
             labels=self._labels,
-            inflight=self._track,
+            inflight=self._inflight,
             closing=lambda: self._closing,
         )
 
@@ -93,9 +92,9 @@ class WidgetChannel:
         self._closing = True
         try:
             async with asyncio.timeout(DRAIN_TIMEOUT):
-                await self._idle.wait()
+                await self._inflight.idle.wait()
         except TimeoutError:
-            log.warning("widget.drain_timeout", inflight=self._inflight)
+            log.warning("widget.drain_timeout", inflight=self._inflight.count)
         sockets = list(self._sockets)
         await asyncio.gather(
             *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"going away") for ws in sockets),
@@ -107,17 +106,6 @@ class WidgetChannel:
     async def _on_shutdown(self, _: web.Application) -> None:
         await self.close()
 
-    @asynccontextmanager
-    async def _track(self) -> AsyncIterator[None]:
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
-
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if not origin_allowed(origin, self._origins):
@@ -126,16 +114,19 @@ class WidgetChannel:
                 "widget.origin_refused", origin=(origin or "")[:200], address=request.remote
             )
             raise web.HTTPForbidden(text="origin not allowed")
-        if self._runtime is None or self._closing:
+        runtime = self._runtime
+        if runtime is None or self._closing:
             raise web.HTTPServiceUnavailable(text="starting or stopping, retry shortly")
         ws = web.WebSocketResponse(
             heartbeat=self._settings.heartbeat_seconds,
+            # No permessage-deflate: frames are small, and Wire writes them uncompressed.
+            compress=False,
             # Room for the longest allowed message, 4 bytes per character, plus the envelope.
             max_msg_size=self._settings.max_chars * 4 + 4096,
         )
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="expected a websocket upgrade")
-        await ws.prepare(request)
+        writer = await ws.prepare(request)
         address = request.remote or "unknown"
         if not self._connections.acquire(address):
             log.warning("widget.connection_cap", address=address)
@@ -146,7 +137,8 @@ class WidgetChannel:
             return ws
         self._sockets.add(ws)
         try:
-            await Session(self._runtime, ws, address).run()
+            wire = Wire(lambda: ws.closed, request.transport, writer.drain)
+            await Session(runtime, ws, wire, address).run()
         finally:
             self._sockets.discard(ws)
             self._connections.release(address)

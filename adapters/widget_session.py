@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import structlog
 from aiohttp import WSMsgType, web
 
-from adapters.widget_guard import RateLimiter, VisitorTokens
 from adapters.widget_protocol import (
     PROTOCOL_VERSION,
     FrameError,
@@ -23,9 +20,11 @@ from adapters.widget_protocol import (
     message_frame,
     parse,
 )
-from bot.clock import Clock
+from adapters.widget_runtime import Proactive as Proactive  # re-exported: bot.app builds them
+from adapters.widget_runtime import Runtime
+from adapters.widget_wire import PONG, TYPING, Wire
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Subscription
+from bot.ports import Subscription
 from bot.state import StoredMessage
 
 log = structlog.stdlib.get_logger(__name__)
@@ -35,59 +34,6 @@ PAGE = 200  # transcript rows fetched per query when replaying
 HIDDEN_KINDS = frozenset({"page_view", "product_event"})  # stored for scoring, not shown
 
 
-class Reply(Protocol):
-    """What the service returns (bot.service.Reply), as far as the widget needs it."""
-
-    @property
-    def duplicate(self) -> bool: ...  # noqa: D102
-    @property
-    def inbound(self) -> StoredMessage | None: ...  # noqa: D102
-    @property
-    def messages(self) -> tuple[StoredMessage, ...]: ...  # noqa: D102
-
-
-class Conversations(Protocol):
-    """The two service calls the widget makes (bot.service.Service)."""
-
-    async def start(self, key: ConversationKey) -> Reply: ...  # noqa: D102
-    async def receive(self, inbound: Inbound) -> Reply: ...  # noqa: D102
-
-
-class Transcripts(Protocol):
-    """The store's read side the widget uses to replay and fill gaps."""
-
-    async def transcript(  # noqa: D102
-        self, key: ConversationKey, after_seq: int = 0, limit: int = 500
-    ) -> list[StoredMessage]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Proactive:
-    """A flow's proactive rule as the client needs it (see flows/bant.yaml ``widget``)."""
-
-    page: str
-    after_seconds: int
-    message: str
-
-
-@dataclass(slots=True)
-class Runtime:
-    """Everything a session shares with its channel, bound once the store is open."""
-
-    service: Conversations
-    store: Transcripts
-    bus: Bus
-    clock: Clock
-    tokens: VisitorTokens
-    limiter: RateLimiter
-    max_chars: int
-    proactive: Sequence[Proactive]
-    labels: Mapping[str, str]  # quick-reply value -> label, from the flow
-    inflight: Callable[[], contextlib.AbstractAsyncContextManager[None]]
-    closing: Callable[[], bool]
-    labels_limit: int = 500
-
-
 class Session:
     """Serve one connection: everything sent to it goes through ``_send_lock`` in seq order.
 
@@ -95,12 +41,15 @@ class Session:
     for hidden kinds). Messages arrive from two places, the service's replies to this socket and
     bus notifications for everything else; either way a seq at or below ``last_sent`` is
     dropped and a jump past ``last_sent + 1`` is filled from the store first, so the client sees
-    every line once, in order.
+    every line once, in order. Frames sent together leave together (see ``Wire``).
     """
 
-    def __init__(self, runtime: Runtime, ws: web.WebSocketResponse, address: str) -> None:
+    def __init__(
+        self, runtime: Runtime, ws: web.WebSocketResponse, wire: Wire, address: str
+    ) -> None:
         self._rt = runtime
         self._ws = ws
+        self._wire = wire
         self._address = address
         self._send_lock = asyncio.Lock()
         self._labels: dict[str, str] = {}
@@ -113,11 +62,11 @@ class Session:
         hello = await self._await_hello()
         if hello is None:
             return
-        token, reset = self._identify(hello)
+        token, reset, new = self._identify(hello)
         sub = await self._rt.bus.subscribe(f"conversation:{self.key}")
         # Subscribed before reading the transcript, so nothing committed in between is missed.
         try:
-            await self._welcome(hello, token, reset)
+            await self._welcome(hello, token, reset, new)
             pump = asyncio.create_task(self._pump(sub))
             try:
                 async for msg in self._ws:
@@ -130,6 +79,25 @@ class Session:
                 await asyncio.gather(pump, return_exceptions=True)
         finally:
             await sub.close()
+
+    async def _pump(self, sub: Subscription) -> None:
+        """Bus notifications are only a wake-up: the store says what to send (and with ids).
+
+        Usually a no-op: this socket's own turns are sent before their notifications arrive.
+        """
+        async for payload in sub:
+            seq = payload.get("seq")
+            if payload.get("event") != "message_added" or not isinstance(seq, int):
+                continue
+            if seq <= self.last_sent:
+                continue
+            try:
+                async with self._send_lock:
+                    if seq > self.last_sent:  # the lock's previous holder may have sent it
+                        await self._catch_up()
+                        await self._wire.flush()
+            except Exception:
+                log.exception("widget.catch_up_failed", visitor=self.visitor)
 
     async def _await_hello(self) -> Hello | None:
         try:
@@ -151,16 +119,17 @@ class Session:
             if isinstance(frame, Hello):
                 return frame
             if isinstance(frame, Ping):
-                await self._send({"type": "pong"})
+                await self._send(PONG)
             else:
                 await self._send(error_frame("hello_required", "send hello first"))
         return None
 
-    def _identify(self, hello: Hello) -> tuple[str, bool]:
-        """Set the visitor from the token, or issue a new one; returns (token, reset)."""
+    def _identify(self, hello: Hello) -> tuple[str, bool, bool]:
+        """Set the visitor from the token, or issue a new one; returns (token, reset, new)."""
         visitor = self._rt.tokens.verify(hello.token) if hello.token else None
         token = hello.token or ""
-        reset = visitor is None and (hello.last_seq > 0 or hello.token is not None)
+        new = visitor is None
+        reset = new and (hello.last_seq > 0 or hello.token is not None)
         if visitor is None:
             if hello.token:
                 # Forged, tampered, or signed with a rotated secret: a fresh start beats a
@@ -168,21 +137,23 @@ class Session:
                 log.warning("widget.token_rejected", address=self._address)
             visitor, token = self._rt.tokens.issue()
         self.visitor, self.key = visitor, ConversationKey("widget", visitor)
-        return token, reset
+        return token, reset, new
 
-    async def _welcome(self, hello: Hello, token: str, reset: bool) -> None:
+    async def _welcome(self, hello: Hello, token: str, reset: bool, new: bool) -> None:
         visitor = self.visitor
-        missed = [m async for m in self._transcript(hello.last_seq)] if not reset else []
-        if not reset and not missed and hello.last_seq > 0:
-            probe = await self._rt.store.transcript(self.key, hello.last_seq - 1, 1)
-            reset = not probe  # the client has seen more than we have: its cache is stale
-        if reset:
-            missed = [m async for m in self._transcript(0)]
-        last = missed[-1].seq if missed else (0 if reset else hello.last_seq)
+        missed: list[StoredMessage] = []
+        if not new:  # a visitor id issued just now has no conversation: no query for it
+            missed = [m async for m in self._transcript(hello.last_seq)]
+            if not missed and hello.last_seq > 0:
+                probe = await self._rt.store.transcript(self.key, hello.last_seq - 1, 1)
+                reset = not probe  # the client has seen more than we have: its cache is stale
+                if reset:
+                    missed = [m async for m in self._transcript(0)]
+        last = missed[-1].seq if missed else (0 if reset or new else hello.last_seq)
         frames = [f for f in (self._frame(m) for m in missed) if f is not None]
         async with self._send_lock:
             self.last_sent = last
-            await self._send_now({
+            self._wire.put({
                 "type": "welcome",
                 "protocol": PROTOCOL_VERSION,
                 "token": token,
@@ -196,6 +167,7 @@ class Session:
                 ],
                 "max_chars": self._rt.max_chars,
             })
+            await self._wire.flush()
         log.info("widget.hello", visitor=visitor, replayed=len(frames), reset=reset)
 
     async def _on_text(self, raw: str) -> None:
@@ -205,7 +177,7 @@ class Session:
             await self._send(error_frame(exc.code, exc.message, exc.frame_id))
             return
         if isinstance(frame, Ping):
-            await self._send({"type": "pong"})
+            await self._send(PONG)
             return
         if isinstance(frame, Hello):
             await self._send(error_frame("bad_frame", "hello is only sent once per connection"))
@@ -220,7 +192,7 @@ class Session:
             return
         if self._rt.closing():
             return  # unacknowledged: the client resends it, same id, after reconnecting
-        async with self._rt.inflight():
+        with self._rt.inflight:
             try:
                 await (self._start(frame) if isinstance(frame, Start) else self._say(frame))
             except Exception:
@@ -230,21 +202,23 @@ class Session:
                 )
 
     async def _start(self, frame: Start) -> None:
-        await self._send({"type": "typing", "author": "bot"})
+        await self._send(TYPING)
         reply = await self._rt.service.start(self.key)
         async with self._send_lock:
             await self._deliver(reply.messages)
-            await self._send_now({"type": "ack", "id": frame.id, "seq": None, "duplicate": False})
+            self._wire.put({"type": "ack", "id": frame.id, "seq": None, "duplicate": False})
+            await self._wire.flush()
 
     async def _say(self, frame: Say) -> None:
         if frame.kind != "page_view":
-            await self._send({"type": "typing", "author": "bot"})
+            await self._send(TYPING)
             if self.last_sent == 0:
                 # A client that skipped ``start``: greet first, so the first question comes
                 # before the answer (start is idempotent in the service).
                 first = await self._rt.service.start(self.key)
                 async with self._send_lock:
                     await self._deliver(first.messages)
+                    await self._wire.flush()
         inbound = Inbound(
             key=self.key,
             # Namespaced: client ids are unique per visitor, the store's index is per channel.
@@ -258,37 +232,23 @@ class Session:
         async with self._send_lock:
             if reply.inbound is not None:
                 await self._deliver([reply.inbound])
-            await self._send_now(
-                {"type": "ack", "id": frame.id, "seq": seq, "duplicate": reply.duplicate}
-            )
+            ack = {"type": "ack", "id": frame.id, "seq": seq, "duplicate": reply.duplicate}
+            self._wire.put(ack)
             await self._deliver(reply.messages)
-
-    async def _pump(self, sub: Subscription) -> None:
-        """Bus notifications are only a wake-up: the store says what to send (and with ids)."""
-        async for payload in sub:
-            seq = payload.get("seq")
-            if payload.get("event") != "message_added" or not isinstance(seq, int):
-                continue
-            if seq <= self.last_sent:
-                continue
-            try:
-                async with self._send_lock:
-                    await self._catch_up()
-            except Exception:
-                log.exception("widget.catch_up_failed", visitor=self.visitor)
+            await self._wire.flush()
 
     async def _deliver(self, messages: Iterable[StoredMessage]) -> None:
-        """Send ``messages`` not sent yet, in seq order, filling any gap first (lock held)."""
+        """Queue ``messages`` not sent yet, in seq order, filling any gap first (lock held)."""
         for message in sorted(messages, key=lambda m: m.seq):
             if message.seq > self.last_sent + 1:
                 await self._catch_up()
             if message.seq > self.last_sent:
-                await self._emit(message)
+                self._emit(message)
 
     async def _catch_up(self) -> None:
         async for message in self._transcript(self.last_sent):
             if message.seq > self.last_sent:
-                await self._emit(message)
+                self._emit(message)
 
     async def _transcript(self, after: int) -> AsyncIterator[StoredMessage]:
         while True:
@@ -299,11 +259,11 @@ class Session:
                 return
             after = batch[-1].seq
 
-    async def _emit(self, message: StoredMessage) -> None:
+    def _emit(self, message: StoredMessage) -> None:
         self.last_sent = message.seq
         frame = self._frame(message)
         if frame is not None:
-            await self._send_now(frame)
+            self._wire.put(frame)
 
     def _frame(self, message: StoredMessage) -> dict[str, Any] | None:
         if message.kind in HIDDEN_KINDS:
@@ -321,14 +281,7 @@ class Session:
             client_id = (message.external_id or "")[len(prefix):]
         return message_frame(message, client_id, text)
 
-    async def _send(self, frame: dict[str, Any]) -> None:
+    async def _send(self, frame: dict[str, Any] | bytes) -> None:
         async with self._send_lock:
-            await self._send_now(frame)
-
-    async def _send_now(self, frame: dict[str, Any]) -> None:
-        if self._ws.closed:
-            return
-        # A peer that vanished mid-send is not an error here: the read loop ends on its own
-        # and the client replays from last_seq when it comes back.
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self._ws.send_json(frame)
+            self._wire.put(frame)
+            await self._wire.flush()

@@ -1,7 +1,9 @@
 """End to end: N widget clients, each a whole BANT conversation, against ``qualibot serve``.
 
 The same clients, from separate processes, also run against a bare aiohttp echo server in
-its own process at the same N, in the same run: that is the ceiling.
+its own process at the same N, in the same run: that is the ceiling. Then, informative, the top
+N again in open loop (bench/openloop.py): clients with think times offering 50% and 80% of the
+closed-loop rate just measured, for the latency a load the server can carry gets.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import procs, wsclient
+from bench import openloop, procs, wsclient
 from bench.clients import run_workers, split
 from bench.report import Figure, Target, percentile
 
 PART = "e2e"
+OPEN_LOOP_SHARES = (0.5, 0.8)  # of the closed-loop rate at the top N, measured in the same run
 
 
 def clients(
@@ -52,6 +55,7 @@ def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     """Measure qualibot and the echo server at each N; returns figures and details."""
     levels = [10, 50] if quick else [10, 100, 1000]
     seconds = 5.0 if quick else 30.0
+    open_seconds = 3.0 if quick else 12.0
     conversations = 30 if quick else 250  # at least this many per level, for a stable rate
     figures: list[Figure] = []
     details: dict[str, Any] = {"levels": levels, "client_processes": "1 up to N=100, else 2"}
@@ -69,6 +73,25 @@ def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
                 bot = clients(bot_port, n, rounds, False, seconds, bot_server.pid)
                 details[str(n)] = {"rounds": rounds, "qualibot": bot, "echo": echo}
                 figures += _figures(n, bot, echo)
+            top = levels[-1]
+            closed = details[str(top)]["qualibot"]["per_second"]
+            details["open_loop"] = []
+            for share in OPEN_LOOP_SHARES:
+                paced = openloop.paced(bot_port, top, closed * share, open_seconds, bot_server.pid)
+                details["open_loop"].append({"share": share, **paced})
+                figures += _open_figures(share, paced)
+        stub_port = procs.free_port()
+        with procs.server("widget-stub", stub_port, work) as stub_server:
+            clients(stub_port, 4, 1, False, seconds)  # warm-up
+            n, rounds = (50, 4) if quick else (100, 10)
+            stub = clients(stub_port, n, rounds, False, seconds, stub_server.pid)
+            details["widget_path"] = {"clients": n, "rounds": rounds, "stub": stub}
+            echo_cpu = details[str(n)]["echo"]["server_cpu_ms_per_message"]
+            figures.append(Figure(
+                PART, f"widget path alone (stub service), {n} clients: server CPU per message",
+                stub["server_cpu_ms_per_message"], "ms", echo_cpu, "ms echo",
+                note=f"{stub['errors']} errors, {stub['per_second']:,.0f} messages/s",
+            ))  # fmt: skip
     return figures, details
 
 
@@ -83,4 +106,16 @@ def _figures(n: int, bot: dict[str, Any], echo: dict[str, Any]) -> list[Figure]:
                Target("<", 100) if top else None),
         Figure(PART, f"{n} clients: server CPU per message", bot["server_cpu_ms_per_message"],
                "ms", echo["server_cpu_ms_per_message"], "ms"),
+    ]  # fmt: skip
+
+
+def _open_figures(share: float, paced: dict[str, Any]) -> list[Figure]:
+    head = f"open loop, {paced['clients']} clients at {share:.0%} of closed loop"
+    return [
+        Figure(PART, f"{head}: messages/s", paced["per_second"], "/s",
+               paced["offered_per_second"], "offered/s", note=f"{paced['errors']} errors"),
+        Figure(PART, f"{head}: reply p50", paced["p50_ms"], "ms"),
+        Figure(PART, f"{head}: reply p99", paced["p99_ms"], "ms"),
+        Figure(PART, f"{head}: server CPU per message", paced["server_cpu_ms_per_message"],
+               "ms"),
     ]  # fmt: skip

@@ -69,12 +69,15 @@ def qualibot_env(port: int, database: Path) -> dict[str, str]:
 
 @contextmanager
 def server(kind: str, port: int, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``python -m bot.server`` (kind "qualibot") or the echo server; stop it on exit.
+    """Run a server (kind "qualibot", "widget-stub" or "echo"); stop it on exit.
 
-    The qualibot server gets a fresh SQLite file in ``workdir``; both log there.
+    "qualibot" is ``python -m bot.server``, "widget-stub" the same app with a stub service
+    (``bench.widget_stub``), "echo" ``bench.echo_server``. The first two get a fresh SQLite file
+    in ``workdir``; all log there.
     """
-    if kind == "qualibot":
-        args = [sys.executable, "-m", "bot.server"]
+    if kind in ("qualibot", "widget-stub"):
+        module = "bot.server" if kind == "qualibot" else "bench.widget_stub"
+        args = [sys.executable, "-m", module]
         env = qualibot_env(port, workdir / f"server-{port}.db")
     else:
         args = [sys.executable, "-m", "bench.echo_server", str(port)]
