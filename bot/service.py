@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.decision import Decision
@@ -15,13 +15,16 @@ from bot.events import Event, MessageAdded
 from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Channel, Locks, Outbox, Reps, Store, Unit
+from bot.ports import Bus, Channel, Locks, Outbox, Reps, StaleSnapshot, Store, Unit
 from bot.publisher import Publisher
 from bot.routing import route
 from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
 
 log = logging.getLogger(__name__)
-
+T = TypeVar("T")
+# A turn redone this often in a row on a stale snapshot gives up (raises StaleSnapshot): each
+# redo reads the conversation afresh, so only a writer racing every single attempt gets here.
+STALE_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +65,39 @@ class Service:
         self.engine = Engine(flow)
         self.publisher = Publisher(bus, store if isinstance(store, Outbox) else None, clock)
 
+    async def _in_unit(self, key: ConversationKey, body: Callable[[Unit], Awaitable[T]]) -> T:
+        """Run ``body`` in one unit under the conversation's lock, redone on a stale snapshot.
+
+        The store may load from memory and refuse the write if another process (or another
+        path) changed the conversation meanwhile (``StaleSnapshot``); the turn is then decided
+        again on a fresh load. ``body`` must be safe to redo: its writes are all rolled back.
+        """
+        async with self.locks.hold(str(key)):
+            for attempt in range(1, STALE_RETRIES + 1):
+                try:
+                    async with self.store.unit() as unit:
+                        return await body(unit)
+                except StaleSnapshot:
+                    if attempt == STALE_RETRIES:
+                        raise
+                    log.info("stale snapshot of %s, redoing the turn", key)
+        raise AssertionError("unreachable")
+
     async def start(self, key: ConversationKey) -> Reply:
         """Open a conversation the bot speaks first in (greeting + first question); idempotent."""
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)  # load after lock: see aiogram #1317
+
+        async def body(unit: Unit) -> Committed | None:
+            # Load after lock (aiogram #1317). From the cache is fine: seq only grows, so a
+            # stale "seq > 0" cannot be, and a stale 0 fails the write and is redone.
+            snapshot = await unit.load(key, now)
             if snapshot.seq:
-                return Reply(False, None, ())
-            done = await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
+                return None
+            return await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return Reply(False, None, ())
         self._after_commit(done)
         return Reply(False, None, done.replies)
 
@@ -77,27 +105,32 @@ class Service:
         """Store one inbound message and run the bot's turn on it, in one transaction.
 
         A re-delivered message (same channel and external id) changes nothing and is reported
-        as a duplicate.
+        as a duplicate. The turn is decided before the store says whether the message is new
+        (deciding is pure), so the message and the turn are written in one call.
         """
         now = self.clock.now()
-        async with self.locks.hold(str(inbound.key)), self.store.unit() as unit:
+        text = storable(self._shown(inbound))
+
+        async def body(unit: Unit) -> tuple[StoredMessage, Committed | None]:
             snapshot = await unit.load(inbound.key, now)
             message = StoredMessage(
                 seq=snapshot.seq + 1,
                 author="visitor",
-                text=storable(self._shown(inbound)),
+                text=text,
                 at=now,
                 external_id=inbound.external_id,
                 kind=inbound.kind,
                 author_name=inbound.sender_name,
             )
-            if not await unit.add_message(snapshot.conversation_id, message):
-                return Reply(True, None, ())
             snapshot = replace(snapshot, seq=message.seq)
             decision = self.engine.decide(snapshot, inbound, now)
             if decision.handoff is not None:
                 decision = await self._route(snapshot, decision, now)
-            done = await self._commit(unit, snapshot, decision, now, inbound=message)
+            return message, await self._commit(unit, snapshot, decision, now, inbound=message)
+
+        message, done = await self._in_unit(inbound.key, body)
+        if done is None:
+            return Reply(True, None, ())
         self._after_commit(done)
         return Reply(False, message, done.replies)
 
@@ -109,9 +142,13 @@ class Service:
         now = self.clock.now()
         keys = await self.store.due(now)
         for key in keys:
-            async with self.locks.hold(str(key)), self.store.unit() as unit:
+
+            async def body(unit: Unit, key: ConversationKey = key) -> Committed | None:
                 snapshot = await unit.load(key, now)
-                done = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+                return await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+
+            done = await self._in_unit(key, body)
+            assert done is not None  # no inbound message: never a duplicate
             self._after_commit(done)
             await self.push(key, done.replies)
         return len(keys)
@@ -119,15 +156,19 @@ class Service:
     async def claim(self, key: ConversationKey, rep: Rep) -> bool:
         """Let ``rep`` take the conversation over; True for the one claim that wins."""
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> Committed | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             if snapshot.owner != "queued" or not await unit.claim(
                 snapshot.conversation_id, rep.id, now
             ):
-                return False
-            done = await self._commit(
-                unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
-            )
+                return None
+            decision = claimed(self.flow, snapshot, rep.id, rep.name, now)
+            return await self._commit(unit, snapshot, decision, now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return False
         self._after_commit(done)
         await self.push(key, done.replies)
         return True
@@ -140,8 +181,9 @@ class Service:
         None unless ``rep`` owns the conversation now, or when ``external_id`` was delivered before.
         """
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> tuple[StoredMessage, Committed] | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             if snapshot.owner != "rep" or snapshot.context.get("rep_id") != rep.id:
                 return None
             message = StoredMessage(
@@ -152,12 +194,15 @@ class Service:
                 external_id=f"rep:{external_id}",
                 author_name=rep.name,
             )
-            if not await unit.add_message(snapshot.conversation_id, message):
-                return None
             snapshot = replace(snapshot, seq=message.seq)
-            done = await self._commit(
-                unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
-            )
+            decision = self.engine.unchanged(snapshot, now)
+            done = await self._commit(unit, snapshot, decision, now, inbound=message)
+            return None if done is None else (message, done)
+
+        said = await self._in_unit(key, body)
+        if said is None:
+            return None
+        message, done = said
         self._after_commit(done)
         await self.push(key, (message,))
         return message
@@ -172,18 +217,23 @@ class Service:
 
     async def _end(self, key: ConversationKey, rep: Rep, outcome: Outcome | None) -> Reply:
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> Committed | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             owns = snapshot.owner == "rep" and snapshot.context.get("rep_id") == rep.id
             if not (owns or (outcome is not None and snapshot.owner == "queued")):
-                return Reply(False, None, ())
+                return None
             if outcome is None:
                 decision = handed_back(self.flow, snapshot, rep.id, rep.name, now)
                 await unit.end_handoff(snapshot.conversation_id, "handed_back", None, now)
             else:
                 decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
-            done = await self._commit(unit, snapshot, decision, now)
+            return await self._commit(unit, snapshot, decision, now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return Reply(False, None, ())
         self._after_commit(done)
         await self.push(key, done.replies)
         return Reply(False, None, done.replies)
@@ -232,7 +282,8 @@ class Service:
         decision: Decision,
         now: datetime,
         inbound: StoredMessage | None = None,
-    ) -> Committed:
+    ) -> Committed | None:
+        """Write the decision (and ``inbound``, first); None if ``inbound`` is a re-delivery."""
         replies = tuple(
             StoredMessage(
                 seq=snapshot.seq + i,
@@ -245,7 +296,8 @@ class Service:
         )
         said = (inbound, *replies) if inbound is not None else replies
         events = (*(_added(snapshot.key, m) for m in said if m is not None), *decision.events)
-        outbox_ids = await unit.commit_turn(
+        payloads = tuple(e.to_json() for e in events)
+        outbox_ids = await unit.finish(
             Turn(
                 conversation_id=snapshot.conversation_id,
                 state=decision.state,
@@ -262,9 +314,13 @@ class Service:
                 handoff=decision.handoff,
                 lead=decision.lead,
                 events=events,
+                inbound=inbound,
+                payloads=payloads,
             )
         )
-        return Committed(replies, tuple(e.to_json() for e in events), tuple(outbox_ids))
+        if outbox_ids is None:
+            return None
+        return Committed(replies, payloads, tuple(outbox_ids))
 
 
 def _added(key: ConversationKey, message: StoredMessage) -> Event:

@@ -38,6 +38,14 @@ class Backend(Protocol):
         """A write transaction: (connection, runner); commits on exit, rolls back on error."""
         ...
 
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job(connection)`` as a transaction of its own; return once it has committed.
+
+        The backend may run many jobs in one transaction, each in a savepoint: a job that
+        raises rolls back alone and its caller gets the exception.
+        """
+        ...
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a read-only connection."""
         ...
@@ -66,6 +74,11 @@ class AsyncBackend:
                 return await conn.run_sync(lambda _: fn())
 
             yield sync, run
+
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """One transaction, one ``run_sync``: PostgreSQL runs concurrent jobs side by side."""
+        async with self._writer.begin() as conn:
+            return await conn.run_sync(job)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a pooled connection."""
