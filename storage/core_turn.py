@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from bot.ports import StaleSnapshot
 from bot.state import StoredMessage, Turn
 from storage.codec import evidence_row, message_row
+from storage.snapshots import Known
 from storage.sql_statements import (
     INSERT,
     INSERT_MESSAGE,
@@ -46,13 +47,13 @@ class CoreWrites:
         return self.conn.execute(self._insert_message, row).scalar_one_or_none() is not None
 
     def update_conversation(
-        self, turn: Turn, evidence: Mapping[str, Any], seq: int, version: int, now: datetime
+        self, turn: Turn, known: Known, context: str, seq: int, version: int, now: datetime
     ) -> bool:
         """The turn's new state if the row is still at ``version``; False (nothing written)."""
         values: dict[str, Any] = {
             "state": turn.state, "owner": turn.owner, "stage": turn.stage, "score": turn.score,
             "context": dict(turn.context), "opted_out": turn.opted_out, "wake_at": turn.wake_at,
-            "last_inbound_at": turn.last_inbound_at, "current_evidence": evidence,
+            "last_inbound_at": turn.last_inbound_at, "current_evidence": known.evidence,
             "updated_at": now, "cid": turn.conversation_id, "new_seq": seq, "expected": version,
         }  # fmt: skip
         return self.conn.execute(UPDATE_CONVERSATION, values).rowcount == 1

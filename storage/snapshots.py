@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.messages import ConversationKey
-from bot.state import Snapshot, Turn
+from bot.state import Evidence, Snapshot, Turn
 from storage.codec import evidence_from_json, evidence_to_json, lead_changes, utc
 
 # About 2 KiB per entry: 10,000 active conversations cost some 20 MiB.
@@ -41,10 +42,30 @@ class Known:
     evidence: dict[str, Any]
     lead: dict[str, Any] = field(default_factory=dict)
     snapshot: Snapshot | None = None
+    # ``evidence`` entries as JSON text, filled as needed: current_evidence is written whole
+    # every turn, and encoding only the slots that changed is most of its cost saved.
+    encoded: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> Known:
         """A copy a unit may change (its turn may still roll back)."""
-        return replace(self, evidence=dict(self.evidence), lead=dict(self.lead))
+        return replace(
+            self, evidence=dict(self.evidence), lead=dict(self.lead), encoded=dict(self.encoded)
+        )
+
+    def evidence_text(self) -> str:
+        """``evidence`` as one JSON object, from the per-slot texts (encoding the missing)."""
+        encoded = self.encoded
+        for slot, value in self.evidence.items():
+            if slot not in encoded:
+                encoded[slot] = json.dumps(value)
+        return "{" + ",".join(f"{json.dumps(slot)}:{encoded[slot]}" for slot in self.evidence) + "}"
+
+    def record(self, evidence: Iterable[Evidence]) -> None:
+        """Newer evidence supersedes the slot's current entry, as a database round trip has it."""
+        for e in evidence:
+            text = json.dumps(evidence_to_json(e))
+            self.evidence[e.slot] = json.loads(text)
+            self.encoded[e.slot] = text
 
 
 class SnapshotCache:
@@ -96,16 +117,18 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def after_turn(snapshot: Snapshot, turn: Turn, seq: int) -> Snapshot:
+def after_turn(known: Known, snapshot: Snapshot, turn: Turn, seq: int, context: str) -> Snapshot:
     """The snapshot a fresh ``load`` would return once ``turn`` is committed.
 
-    Values go through JSON as they do through the database, so a turn decided from the cache
+    Values go through JSON as they do through the database (``context`` is the JSON text the
+    turn wrote; ``known`` holds the evidence as recorded), so a turn decided from the cache
     sees exactly what it would see after a read.
     """
     evidence = dict(snapshot.evidence)
     for e in turn.evidence:
-        evidence[e.slot] = evidence_from_json(_json(evidence_to_json(e)))
-    lead = {**snapshot.lead, **_json(lead_changes(turn.lead))}
+        evidence[e.slot] = evidence_from_json(known.evidence[e.slot])
+    changes = lead_changes(turn.lead)
+    lead = {**snapshot.lead, **(_json(changes) if changes else {})}
     at = turn.last_inbound_at
     return Snapshot(
         conversation_id=snapshot.conversation_id,
@@ -115,7 +138,7 @@ def after_turn(snapshot: Snapshot, turn: Turn, seq: int) -> Snapshot:
         stage=turn.stage,
         score=turn.score,
         evidence=evidence,
-        context=_json(dict(turn.context)),
+        context=json.loads(context),
         opted_out=turn.opted_out,
         seq=seq,
         last_inbound_at=None if at is None else utc(at),

@@ -8,6 +8,7 @@ the database (one hop to the SQLite thread, one ``run_sync`` on PostgreSQL).
 
 from __future__ import annotations
 
+import json
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,7 +25,6 @@ from storage.codec import (
     INITIAL_STATE,
     LEAD_FIELDS,
     evidence_from_json,
-    evidence_to_json,
     lead_changes,
     message_row,
     utc,
@@ -187,19 +187,19 @@ class SyncUnit:
             cid, known.channel, inbound, known.version
         ):
             return None
-        evidence = dict(known.evidence)
-        for e in turn.evidence:  # later evidence for a slot supersedes the current one
-            evidence[e.slot] = evidence_to_json(e)
         seqs = [m.seq for m in turn.messages]
         if turn.inbound is not None:
             seqs.append(turn.inbound.seq)
         if cid in self._pending_seq:
             seqs.append(self._pending_seq.pop(cid))
         seq = max(seqs, default=0)  # seq never goes below 0
-        if not writes.update_conversation(turn, evidence, seq, known.version, now):
+        # Later evidence for a slot supersedes the current one. (On StaleSnapshot the unit
+        # fails, and SqlUnit.forget drops what it knew: no need to undo this.)
+        known.record(turn.evidence)
+        context = json.dumps(dict(turn.context))
+        if not writes.update_conversation(turn, known, context, seq, known.version, now):
             raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
         known.version += 1
-        known.evidence = evidence
         payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
         outbox_ids = writes.insert_rows(turn, known.channel, payloads, now)
         changes = lead_changes(turn.lead)
@@ -208,7 +208,8 @@ class SyncUnit:
             writes.update_lead(known.lead_id, changes, now)
             known.lead.update(changes)
         if known.snapshot is not None:
-            known.snapshot = after_turn(known.snapshot, turn, max(known.snapshot.seq, seq))
+            seq = max(known.snapshot.seq, seq)
+            known.snapshot = after_turn(known, known.snapshot, turn, seq, context)
         return outbox_ids
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:

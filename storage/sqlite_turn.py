@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.ports import StaleSnapshot
 from bot.state import Evidence, StoredMessage, Turn
 from storage.codec import quick_replies_to_json
+from storage.snapshots import Known
 
 _MESSAGE_COLUMNS = (
     "conversation_id, seq, channel, external_id, author, author_name, kind, text, quick_replies, at"
@@ -57,14 +58,28 @@ _dumps = json.dumps
 
 
 def ts(at: datetime | None) -> str | None:
-    """``UTCDateTime`` on SQLite: naive UTC, SQLAlchemy's format (microseconds always shown)."""
+    """``UTCDateTime`` on SQLite: naive UTC, SQLAlchemy's format (microseconds always shown).
+
+    A turn stamps most of its rows with the same ``now``: the last conversion is kept.
+    """
+    global _last
     if at is None:
         return None
+    last = _last
+    if at is last[0]:
+        return last[1]
     if at.tzinfo is not UTC:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError(f"naive datetime {at!r}: pass a timezone-aware datetime")
-        at = at.astimezone(UTC)
-    return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+        utc_at = at.astimezone(UTC)
+    else:
+        utc_at = at
+    text = utc_at.replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last = (at, text)
+    return text
+
+
+_last: tuple[datetime | None, str] = (None, "")
 
 
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
@@ -103,13 +118,16 @@ def insert_inbound(
 
 
 def update_conversation(
-    db: sqlite3.Connection, turn: Turn, evidence: Mapping[str, Any], seq: int, version: int,
+    db: sqlite3.Connection, turn: Turn, known: Known, context: str, seq: int, version: int,
     now: datetime,
 ) -> bool:
-    """The turn's new state, if the row is still at ``version``; False (nothing written) if not."""
-    params = (turn.state, turn.owner, turn.stage, turn.score, _dumps(dict(turn.context)),
-              int(turn.opted_out), ts(turn.wake_at), ts(turn.last_inbound_at), _dumps(evidence),
-              ts(now), seq, turn.conversation_id, version)  # fmt: skip
+    """The turn's new state, if the row is still at ``version``; False (nothing written) if not.
+
+    ``context`` is the context's JSON text; ``known`` has the evidence after the turn.
+    """
+    params = (turn.state, turn.owner, turn.stage, turn.score, context, int(turn.opted_out),
+              ts(turn.wake_at), ts(turn.last_inbound_at), known.evidence_text(), ts(now), seq,
+              turn.conversation_id, version)  # fmt: skip
     return db.execute(_UPDATE_CONVERSATION, params).rowcount == 1
 
 
@@ -192,10 +210,10 @@ class SqliteWrites:
         return insert_inbound(self.db, cid, channel, message, version)
 
     def update_conversation(
-        self, turn: Turn, evidence: Mapping[str, Any], seq: int, version: int, now: datetime
+        self, turn: Turn, known: Known, context: str, seq: int, version: int, now: datetime
     ) -> bool:
         """See ``update_conversation``."""
-        return update_conversation(self.db, turn, evidence, seq, version, now)
+        return update_conversation(self.db, turn, known, context, seq, version, now)
 
     def insert_rows(
         self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
