@@ -169,7 +169,9 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
         if not ids:
             return
         stmt = update(OUTBOX).where(OUTBOX.c.id.in_(list(ids)))
-        await self.write(lambda conn: conn.execute(stmt.values(published_at=datetime.now(UTC))))
+        stmt = stmt.values(published_at=datetime.now(UTC))
+        # A submitted job: on SQLite it rides in the next batch of turns, not a commit of its own.
+        await self.backend.submit(lambda conn: conn.execute(stmt))
 
     async def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
         def fetch(conn: Connection) -> Sequence[Row[Any]]:
