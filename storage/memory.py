@@ -186,7 +186,7 @@ class MemoryUnit:
         if (h := turn.handoff) is not None:
             row = new_handoff(next(self._store._ids), c.id, h)
             self.changes.handoffs[row.id] = row
-            if h.offered_rep_id is not None:  # round robin reads it (SyncUnit._STAMP_REP)
+            if h.offered_rep_id is not None:  # round robin reads it (sql_statements.STAMP_REP)
                 self.changes.assigned[h.offered_rep_id] = row.request.at
         outbox_ids = []
         for event in turn.events:

@@ -12,17 +12,17 @@ COMMIT that holds its writes: a reply still never precedes its commit (docs/benc
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 from storage.backend import Runner
 from storage.engine import WRITE_OPTION
+from storage.sqlite_jobs import JobQueue
 
 T = TypeVar("T")
 
@@ -33,8 +33,6 @@ T = TypeVar("T")
 # 1,000 concurrent conversations: +13% messages/s against 2 ms, p99 no worse).
 MAX_TURNS = 64
 MAX_AGE = 0.010  # seconds since the batch's first unit took the writer
-# Submitted jobs taken to the thread in one hop, at most: bounds the hop (about 100 µs a turn).
-MAX_JOBS = 256
 
 
 @dataclass(slots=True)
@@ -52,33 +50,6 @@ class _Turn:
 
     submitted: bool = False  # event loop side: the SAVEPOINT job has been queued
     opened: bool = field(default=False)
-
-
-@dataclass(slots=True)
-class _Job(Generic[T]):
-    """A submitted job and the future its caller awaits."""
-
-    fn: Callable[[Connection], T]
-    future: asyncio.Future[T]
-
-
-def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> list[tuple[Any, Exception | None]]:
-    """On the thread: each job in a savepoint of its own (plain driver statements, cheap)."""
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    outcomes: list[tuple[Any, Exception | None]] = []
-    for job in jobs:
-        driver.execute("SAVEPOINT job")
-        try:
-            value = job.fn(conn)
-        except Exception as exc:
-            driver.execute("ROLLBACK TO job")
-            driver.execute("RELEASE job")
-            outcomes.append((None, exc))
-        else:
-            driver.execute("RELEASE job")
-            outcomes.append((value, None))
-    return outcomes
 
 
 class ThreadBackend:
@@ -100,8 +71,7 @@ class ThreadBackend:
         self._batch: _Batch | None = None
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
-        self._jobs: list[_Job[Any]] = []  # submitted, not yet taken by the drain
-        self._drainer: asyncio.Task[None] | None = None
+        self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
@@ -146,45 +116,8 @@ class ThreadBackend:
         await asyncio.shield(batch.committed)
 
     async def submit(self, job: Callable[[Connection], T]) -> T:
-        """Run ``job`` in the next batch, in a savepoint of its own; return after the COMMIT.
-
-        Jobs do not hop one by one: whatever was submitted while the writer was busy goes to
-        the thread in one hop (so at 1,000 concurrent conversations a hop carries hundreds of
-        turns), inside one unit of the group commit machinery above. Each runs in its own
-        SAVEPOINT: a job that raises rolls back alone and only its caller gets the exception.
-        If the COMMIT fails, every job of the batch raises.
-        """
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._jobs.append(_Job(job, future))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = loop.create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        """Feed submitted jobs to the thread, as many per hop as are waiting."""
-        while self._jobs:
-            jobs = [j for j in self._jobs[:MAX_JOBS] if not j.future.done()]  # done: cancelled
-            del self._jobs[:MAX_JOBS]
-            if not jobs:
-                continue
-            try:
-                async with self.transaction() as (conn, run):
-                    outcomes = await run(functools.partial(_run_jobs, conn, jobs))
-            except BaseException as exc:  # the batch failed (or the drain was cancelled)
-                for j in jobs:
-                    if not j.future.done():
-                        j.future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for j, (value, error) in zip(jobs, outcomes, strict=True):
-                if j.future.done():
-                    continue
-                if error is None:
-                    j.future.set_result(value)
-                else:
-                    j.future.set_exception(error)
+        """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``)."""
+        return await self._jobs.submit(job)
 
     async def _join(self) -> _Batch:
         """The open batch, or a new one (connecting once per backend)."""
@@ -318,8 +251,7 @@ class ThreadBackend:
         """Close the writer and the pool on the thread that owns them, then stop the thread."""
         for task in list(self._tasks):
             await task
-        if self._drainer is not None:
-            await self._drainer
+        await self._jobs.drained()
         await self._run(self._dispose)
         self._thread.shutdown(wait=True)
 
