@@ -9,11 +9,12 @@ the database (one hop to the SQLite thread, one ``run_sync`` on PostgreSQL).
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
-from storage.backend import Backend, Runner
+from storage import pg_turn
+from storage.backend import AsyncBackend, Backend, Runner
 from storage.codec import utc
 from storage.snapshots import Known, SnapshotCache
 from storage.sync_unit import SyncUnit
@@ -90,6 +91,13 @@ class SqlUnit:
             return await self.commit_turn(turn)
         self._finished = True
         known, now = self._known, self._now
+        if isinstance(self._backend, AsyncBackend):  # PostgreSQL: plain asyncpg statements
+            payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
+            at = now or datetime.now(UTC)
+            mine = known[turn.conversation_id]
+            return await self._backend.raw(
+                lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at)
+            )
         return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:

@@ -83,9 +83,10 @@ _last: tuple[datetime | None, str] = (None, "")
 
 
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
-    replies = quick_replies_to_json(m.quick_replies)
+    # No buttons is JSON null, as Core writes None to a JSON column (most lines have none).
+    replies = _dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
     return (cid, m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text,
-            _dumps(replies), ts(m.at))  # fmt: skip
+            replies, ts(m.at))  # fmt: skip
 
 
 def _evidence(cid: int, e: Evidence) -> tuple[Any, ...]:

@@ -92,6 +92,22 @@ async def _message(store: SqlStore, n: int) -> None:
             continue
 
 
+class _Recorded:
+    """An asyncpg connection that reports each query it is given."""
+
+    def __init__(self, db: Any, record: Any) -> None:
+        self._db, self._record = db, record
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._db, name)
+
+        def call(query: str, *args: Any) -> Any:
+            self._record(query)
+            return method(query, *args)
+
+        return call
+
+
 @asynccontextmanager
 async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
     """The first word of every statement the store sends, transaction control left out.
@@ -112,10 +128,13 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
     def core(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         record(statement)
 
+    backend: Any = store.backend
     if sqlite:
         await store.write(lambda conn: trace(conn, record))
-    else:
+    else:  # Core statements, and the hot path's plain asyncpg ones (storage/pg_turn.py)
         event.listen(store.sync_engine, "before_cursor_execute", core)
+        raw = backend.raw
+        backend.raw = lambda fn: raw(lambda db: fn(_Recorded(db, record)))
     try:
         yield statements
     finally:
@@ -123,6 +142,7 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
             await store.write(lambda conn: trace(conn, None))
         else:
             event.remove(store.sync_engine, "before_cursor_execute", core)
+            del backend.raw
         # Transaction control: SQLite's BEGIN IMMEDIATE, and the SAVEPOINT and RELEASE that
         # group commit wraps each unit in (storage/sqlite_backend.py), and COMMIT.
         control = {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK"}
