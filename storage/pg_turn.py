@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.ports import StaleSnapshot
 from bot.state import StoredMessage, Turn
 from storage.codec import evidence_to_json, lead_changes, quick_replies_to_json
@@ -21,14 +23,6 @@ from storage.snapshots import Known, after_turn
 _MISSING = object()
 _COLUMNS = "conversation_id, seq, channel, external_id, author, author_name, kind, text, " \
     "quick_replies, at"  # fmt: skip
-# FOR UPDATE: a second writer of the row (another process) waits here for the first to end,
-# then sees the new version and gives up (StaleSnapshot) instead of colliding on seq.
-_VERSION = "SELECT version FROM conversations WHERE id = $1 FOR UPDATE"
-_VALUES = "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-_INSERT_MESSAGE = f"INSERT INTO messages ({_COLUMNS}) {_VALUES}"
-_INSERT_INBOUND = (
-    f"{_INSERT_MESSAGE} ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
-)
 _UPDATE_CONVERSATION = (
     "UPDATE conversations SET state = $1, owner = $2, stage = $3, score = $4, context = $5, "
     "opted_out = $6, wake_at = $7, last_inbound_at = $8, current_evidence = $9, "
@@ -50,6 +44,7 @@ _INSERT_HANDOFF = (
 )
 _STAMP_REP = "UPDATE reps SET last_assigned_at = $1 WHERE id = $2"
 _OUTBOX_SQL: dict[int, str] = {}
+_MESSAGES_SQL: dict[int, str] = {}
 _LEAD_SQL: dict[tuple[str, ...], str] = {}
 
 
@@ -57,6 +52,20 @@ def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
     replies = json.dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
     return (cid, m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text,
             replies, m.at)  # fmt: skip
+
+
+def _messages_sql(n: int) -> str:
+    """One INSERT for ``n`` messages; a known external id is skipped, not an error."""
+    sql = _MESSAGES_SQL.get(n)
+    if sql is None:
+        values = ", ".join(
+            "(" + ", ".join(f"${10 * i + j}" for j in range(1, 11)) + ")" for i in range(n)
+        )
+        sql = _MESSAGES_SQL[n] = (
+            f"INSERT INTO messages ({_COLUMNS}) VALUES {values} "
+            "ON CONFLICT (channel, external_id) DO NOTHING RETURNING external_id"
+        )
+    return sql
 
 
 def _outbox_sql(n: int) -> str:
@@ -69,24 +78,23 @@ def _outbox_sql(n: int) -> str:
     return sql
 
 
+class Duplicate(Exception):
+    """The turn's inbound message was delivered before: its transaction is rolled back."""
+
+
 async def commit_turn(
     db: Any, known: Known, turn: Turn, payloads: Sequence[Mapping[str, Any]], now: datetime
-) -> list[int] | None:
-    """Write the inbound message (if any), then the turn, inside the caller's transaction.
+) -> list[int]:
+    """Write the turn and its inbound message inside the caller's transaction.
 
-    None (nothing written) for a re-delivery; ``StaleSnapshot`` if the conversation moved on
-    since ``known`` was read.
+    Few round trips: the conditional UPDATE comes first (it takes the row lock, so a second
+    writer waits, then matches nothing: ``StaleSnapshot``), then every message in one INSERT;
+    a re-delivered inbound raises ``Duplicate`` so the caller's transaction undoes the UPDATE.
     """
     cid = turn.conversation_id
-    if await db.fetchval(_VERSION, cid) != known.version:
-        raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
     inbound = turn.inbound
-    if inbound is not None and await db.fetchval(
-        _INSERT_INBOUND, *_message(cid, known.channel, inbound)
-    ) is None:
-        return None
-    seq = max((m.seq for m in (*turn.messages, *(() if inbound is None else (inbound,)))),
-              default=0)  # fmt: skip
+    said = turn.messages if inbound is None else (inbound, *turn.messages)
+    seq = max((m.seq for m in said), default=0)
     known.record(turn.evidence)
     context = json.dumps(dict(turn.context))
     status = await db.execute(
@@ -97,10 +105,17 @@ async def commit_turn(
     if status != "UPDATE 1":
         raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
     known.version += 1
-    await _insert_rows(db, turn, known.channel)
+    if said:
+        params = [value for m in said for value in _message(cid, known.channel, m)]
+        rows = await db.fetch(_messages_sql(len(said)), *params)
+        if len(rows) != len(said):
+            if inbound is not None and inbound.external_id not in {r[0] for r in rows}:
+                raise Duplicate(inbound.external_id)
+            raise IntegrityError("INSERT INTO messages", None, ValueError("known external id"))
+    await _insert_rows(db, turn)
     outbox_ids: list[int] = []
     if payloads:
-        params: list[Any] = []
+        params = []
         for payload in payloads:
             params += (json.dumps(payload), now)
         outbox_ids = [r[0] for r in await db.fetch(_outbox_sql(len(payloads)), *params)]
@@ -115,10 +130,8 @@ async def commit_turn(
     return outbox_ids
 
 
-async def _insert_rows(db: Any, turn: Turn, channel: str) -> None:
+async def _insert_rows(db: Any, turn: Turn) -> None:
     cid = turn.conversation_id
-    if turn.messages:
-        await db.executemany(_INSERT_MESSAGE, [_message(cid, channel, m) for m in turn.messages])
     if turn.evidence:
         rows = []
         for e in turn.evidence:

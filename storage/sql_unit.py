@@ -95,9 +95,12 @@ class SqlUnit:
             payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
             at = now or datetime.now(UTC)
             mine = known[turn.conversation_id]
-            return await self._backend.raw(
-                lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at)
-            )
+            try:
+                return await self._backend.raw(
+                    lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at)
+                )
+            except pg_turn.Duplicate:
+                return None
         return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:

@@ -149,16 +149,22 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
         statements[:] = [s for s in statements if s not in control]
 
 
+_HOT_PATH = {
+    "sqlite": ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"],
+    "postgresql": ["UPDATE", "INSERT", "INSERT", "INSERT"],
+}
+
+
 async def test_statements_per_inbound_message(sql_store: SqlStore) -> None:
     await _message(sql_store, 0)  # first contact creates lead and conversation
     async with _statements(sql_store) as statements:
         await _message(sql_store, 1)
-    # The conversation is in the snapshot cache: no load. The inbound INSERT (on SQLite it
-    # checks the version itself; PostgreSQL checks and locks it with a SELECT .. FOR UPDATE
-    # first), the conditional conversation UPDATE (seq and version), reply, evidence, outbox.
+    # The conversation is in the snapshot cache: no load. SQLite (storage/sqlite_turn.py): the
+    # inbound INSERT (which checks the version itself), the conditional conversation UPDATE
+    # (seq and version), reply, evidence, outbox. PostgreSQL (storage/pg_turn.py): the UPDATE
+    # first (it takes the row lock), then inbound and reply in one INSERT, evidence, outbox.
     # The lead is not touched: its stage and score did not change.
-    check = ["SELECT"] if sql_store.sync_engine.dialect.name == "postgresql" else []
-    assert statements == [*check, "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    assert statements == _HOT_PATH[sql_store.sync_engine.dialect.name]
 
 
 async def test_a_conversation_not_in_the_cache_is_read_once(sql_store: SqlStore) -> None:
@@ -166,8 +172,7 @@ async def test_a_conversation_not_in_the_cache_is_read_once(sql_store: SqlStore)
     sql_store.snapshots.clear()  # as after a restart, or once evicted
     async with _statements(sql_store) as statements:
         await _message(sql_store, 1)
-    check = ["SELECT"] if sql_store.sync_engine.dialect.name == "postgresql" else []
-    assert statements == ["SELECT", *check, "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    assert statements == ["SELECT", *_HOT_PATH[sql_store.sync_engine.dialect.name]]
 
 
 async def test_racing_first_contacts_leave_one_lead(sql_store: SqlStore) -> None:
