@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.clock import Clock
 from bot.decision import Decision
 from bot.engine import Engine
-from bot.events import Event, MessageAdded
 from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
 from bot.ports import Bus, Channel, Locks, Outbox, Reps, StaleSnapshot, Store, Unit
 from bot.publisher import Publisher
 from bot.routing import route
-from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
+from bot.state import Outcome, Rep, Snapshot, StoredMessage
+from bot.turns import Committed, commit, storable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,15 +34,6 @@ class Reply:
     duplicate: bool
     inbound: StoredMessage | None
     messages: tuple[StoredMessage, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Committed:
-    """What a turn wrote: the replies, and its events with their outbox ids, to publish."""
-
-    replies: tuple[StoredMessage, ...]
-    events: tuple[Mapping[str, Any], ...]
-    outbox_ids: tuple[int, ...]
 
 
 class Service:
@@ -93,7 +84,7 @@ class Service:
             snapshot = await unit.load(key, now)
             if snapshot.seq:
                 return None
-            return await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
+            return await commit(unit, snapshot, self.engine.start(snapshot, now), now)
 
         done = await self._in_unit(key, body)
         if done is None:
@@ -126,7 +117,7 @@ class Service:
             decision = self.engine.decide(snapshot, inbound, now)
             if decision.handoff is not None:
                 decision = await self._route(snapshot, decision, now)
-            return message, await self._commit(unit, snapshot, decision, now, inbound=message)
+            return message, await commit(unit, snapshot, decision, now, inbound=message)
 
         message, done = await self._in_unit(inbound.key, body)
         if done is None:
@@ -145,7 +136,7 @@ class Service:
 
             async def body(unit: Unit, key: ConversationKey = key) -> Committed | None:
                 snapshot = await unit.load(key, now)
-                return await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+                return await commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
 
             done = await self._in_unit(key, body)
             assert done is not None  # no inbound message: never a duplicate
@@ -164,7 +155,7 @@ class Service:
             ):
                 return None
             decision = claimed(self.flow, snapshot, rep.id, rep.name, now)
-            return await self._commit(unit, snapshot, decision, now)
+            return await commit(unit, snapshot, decision, now)
 
         done = await self._in_unit(key, body)
         if done is None:
@@ -196,7 +187,7 @@ class Service:
             )
             snapshot = replace(snapshot, seq=message.seq)
             decision = self.engine.unchanged(snapshot, now)
-            done = await self._commit(unit, snapshot, decision, now, inbound=message)
+            done = await commit(unit, snapshot, decision, now, inbound=message)
             return None if done is None else (message, done)
 
         said = await self._in_unit(key, body)
@@ -229,7 +220,7 @@ class Service:
             else:
                 decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
-            return await self._commit(unit, snapshot, decision, now)
+            return await commit(unit, snapshot, decision, now)
 
         done = await self._in_unit(key, body)
         if done is None:
@@ -274,68 +265,3 @@ class Service:
         evidence = {**snapshot.evidence, **{e.slot: e for e in decision.evidence}}
         loads = await self.reps.rep_loads() if self.reps is not None else []
         return routed(self.flow, decision, route(self.flow.spec.routing, evidence, loads, now), now)
-
-    async def _commit(
-        self,
-        unit: Unit,
-        snapshot: Snapshot,
-        decision: Decision,
-        now: datetime,
-        inbound: StoredMessage | None = None,
-    ) -> Committed | None:
-        """Write the decision (and ``inbound``, first); None if ``inbound`` is a re-delivery."""
-        replies = tuple(
-            StoredMessage(
-                seq=snapshot.seq + i,
-                author=line.author,
-                text=line.text,
-                at=now,
-                quick_replies=line.quick_replies,
-            )
-            for i, line in enumerate(decision.replies, start=1)
-        )
-        said = (inbound, *replies) if inbound is not None else replies
-        events = (*(_added(snapshot.key, m) for m in said if m is not None), *decision.events)
-        payloads = tuple(e.to_json() for e in events)
-        outbox_ids = await unit.finish(
-            Turn(
-                conversation_id=snapshot.conversation_id,
-                state=decision.state,
-                owner=decision.owner,
-                stage=decision.stage,
-                score=decision.score,
-                context=decision.context,
-                opted_out=decision.opted_out,
-                wake_at=decision.wake_at,
-                last_inbound_at=decision.last_inbound_at,
-                messages=replies,
-                evidence=decision.evidence,
-                stage_change=decision.stage_change,
-                handoff=decision.handoff,
-                lead=decision.lead,
-                events=events,
-                inbound=inbound,
-                payloads=payloads,
-            )
-        )
-        if outbox_ids is None:
-            return None
-        return Committed(replies, payloads, tuple(outbox_ids))
-
-
-def _added(key: ConversationKey, message: StoredMessage) -> Event:
-    return MessageAdded(
-        key,
-        message.at,
-        message.seq,
-        message.author,
-        message.text,
-        message.author_name,
-        tuple((q.label, q.value) for q in message.quick_replies),
-        message.kind,
-    )
-
-
-def storable(text: str) -> str:
-    """The text as the prospect wrote it, but for NUL, which PostgreSQL text cannot hold."""
-    return text.replace("\x00", "\ufffd")
