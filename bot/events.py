@@ -19,18 +19,32 @@ class Event:
     at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        """Plain-JSON form for the outbox and cross-process buses."""
-        data: dict[str, Any] = {"event": self.name}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, ConversationKey):
-                value = str(value)
+        """Plain-JSON form for the outbox and cross-process buses.
+
+        Runs for every event of every turn: the field names are looked up once per class
+        (``dataclasses.fields`` is slow), and ``key`` and ``at``, which every event has, skip
+        the type tests.
+        """
+        names = _NAMES.get(type(self))
+        if names is None:
+            names = _NAMES[type(self)] = tuple(f.name for f in dataclasses.fields(self))[2:]
+        data: dict[str, Any] = {
+            "event": self.name, "key": str(self.key), "at": self.at.isoformat()
+        }
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = list(value)
             elif isinstance(value, datetime):
                 value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = list(value)
-            data[f.name] = value
+            elif isinstance(value, ConversationKey):
+                value = str(value)
+            data[name] = value
         return data
+
+
+# Per event class: its fields after ``key`` and ``at`` (see ``Event.to_json``).
+_NAMES: dict[type[Event], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,20 +41,43 @@ class Channel(Protocol):
         ...
 
 
+class StaleSnapshot(Exception):
+    """The conversation changed since the unit's snapshot was taken: redo the whole turn.
+
+    A store may serve ``Unit.load`` from memory; it then writes the turn only if the
+    conversation is still as loaded (optimistic concurrency) and raises this otherwise, after
+    rolling the unit back and forgetting what it remembered. The caller retries in a new unit,
+    which reads the conversation afresh.
+    """
+
+
 class Unit(Protocol):
     """One transaction: load, add the inbound message, commit the turn.
 
     Leaving the context manager commits; an exception rolls everything back.
     """
 
-    async def load(self, key: ConversationKey, now: datetime) -> Snapshot:
-        """Load the conversation, creating lead and conversation on first contact."""
+    async def load(self, key: ConversationKey, now: datetime, *, fresh: bool = False) -> Snapshot:
+        """Load the conversation, creating lead and conversation on first contact.
+
+        A store may answer from memory; ``commit_turn`` then checks that the conversation did
+        not change meanwhile. A caller that may decide *not* to write (a rep's claim, say,
+        refused on what it read) passes ``fresh=True`` to read the database itself.
+        """
         ...
 
     async def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
         """Append to the transcript; False, writing nothing, for a re-delivered message.
 
         The unique (channel, external_id) index decides (style rule 6), across processes too.
+        """
+        ...
+
+    async def finish(self, turn: Turn) -> Sequence[int] | None:
+        """``commit_turn`` as the unit's last call: nothing else may follow in this unit.
+
+        Knowing that, a store may write and commit the turn at once, in one batch with other
+        units' turns; it returns after the COMMIT that holds the turn.
         """
         ...
 
@@ -72,12 +95,14 @@ class Unit(Protocol):
         """Finish the conversation's open hand-off (handed back to the bot, or closed)."""
         ...
 
-    async def commit_turn(self, turn: Turn) -> Sequence[int]:
+    async def commit_turn(self, turn: Turn) -> Sequence[int] | None:
         """Write the new state, messages, evidence, stage change, hand-off and outbox events.
 
         Returns the outbox ids of ``turn.events`` (as a set: not necessarily in event order), so
         the service can publish the events from memory after commit and mark them published
-        without reading them back.
+        without reading them back. When ``turn.inbound`` is set it is appended first, as
+        ``add_message`` would; if it is a re-delivery nothing at all is written and the result
+        is None. Raises ``StaleSnapshot`` when the conversation changed since ``load``.
         """
         ...
 

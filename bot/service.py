@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from bot.clock import Clock
 from bot.decision import Decision
 from bot.engine import Engine
-from bot.events import Event, MessageAdded
 from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Channel, Locks, Outbox, Reps, Store, Unit
+from bot.ports import Bus, Channel, Locks, Outbox, Reps, StaleSnapshot, Store, Unit
 from bot.publisher import Publisher
 from bot.routing import route
-from bot.state import Outcome, Rep, Snapshot, StoredMessage, Turn
+from bot.state import Outcome, Rep, Snapshot, StoredMessage
+from bot.turns import Committed, commit, storable
 
 log = logging.getLogger(__name__)
-
+T = TypeVar("T")
+# A turn redone this often in a row on a stale snapshot gives up (raises StaleSnapshot): each
+# redo reads the conversation afresh, so only a writer racing every single attempt gets here.
+STALE_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +34,6 @@ class Reply:
     duplicate: bool
     inbound: StoredMessage | None
     messages: tuple[StoredMessage, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Committed:
-    """What a turn wrote: the replies, and its events with their outbox ids, to publish."""
-
-    replies: tuple[StoredMessage, ...]
-    events: tuple[Mapping[str, Any], ...]
-    outbox_ids: tuple[int, ...]
 
 
 class Service:
@@ -62,14 +56,39 @@ class Service:
         self.engine = Engine(flow)
         self.publisher = Publisher(bus, store if isinstance(store, Outbox) else None, clock)
 
+    async def _in_unit(self, key: ConversationKey, body: Callable[[Unit], Awaitable[T]]) -> T:
+        """Run ``body`` in one unit under the conversation's lock, redone on a stale snapshot.
+
+        The store may load from memory and refuse the write if another process (or another
+        path) changed the conversation meanwhile (``StaleSnapshot``); the turn is then decided
+        again on a fresh load. ``body`` must be safe to redo: its writes are all rolled back.
+        """
+        async with self.locks.hold(str(key)):
+            for attempt in range(1, STALE_RETRIES + 1):
+                try:
+                    async with self.store.unit() as unit:
+                        return await body(unit)
+                except StaleSnapshot:
+                    if attempt == STALE_RETRIES:
+                        raise
+                    log.info("stale snapshot of %s, redoing the turn", key)
+        raise AssertionError("unreachable")
+
     async def start(self, key: ConversationKey) -> Reply:
         """Open a conversation the bot speaks first in (greeting + first question); idempotent."""
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)  # load after lock: see aiogram #1317
+
+        async def body(unit: Unit) -> Committed | None:
+            # Load after lock (aiogram #1317). From the cache is fine: seq only grows, so a
+            # stale "seq > 0" cannot be, and a stale 0 fails the write and is redone.
+            snapshot = await unit.load(key, now)
             if snapshot.seq:
-                return Reply(False, None, ())
-            done = await self._commit(unit, snapshot, self.engine.start(snapshot, now), now)
+                return None
+            return await commit(unit, snapshot, self.engine.start(snapshot, now), now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return Reply(False, None, ())
         self._after_commit(done)
         return Reply(False, None, done.replies)
 
@@ -77,27 +96,32 @@ class Service:
         """Store one inbound message and run the bot's turn on it, in one transaction.
 
         A re-delivered message (same channel and external id) changes nothing and is reported
-        as a duplicate.
+        as a duplicate. The turn is decided before the store says whether the message is new
+        (deciding is pure), so the message and the turn are written in one call.
         """
         now = self.clock.now()
-        async with self.locks.hold(str(inbound.key)), self.store.unit() as unit:
+        text = storable(self._shown(inbound))
+
+        async def body(unit: Unit) -> tuple[StoredMessage, Committed | None]:
             snapshot = await unit.load(inbound.key, now)
             message = StoredMessage(
                 seq=snapshot.seq + 1,
                 author="visitor",
-                text=storable(self._shown(inbound)),
+                text=text,
                 at=now,
                 external_id=inbound.external_id,
                 kind=inbound.kind,
                 author_name=inbound.sender_name,
             )
-            if not await unit.add_message(snapshot.conversation_id, message):
-                return Reply(True, None, ())
             snapshot = replace(snapshot, seq=message.seq)
             decision = self.engine.decide(snapshot, inbound, now)
             if decision.handoff is not None:
                 decision = await self._route(snapshot, decision, now)
-            done = await self._commit(unit, snapshot, decision, now, inbound=message)
+            return message, await commit(unit, snapshot, decision, now, inbound=message)
+
+        message, done = await self._in_unit(inbound.key, body)
+        if done is None:
+            return Reply(True, None, ())
         self._after_commit(done)
         return Reply(False, message, done.replies)
 
@@ -109,9 +133,13 @@ class Service:
         now = self.clock.now()
         keys = await self.store.due(now)
         for key in keys:
-            async with self.locks.hold(str(key)), self.store.unit() as unit:
+
+            async def body(unit: Unit, key: ConversationKey = key) -> Committed | None:
                 snapshot = await unit.load(key, now)
-                done = await self._commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+                return await commit(unit, snapshot, self.engine.on_timer(snapshot, now), now)
+
+            done = await self._in_unit(key, body)
+            assert done is not None  # no inbound message: never a duplicate
             self._after_commit(done)
             await self.push(key, done.replies)
         return len(keys)
@@ -119,15 +147,19 @@ class Service:
     async def claim(self, key: ConversationKey, rep: Rep) -> bool:
         """Let ``rep`` take the conversation over; True for the one claim that wins."""
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> Committed | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             if snapshot.owner != "queued" or not await unit.claim(
                 snapshot.conversation_id, rep.id, now
             ):
-                return False
-            done = await self._commit(
-                unit, snapshot, claimed(self.flow, snapshot, rep.id, rep.name, now), now
-            )
+                return None
+            decision = claimed(self.flow, snapshot, rep.id, rep.name, now)
+            return await commit(unit, snapshot, decision, now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return False
         self._after_commit(done)
         await self.push(key, done.replies)
         return True
@@ -140,8 +172,9 @@ class Service:
         None unless ``rep`` owns the conversation now, or when ``external_id`` was delivered before.
         """
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> tuple[StoredMessage, Committed] | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             if snapshot.owner != "rep" or snapshot.context.get("rep_id") != rep.id:
                 return None
             message = StoredMessage(
@@ -152,12 +185,15 @@ class Service:
                 external_id=f"rep:{external_id}",
                 author_name=rep.name,
             )
-            if not await unit.add_message(snapshot.conversation_id, message):
-                return None
             snapshot = replace(snapshot, seq=message.seq)
-            done = await self._commit(
-                unit, snapshot, self.engine.unchanged(snapshot, now), now, inbound=message
-            )
+            decision = self.engine.unchanged(snapshot, now)
+            done = await commit(unit, snapshot, decision, now, inbound=message)
+            return None if done is None else (message, done)
+
+        said = await self._in_unit(key, body)
+        if said is None:
+            return None
+        message, done = said
         self._after_commit(done)
         await self.push(key, (message,))
         return message
@@ -172,18 +208,23 @@ class Service:
 
     async def _end(self, key: ConversationKey, rep: Rep, outcome: Outcome | None) -> Reply:
         now = self.clock.now()
-        async with self.locks.hold(str(key)), self.store.unit() as unit:
-            snapshot = await unit.load(key, now)
+
+        async def body(unit: Unit) -> Committed | None:
+            snapshot = await unit.load(key, now, fresh=True)  # may end without a write
             owns = snapshot.owner == "rep" and snapshot.context.get("rep_id") == rep.id
             if not (owns or (outcome is not None and snapshot.owner == "queued")):
-                return Reply(False, None, ())
+                return None
             if outcome is None:
                 decision = handed_back(self.flow, snapshot, rep.id, rep.name, now)
                 await unit.end_handoff(snapshot.conversation_id, "handed_back", None, now)
             else:
                 decision = closed_by_rep(self.flow, snapshot, rep.name, outcome, now)
                 await unit.end_handoff(snapshot.conversation_id, "closed", outcome, now)
-            done = await self._commit(unit, snapshot, decision, now)
+            return await commit(unit, snapshot, decision, now)
+
+        done = await self._in_unit(key, body)
+        if done is None:
+            return Reply(False, None, ())
         self._after_commit(done)
         await self.push(key, done.replies)
         return Reply(False, None, done.replies)
@@ -224,62 +265,3 @@ class Service:
         evidence = {**snapshot.evidence, **{e.slot: e for e in decision.evidence}}
         loads = await self.reps.rep_loads() if self.reps is not None else []
         return routed(self.flow, decision, route(self.flow.spec.routing, evidence, loads, now), now)
-
-    async def _commit(
-        self,
-        unit: Unit,
-        snapshot: Snapshot,
-        decision: Decision,
-        now: datetime,
-        inbound: StoredMessage | None = None,
-    ) -> Committed:
-        replies = tuple(
-            StoredMessage(
-                seq=snapshot.seq + i,
-                author=line.author,
-                text=line.text,
-                at=now,
-                quick_replies=line.quick_replies,
-            )
-            for i, line in enumerate(decision.replies, start=1)
-        )
-        said = (inbound, *replies) if inbound is not None else replies
-        events = (*(_added(snapshot.key, m) for m in said if m is not None), *decision.events)
-        outbox_ids = await unit.commit_turn(
-            Turn(
-                conversation_id=snapshot.conversation_id,
-                state=decision.state,
-                owner=decision.owner,
-                stage=decision.stage,
-                score=decision.score,
-                context=decision.context,
-                opted_out=decision.opted_out,
-                wake_at=decision.wake_at,
-                last_inbound_at=decision.last_inbound_at,
-                messages=replies,
-                evidence=decision.evidence,
-                stage_change=decision.stage_change,
-                handoff=decision.handoff,
-                lead=decision.lead,
-                events=events,
-            )
-        )
-        return Committed(replies, tuple(e.to_json() for e in events), tuple(outbox_ids))
-
-
-def _added(key: ConversationKey, message: StoredMessage) -> Event:
-    return MessageAdded(
-        key,
-        message.at,
-        message.seq,
-        message.author,
-        message.text,
-        message.author_name,
-        tuple((q.label, q.value) for q in message.quick_replies),
-        message.kind,
-    )
-
-
-def storable(text: str) -> str:
-    """The text as the prospect wrote it, but for NUL, which PostgreSQL text cannot hold."""
-    return text.replace("\x00", "\ufffd")

@@ -158,6 +158,10 @@ class Turn:
 
     ``lead`` holds the lead-card fields (name, email, phone, company, company_size) as now known.
     ``wake_at`` is when the conversation's next timer (idle nudge, close) is due, or None.
+    ``inbound`` is the message the turn answers, written in the same call, so a turn is one
+    round trip to the store; the turn was decided before knowing whether it is a re-delivery
+    (deciding is pure and cheap), and a re-delivery writes nothing. ``payloads`` are the events'
+    ``to_json()`` when the caller has them already (else the store serializes the events).
     """
 
     conversation_id: int
@@ -175,3 +179,5 @@ class Turn:
     handoff: HandoffRequest | None = None
     events: tuple[Event, ...] = ()
     lead: Mapping[str, Any] = field(default_factory=dict)
+    inbound: StoredMessage | None = None
+    payloads: tuple[Mapping[str, Any], ...] = ()

@@ -5,9 +5,9 @@ SQLite's backend (one worker thread, group commit) is in ``storage.sqlite_backen
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,6 +38,14 @@ class Backend(Protocol):
         """A write transaction: (connection, runner); commits on exit, rolls back on error."""
         ...
 
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job(connection)`` as a transaction of its own; return once it has committed.
+
+        The backend may run many jobs in one transaction, each in a savepoint: a job that
+        raises rolls back alone and its caller gets the exception.
+        """
+        ...
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a read-only connection."""
         ...
@@ -66,6 +74,23 @@ class AsyncBackend:
                 return await conn.run_sync(lambda _: fn())
 
             yield sync, run
+
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """One transaction, one ``run_sync``: PostgreSQL runs concurrent jobs side by side."""
+        async with self._writer.begin() as conn:
+            return await conn.run_sync(job)
+
+    async def raw(self, fn: Callable[[Any], Awaitable[T]]) -> T:
+        """Run ``fn(asyncpg connection)`` in a transaction of its own: the hot path, no Core.
+
+        The connection comes from the engine's pool, so it has the engine's settings
+        (``search_path``) and SQLAlchemy's JSON codecs.
+        """
+        async with self._writer.connect() as conn:
+            db = (await conn.get_raw_connection()).driver_connection
+            assert db is not None
+            async with db.transaction():
+                return await fn(db)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a pooled connection."""

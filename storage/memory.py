@@ -116,7 +116,7 @@ class MemoryUnit:
             )
         return staged
 
-    async def load(self, key: ConversationKey, now: datetime) -> Snapshot:
+    async def load(self, key: ConversationKey, now: datetime, *, fresh: bool = False) -> Snapshot:
         """Load the conversation, creating lead and conversation on first contact."""
         _utc(now)
         conversation_id = self._store._by_key.get(key)
@@ -158,8 +158,16 @@ class MemoryUnit:
         self.changes.messages.append((c.id, dataclasses.replace(message, at=_utc(message.at))))
         c.seq = max(c.seq, message.seq)
 
-    async def commit_turn(self, turn: Turn) -> list[int]:
-        """Write the new state, messages, evidence, stage change, hand-off and outbox rows."""
+    async def commit_turn(self, turn: Turn) -> list[int] | None:
+        """Write the inbound message, then the new state, messages, evidence, hand-off, outbox.
+
+        None, with nothing written, when ``turn.inbound`` is a re-delivery. MemoryStore has no
+        cache to go stale: ``StaleSnapshot`` never comes from here.
+        """
+        if turn.inbound is not None and not await self.add_message(
+            turn.conversation_id, turn.inbound
+        ):
+            return None
         c = self._conversation(turn.conversation_id)
         c.state, c.owner, c.stage, c.score = turn.state, turn.owner, turn.stage, turn.score
         c.context, c.opted_out = _json(dict(turn.context)), turn.opted_out
@@ -178,7 +186,7 @@ class MemoryUnit:
         if (h := turn.handoff) is not None:
             row = new_handoff(next(self._store._ids), c.id, h)
             self.changes.handoffs[row.id] = row
-            if h.offered_rep_id is not None:  # round robin reads it (SyncUnit._STAMP_REP)
+            if h.offered_rep_id is not None:  # round robin reads it (sql_statements.STAMP_REP)
                 self.changes.assigned[h.offered_rep_id] = row.request.at
         outbox_ids = []
         for event in turn.events:
@@ -188,6 +196,10 @@ class MemoryUnit:
         lead.card.update(_json(lead_changes(turn.lead)))
         lead.stage, lead.score = turn.stage, turn.score
         return outbox_ids
+
+    async def finish(self, turn: Turn) -> list[int] | None:
+        """``commit_turn`` as the unit's last call (the same thing here)."""
+        return await self.commit_turn(turn)
 
     def _handoffs(self, conversation_id: int, *statuses: HandoffStatus) -> list[HandoffRecord]:
         """The conversation's rows in ``statuses`` as this unit sees them (staged first)."""

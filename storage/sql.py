@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from storage.desk import SqlDesk
 from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
 from storage.reps import SqlReps
 from storage.sessions import SqlSessions
+from storage.snapshots import CACHE_SIZE, SnapshotCache
 from storage.sql_unit import SqlUnit
 from storage.sqlite_backend import ThreadBackend
 from storage.tables import CONVERSATIONS, EVIDENCE, HANDOFFS, MESSAGES, OUTBOX, STAGE_CHANGES
@@ -66,8 +67,11 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
     Other processes still serialize on the database lock.
     """
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, cache_size: int = CACHE_SIZE) -> None:
         self.backend = backend
+        # Snapshots of recently committed turns: the common turn reads nothing (see
+        # storage.snapshots for why that is safe with other writers on the same database).
+        self.snapshots = SnapshotCache(cache_size)
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_URL, *, schema: str | None = None) -> SqlStore:
@@ -87,11 +91,22 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[SqlUnit]:
-        """One transaction: commits when the block exits, rolls back when it raises."""
-        async with self.backend.transaction() as (conn, run):
-            unit = SqlUnit(conn, run)
-            yield unit
-            await unit.flush()
+        """One transaction: commits when the block exits, rolls back when it raises.
+
+        The transaction begins at the unit's first use of the database (none for a cached
+        ``load``). The snapshot cache learns what the unit wrote only after the COMMIT, and
+        forgets every conversation the unit touched if anything failed.
+        """
+        stack = AsyncExitStack()
+        unit = SqlUnit(self.backend, stack, self.snapshots)
+        try:
+            async with stack:  # the backend's transaction, once entered: commit or roll back
+                yield unit
+                await unit.flush()
+        except BaseException:
+            unit.forget()
+            raise
+        unit.remember()
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` in its own write transaction (migrations, maintenance)."""
@@ -154,7 +169,9 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
         if not ids:
             return
         stmt = update(OUTBOX).where(OUTBOX.c.id.in_(list(ids)))
-        await self.write(lambda conn: conn.execute(stmt.values(published_at=datetime.now(UTC))))
+        stmt = stmt.values(published_at=datetime.now(UTC))
+        # A submitted job: on SQLite it rides in the next batch of turns, not a commit of its own.
+        await self.backend.submit(lambda conn: conn.execute(stmt))
 
     async def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
         def fetch(conn: Connection) -> Sequence[Row[Any]]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from storage.backend import Runner
 from storage.engine import WRITE_OPTION
+from storage.sqlite_jobs import JobQueue
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class ThreadBackend:
         self._batch: _Batch | None = None
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
+        self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
@@ -112,6 +114,10 @@ class ThreadBackend:
             raise
         await self._end(batch, turn, ok=True)
         await asyncio.shield(batch.committed)
+
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``)."""
+        return await self._jobs.submit(job)
 
     async def _join(self) -> _Batch:
         """The open batch, or a new one (connecting once per backend)."""
@@ -245,6 +251,7 @@ class ThreadBackend:
         """Close the writer and the pool on the thread that owns them, then stop the thread."""
         for task in list(self._tasks):
             await task
+        await self._jobs.drained()
         await self._run(self._dispose)
         self._thread.shutdown(wait=True)
 

@@ -123,6 +123,9 @@ class Conversation(SQLModel, table=True):
     context: Any = _json(nullable=False)
     current_evidence: Any = _json(nullable=False)
     seq: int = 0
+    # Bumped by every write to the row: a turn decided from a cached snapshot writes only if
+    # the version is still the one it was decided from (storage.snapshots).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_inbound_at: datetime | None = _time(nullable=True)
     wake_at: datetime | None = _time(nullable=True, index=True)
     created_at: datetime = _time()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection
 
 from bot.events import MessageAdded
 from bot.messages import ConversationKey
+from bot.ports import StaleSnapshot
 from bot.state import Evidence, StoredMessage, Turn
 from storage import SqlStore, open_store
 from storage.engine import normalize_url
@@ -72,33 +76,103 @@ def _turn(cid: int, seq: int, now: datetime) -> Turn:
 
 
 async def _message(store: SqlStore, n: int) -> None:
-    """One inbound message as the service handles it: load, add, decide, commit."""
-    async with store.unit() as u:
-        snap = await u.load(KEY, T0)
-        inbound = StoredMessage(snap.seq + 1, "visitor", "5k", T0, external_id=f"u{n}")
-        assert await u.add_message(snap.conversation_id, inbound)
-        await u.commit_turn(_turn(snap.conversation_id, inbound.seq, T0))
+    """One inbound message as the service handles it: load, decide, write turn and inbound.
+
+    Redone on a stale snapshot, as the service does (units here run without the Locks port).
+    """
+    while True:
+        try:
+            async with store.unit() as u:
+                snap = await u.load(KEY, T0)
+                inbound = StoredMessage(snap.seq + 1, "visitor", "5k", T0, external_id=f"u{n}")
+                turn = replace(_turn(snap.conversation_id, inbound.seq, T0), inbound=inbound)
+                assert await u.finish(turn) is not None
+            return
+        except StaleSnapshot:
+            continue
+
+
+class _Recorded:
+    """An asyncpg connection that reports each query it is given."""
+
+    def __init__(self, db: Any, record: Any) -> None:
+        self._db, self._record = db, record
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._db, name)
+
+        def call(query: str, *args: Any) -> Any:
+            self._record(query)
+            return method(query, *args)
+
+        return call
+
+
+@asynccontextmanager
+async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
+    """The first word of every statement the store sends, transaction control left out.
+
+    On SQLite the hot path bypasses SQLAlchemy (storage/sqlite_turn.py), so the driver's own
+    trace callback on the writer connection sees what Core events would miss.
+    """
+    statements: list[str] = []
+
+    def record(statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    sqlite = store.sync_engine.dialect.name == "sqlite"
+
+    def trace(conn: Connection, callback: Any) -> None:
+        conn.connection.driver_connection.set_trace_callback(callback)  # type: ignore[union-attr]
+
+    def core(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        record(statement)
+
+    backend: Any = store.backend
+    if sqlite:
+        await store.write(lambda conn: trace(conn, record))
+    else:  # Core statements, and the hot path's plain asyncpg ones (storage/pg_turn.py)
+        event.listen(store.sync_engine, "before_cursor_execute", core)
+        raw = backend.raw
+        backend.raw = lambda fn: raw(lambda db: fn(_Recorded(db, record)))
+    try:
+        yield statements
+    finally:
+        if sqlite:
+            await store.write(lambda conn: trace(conn, None))
+        else:
+            event.remove(store.sync_engine, "before_cursor_execute", core)
+            del backend.raw
+        # Transaction control: SQLite's BEGIN IMMEDIATE, and the SAVEPOINT and RELEASE that
+        # group commit wraps each unit in (storage/sqlite_backend.py), and COMMIT.
+        control = {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK"}
+        statements[:] = [s for s in statements if s not in control]
+
+
+_HOT_PATH = {
+    "sqlite": ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"],
+    "postgresql": ["UPDATE", "INSERT", "INSERT", "INSERT"],
+}
 
 
 async def test_statements_per_inbound_message(sql_store: SqlStore) -> None:
     await _message(sql_store, 0)  # first contact creates lead and conversation
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split()[0].upper())
-
-    event.listen(sql_store.sync_engine, "before_cursor_execute", record)
-    try:
+    async with _statements(sql_store) as statements:
         await _message(sql_store, 1)
-    finally:
-        event.remove(sql_store.sync_engine, "before_cursor_execute", record)
-    # Transaction control is not counted: SQLite's BEGIN IMMEDIATE, and the SAVEPOINT and
-    # RELEASE that group commit wraps each unit in (storage/sqlite_backend.py).
-    control = {"BEGIN", "SAVEPOINT", "RELEASE"}
-    statements = [s for s in statements if s not in control]
-    # load, add_message, conversation UPDATE (with the seq bump), reply, evidence, outbox.
+    # The conversation is in the snapshot cache: no load. SQLite (storage/sqlite_turn.py): the
+    # inbound INSERT (which checks the version itself), the conditional conversation UPDATE
+    # (seq and version), reply, evidence, outbox. PostgreSQL (storage/pg_turn.py): the UPDATE
+    # first (it takes the row lock), then inbound and reply in one INSERT, evidence, outbox.
     # The lead is not touched: its stage and score did not change.
-    assert statements == ["SELECT", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    assert statements == _HOT_PATH[sql_store.sync_engine.dialect.name]
+
+
+async def test_a_conversation_not_in_the_cache_is_read_once(sql_store: SqlStore) -> None:
+    await _message(sql_store, 0)
+    sql_store.snapshots.clear()  # as after a restart, or once evicted
+    async with _statements(sql_store) as statements:
+        await _message(sql_store, 1)
+    assert statements == ["SELECT", *_HOT_PATH[sql_store.sync_engine.dialect.name]]
 
 
 async def test_racing_first_contacts_leave_one_lead(sql_store: SqlStore) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.events import EvidenceRecorded, HandoffRequested, MessageAdded, StageChanged
 from bot.messages import ConversationKey, QuickReply
+from bot.ports import StaleSnapshot
 from bot.state import Evidence, HandoffRequest, StageChange, StoredMessage, Turn
 from storage.codec import INITIAL_STATE
 
@@ -98,12 +99,16 @@ async def test_add_message_alone_moves_seq(store: Any) -> None:
 async def test_concurrent_first_load_creates_one_conversation(store: Any) -> None:
     async def visit(delay: float, ext: str) -> int:
         await asyncio.sleep(delay)
-        async with store.unit() as u:
-            snap = await u.load(KEY, T0)
-            await asyncio.sleep(0.1)  # the other unit tries to create it meanwhile
-            await u.add_message(snap.conversation_id, msg(snap.seq + 1, ext=ext))
-            await u.commit_turn(turn(snap.conversation_id))
-        return int(snap.conversation_id)
+        while True:  # without the Locks port, as the service would: redo on a stale snapshot
+            try:
+                async with store.unit() as u:
+                    snap = await u.load(KEY, T0)
+                    await asyncio.sleep(0.1)  # the other unit tries to create it meanwhile
+                    await u.add_message(snap.conversation_id, msg(snap.seq + 1, ext=ext))
+                    await u.commit_turn(turn(snap.conversation_id))
+                return int(snap.conversation_id)
+            except StaleSnapshot:
+                continue
 
     first, second = await asyncio.gather(visit(0, "a"), visit(0.02, "b"))
     assert first == second

@@ -1,0 +1,227 @@
+"""A turn's writes on SQLite as plain pysqlite statements (the hot path, no SQLAlchemy).
+
+SQLAlchemy Core costs about 100 µs of Python per statement here (compiled-cache lookup,
+parameter processing, result set-up); pysqlite with its own statement cache costs a few. The
+values are converted exactly as the Core column types convert them (``UTCDateTime`` to naive
+UTC text with microseconds, JSON to ``json.dumps`` text, booleans to 0/1), so every other query,
+still in Core, reads these rows as it reads its own. Statements run in the unit's transaction on
+the same connection (``SyncUnit`` passes the driver connection of its SQLAlchemy connection).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.ports import StaleSnapshot
+from bot.state import Evidence, StoredMessage, Turn
+from storage.codec import quick_replies_to_json
+from storage.snapshots import Known
+
+_MESSAGE_COLUMNS = (
+    "conversation_id, seq, channel, external_id, author, author_name, kind, text, quick_replies, at"
+)
+_INSERT_MESSAGE = f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+# Only if the conversation is still at the version the turn was decided from, so a stale
+# turn's seq cannot collide. The conflict target is the external id only: a seq collision
+# is a caller bug and raises. No row back: a duplicate, or a stale version (_VERSION tells).
+_INSERT_INBOUND = (
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) SELECT ?,?,?,?,?,?,?,?,?,? "
+    "WHERE (SELECT version FROM conversations WHERE id=?) = ? "
+    "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
+)
+_VERSION = "SELECT version FROM conversations WHERE id=?"
+_UPDATE_CONVERSATION = (
+    "UPDATE conversations SET state=?, owner=?, stage=?, score=?, context=?, opted_out=?, "
+    "wake_at=?, last_inbound_at=?, current_evidence=?, updated_at=?, seq=max(seq, ?), "
+    "version=version+1 WHERE id=? AND version=?"
+)
+_INSERT_EVIDENCE = (
+    "INSERT INTO evidence (conversation_id, slot, status, value, raw_text, extractor, "
+    "confidence, message_id, at) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_STAGE_CHANGE = (
+    "INSERT INTO stage_changes (conversation_id, previous, stage, score, reason, at) "
+    "VALUES (?,?,?,?,?,?)"
+)
+_INSERT_HANDOFF = (
+    "INSERT INTO handoffs (conversation_id, reason, stage, score, status, requested_at, team, "
+    "offered_rep_id, route_reason, sla_due_at) VALUES (?,?,?,?,'queued',?,?,?,?,?)"
+)
+_STAMP_REP = "UPDATE reps SET last_assigned_at=? WHERE id=?"
+_dumps = json.dumps
+
+
+def ts(at: datetime | None) -> str | None:
+    """``UTCDateTime`` on SQLite: naive UTC, SQLAlchemy's format (microseconds always shown).
+
+    A turn stamps most of its rows with the same ``now``: the last conversion is kept.
+    """
+    global _last
+    if at is None:
+        return None
+    last = _last
+    if at is last[0]:
+        return last[1]
+    if at.tzinfo is not UTC:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError(f"naive datetime {at!r}: pass a timezone-aware datetime")
+        utc_at = at.astimezone(UTC)
+    else:
+        utc_at = at
+    text = utc_at.replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last = (at, text)
+    return text
+
+
+_last: tuple[datetime | None, str] = (None, "")
+
+
+def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
+    # No buttons is JSON null, as Core writes None to a JSON column (most lines have none).
+    replies = _dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
+    return (cid, m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text,
+            replies, ts(m.at))  # fmt: skip
+
+
+def _evidence(cid: int, e: Evidence) -> tuple[Any, ...]:
+    return (cid, e.slot, e.status, _dumps(e.value), e.raw_text, e.extractor, e.confidence,
+            e.message_id, ts(e.at))  # fmt: skip
+
+
+def _integrity(exc: sqlite3.IntegrityError, sql: str) -> IntegrityError:
+    """The error Core would raise, so callers catch one type whichever path wrote."""
+    return IntegrityError(sql, None, exc)
+
+
+def insert_inbound(
+    db: sqlite3.Connection, cid: int, channel: str, m: StoredMessage, version: int
+) -> bool:
+    """Append the turn's inbound message; False for a re-delivered external id.
+
+    Raises ``StaleSnapshot`` if the conversation is no longer at ``version``.
+    """
+    try:
+        params = (*_message(cid, channel, m), cid, version)
+        if db.execute(_INSERT_INBOUND, params).fetchone() is not None:
+            return True
+    except sqlite3.IntegrityError as exc:
+        raise _integrity(exc, _INSERT_INBOUND) from exc
+    row = db.execute(_VERSION, (cid,)).fetchone()
+    if row is None or row[0] != version:
+        raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
+    return False
+
+
+def update_conversation(
+    db: sqlite3.Connection, turn: Turn, known: Known, context: str, seq: int, version: int,
+    now: datetime,
+) -> bool:
+    """The turn's new state, if the row is still at ``version``; False (nothing written) if not.
+
+    ``context`` is the context's JSON text; ``known`` has the evidence after the turn.
+    """
+    params = (turn.state, turn.owner, turn.stage, turn.score, context, int(turn.opted_out),
+              ts(turn.wake_at), ts(turn.last_inbound_at), known.evidence_text(), ts(now), seq,
+              turn.conversation_id, version)  # fmt: skip
+    return db.execute(_UPDATE_CONVERSATION, params).rowcount == 1
+
+
+def insert_rows(
+    db: sqlite3.Connection, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> list[int]:
+    """The append-only rows of a turn, one statement per table that has any; the outbox ids."""
+    cid = turn.conversation_id
+    try:
+        if turn.messages:
+            db.executemany(_INSERT_MESSAGE, [_message(cid, channel, m) for m in turn.messages])
+        if turn.evidence:
+            db.executemany(_INSERT_EVIDENCE, [_evidence(cid, e) for e in turn.evidence])
+        if (sc := turn.stage_change) is not None:
+            db.execute(_INSERT_STAGE_CHANGE,
+                       (cid, sc.previous, sc.stage, sc.score, sc.reason, ts(sc.at)))  # fmt: skip
+        if (h := turn.handoff) is not None:
+            db.execute(_INSERT_HANDOFF, (cid, h.reason, h.stage, h.score, ts(h.at), h.team,
+                       h.offered_rep_id, h.route_reason, ts(h.sla_due_at)))  # fmt: skip
+            if h.offered_rep_id is not None:
+                db.execute(_STAMP_REP, (ts(h.at), h.offered_rep_id))
+        return insert_outbox(db, payloads, now)
+    except sqlite3.IntegrityError as exc:
+        raise _integrity(exc, "INSERT") from exc
+
+
+def _outbox_sql(n: int) -> str:
+    sql = _OUTBOX_SQL.get(n)
+    if sql is None:
+        values = ",".join(["('events',?,?)"] * n)
+        sql = _OUTBOX_SQL[n] = f"INSERT INTO outbox (topic, payload, created_at) VALUES {values} " \
+            "RETURNING id"  # fmt: skip
+    return sql
+
+
+_OUTBOX_SQL: dict[int, str] = {}
+
+
+def insert_outbox(
+    db: sqlite3.Connection, payloads: Sequence[Mapping[str, Any]], now: datetime
+) -> list[int]:
+    """One multi-row INSERT .. RETURNING for the turn's events (ids as a set, not in order)."""
+    if not payloads:
+        return []
+    at = ts(now)
+    params: list[Any] = []
+    for payload in payloads:
+        params += (_dumps(payload), at)
+    return [row[0] for row in db.execute(_outbox_sql(len(payloads)), params)]
+
+
+def update_lead(db: sqlite3.Connection, lead_id: int, changes: Mapping[str, Any],
+                now: datetime) -> None:  # fmt: skip
+    """Stage, score and the newly known card fields (``company_size`` is JSON)."""
+    names = tuple(changes)
+    sql = _LEAD_SQL.get(names)
+    if sql is None:
+        sets = ", ".join(f"{name}=?" for name in names)
+        sql = _LEAD_SQL[names] = f"UPDATE leads SET {sets}, updated_at=? WHERE id=?"
+    values: Iterable[Any] = (
+        _dumps(v) if k == "company_size" else v for k, v in changes.items()
+    )
+    db.execute(sql, (*values, ts(now), lead_id))
+
+
+_LEAD_SQL: dict[tuple[str, ...], str] = {}
+
+
+class SqliteWrites:
+    """A turn's writes on one pysqlite connection (same methods as ``CoreWrites``)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def insert_inbound(
+        self, cid: int, channel: str, message: StoredMessage, version: int
+    ) -> bool:
+        """See ``insert_inbound``."""
+        return insert_inbound(self.db, cid, channel, message, version)
+
+    def update_conversation(
+        self, turn: Turn, known: Known, context: str, seq: int, version: int, now: datetime
+    ) -> bool:
+        """See ``update_conversation``."""
+        return update_conversation(self.db, turn, known, context, seq, version, now)
+
+    def insert_rows(
+        self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
+    ) -> list[int]:
+        """See ``insert_rows``."""
+        return insert_rows(self.db, turn, channel, payloads, now)
+
+    def update_lead(self, lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
+        """See ``update_lead``."""
+        update_lead(self.db, lead_id, changes, now)
