@@ -94,7 +94,7 @@ class ConsoleChannel:
         """Connect to the running service and storage; requests before this get 503."""
         self._auth = Auth(reps, sessions, clock)
         self._api = Api(Runtime(flow, service, store, reps, desk, bus, clock, self._max_chars))
-        self._feed = Feed(bus, Presences(reps), self._heartbeat)
+        self._feed = Feed(bus, Presences(reps, clock), self._heartbeat)
 
     @property
     def auth(self) -> Auth:

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.console_views import dumps
+from bot.clock import Clock
 from bot.ports import Bus
+from bot.routing import PRESENCE_REFRESH
 from bot.state import Presence, Rep
 
 log = structlog.stdlib.get_logger(__name__)
@@ -26,6 +29,7 @@ class PresenceStore(Protocol):
     async def update_rep(  # noqa: D102
         self, rep_id: int, *, presence: Presence | None = None, disabled: bool | None = None,
         capacity: int | None = None, password_hash: str | None = None,
+        seen_at: datetime | None = None,
     ) -> None: ...
 
 
@@ -34,17 +38,29 @@ class Presences:
 
     Counted per process; with several processes behind a balancer a rep whose last tab closes
     on one process while another stays open elsewhere shows offline until that tab reconnects.
+    Each process also stamps ``last_seen_at`` for its open consoles every PRESENCE_REFRESH, so a
+    process that dies without closing them cannot leave its reps "online" for routing.
     """
 
-    def __init__(self, reps: PresenceStore) -> None:
+    def __init__(self, reps: PresenceStore, clock: Clock) -> None:
         self._reps = reps
+        self._clock = clock
         self._open: dict[int, int] = {}
 
     async def opened(self, rep: Rep) -> None:
         """A console connected; a rep who chose "away" stays away."""
         self._open[rep.id] = self._open.get(rep.id, 0) + 1
-        if rep.presence == "offline":
-            await self._reps.update_rep(rep.id, presence="online")
+        presence: Presence | None = "online" if rep.presence == "offline" else None
+        await self._reps.update_rep(rep.id, presence=presence, seen_at=self._clock.now())
+
+    async def refresh(self) -> None:
+        """Stamp every rep with a console open here as seen now (one write per rep)."""
+        now = self._clock.now()
+        for rep_id in list(self._open):
+            try:
+                await self._reps.update_rep(rep_id, seen_at=now)
+            except LookupError:  # deleted by hand meanwhile: nothing to keep fresh
+                self._open.pop(rep_id, None)
 
     async def closed(self, rep: Rep) -> None:
         """A console disconnected; the last one sets the rep offline (routing skips them)."""
@@ -53,7 +69,7 @@ class Presences:
             self._open[rep.id] = left
             return
         self._open.pop(rep.id, None)
-        await self._reps.update_rep(rep.id, presence="offline")
+        await self._reps.update_rep(rep.id, presence="offline", seen_at=self._clock.now())
 
 
 class Feed:
@@ -65,6 +81,7 @@ class Feed:
         self._heartbeat = heartbeat
         self._sockets: set[web.WebSocketResponse] = set()
         self._cleanups: set[asyncio.Task[None]] = set()
+        self._refresher: asyncio.Task[None] | None = None
 
     async def serve(self, request: web.Request, rep: Rep) -> web.WebSocketResponse:
         """Forward every event to the browser until it goes away.
@@ -83,6 +100,8 @@ class Feed:
             raise
         self._sockets.add(ws)
         await self._presences.opened(rep)
+        if self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_presence())
         pump = asyncio.create_task(self._pump(sub, ws))
         try:
             await ws.send_str(dumps({"type": "hello", "rep_id": rep.id}))
@@ -119,8 +138,20 @@ class Feed:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(dumps({"type": "event", **_plain(payload)}))
 
+    async def _refresh_presence(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH.total_seconds())
+            try:
+                await self._presences.refresh()
+            except Exception:  # the database is down: try again next time
+                log.exception("console.presence_refresh_failed")
+
     async def close(self) -> None:
         """Close every console socket with 1001 "going away"; the browser reconnects."""
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
+            self._refresher = None
         sockets = list(self._sockets)
         await asyncio.gather(
             *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"going away") for ws in sockets),

@@ -208,8 +208,9 @@ class Reps(Protocol):
     async def update_rep(
         self, rep_id: int, *, presence: Presence | None = None, disabled: bool | None = None,
         capacity: int | None = None, password_hash: str | None = None,
+        seen_at: datetime | None = None,
     ) -> None:
-        """Change the given fields."""
+        """Change the given fields (``seen_at``: a console of the rep's is open at that time)."""
         ...
 
     async def rep_loads(self) -> list[RepLoad]:

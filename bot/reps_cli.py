@@ -57,7 +57,7 @@ def reps_add(
 
 @reps_app.command("list")
 def reps_list(db: DbOption = None) -> None:
-    """List reps with team, role, presence and capacity."""
+    """List reps with team, role, presence, capacity and when a console of theirs was last open."""
 
     async def read() -> Any:
         store = await open_store(db_url(db))
@@ -69,8 +69,9 @@ def reps_list(db: DbOption = None) -> None:
     for rep in asyncio.run(read()):
         flags = ", ".join(f for f in ("admin" if rep.admin else "",
                                       "disabled" if rep.disabled else "") if f)
+        seen = rep.last_seen_at.strftime("%Y-%m-%d %H:%M UTC") if rep.last_seen_at else "never"
         typer.echo(f"{rep.email}\t{rep.name}\tteam={rep.team or '-'}\t{rep.presence}\t"
-                   f"capacity={rep.capacity}" + (f"\t({flags})" if flags else ""))
+                   f"capacity={rep.capacity}\tseen={seen}" + (f"\t({flags})" if flags else ""))
 
 
 @reps_app.command("disable")

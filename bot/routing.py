@@ -12,6 +12,11 @@ from bot.state import Evidence, Presence
 from flows.schema import OfficeHours, RoutingSpec
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# An open console refreshes its rep's last_seen_at every PRESENCE_REFRESH (adapters/
+# console_socket.py). Three missed refreshes mean the process holding it died without setting
+# the rep offline: offering that rep a lead would leave the prospect waiting on nobody.
+PRESENCE_REFRESH = timedelta(seconds=60)
+PRESENCE_STALE = 3 * PRESENCE_REFRESH
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,7 @@ class RepLoad:
     capacity: int
     active: int
     last_assigned_at: datetime | None = None
+    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +65,10 @@ def route(
     is_open = hours is None or within_hours(hours, now)
     back_at = None if is_open or hours is None else next_opening(hours, now)
     passed: list[str] = []
-    chosen = _pick([r for r in reps if r.team == team], passed)
+    chosen = _pick([r for r in reps if r.team == team], passed, now)
     fallback = ""
     if chosen is None:
-        chosen = _pick([r for r in reps if r.team != team], passed)
+        chosen = _pick([r for r in reps if r.team != team], passed, now)
         fallback = "; nobody free in the team, so any available rep" if chosen else ""
     who = f"offered to {chosen.name}" if chosen else "nobody available: queued for the team"
     reason = f"team {team} by {rule}; {who}{fallback}" + (
@@ -79,11 +85,14 @@ def route(
     )
 
 
-def _pick(reps: Sequence[RepLoad], passed: list[str]) -> RepLoad | None:
+def _pick(reps: Sequence[RepLoad], passed: list[str], now: datetime) -> RepLoad | None:
     free: list[RepLoad] = []
     for rep in reps:
         if rep.presence != "online":
             passed.append(f"{rep.name}: {rep.presence}")
+        elif rep.last_seen_at is not None and now - rep.last_seen_at > PRESENCE_STALE:
+            seen = rep.last_seen_at.strftime("%Y-%m-%d %H:%M UTC")
+            passed.append(f"{rep.name}: online, but no console seen since {seen}")
         elif rep.active >= rep.capacity:
             passed.append(f"{rep.name}: at capacity ({rep.active}/{rep.capacity})")
         else:

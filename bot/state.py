@@ -95,6 +95,9 @@ class Rep:
     presence: Presence
     capacity: int
     password_hash: str = field(repr=False)
+    # When a console of theirs was last known open (refreshed while open): an "online" rep not
+    # seen for a while had their console's process die, and routing passes them over.
+    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

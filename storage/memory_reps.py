@@ -81,6 +81,7 @@ class MemoryReps:
     async def update_rep(
         self, rep_id: int, *, presence: Presence | None = None, disabled: bool | None = None,
         capacity: int | None = None, password_hash: str | None = None,
+        seen_at: datetime | None = None,
     ) -> None:  # fmt: skip
         """Change the given fields; disabling also ends the rep's sessions.
 
@@ -97,6 +98,7 @@ class MemoryReps:
             disabled=rep.disabled if disabled is None else disabled,
             capacity=rep.capacity if capacity is None else check_capacity(capacity),
             password_hash=rep.password_hash if password_hash is None else password_hash,
+            last_seen_at=rep.last_seen_at if seen_at is None else utc(seen_at),
         )
         if disabled:
             for token in [t for t, s in self._sessions.items() if s.rep_id == rep_id]:
@@ -117,6 +119,7 @@ class MemoryReps:
                 r.rep.capacity,
                 active.get(r.rep.id, 0),
                 r.last_assigned_at,
+                r.rep.last_seen_at,
             )
             for r in sorted(self._reps.values(), key=lambda r: r.rep.id)
             if not r.rep.disabled

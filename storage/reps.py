@@ -17,7 +17,7 @@ from storage.tables import HANDOFFS, REPS, SESSIONS
 _R = REPS.c
 _REP_COLUMNS = (
     _R.id, _R.email, _R.name, _R.team, _R.admin, _R.disabled, _R.presence, _R.capacity,
-    _R.password_hash,
+    _R.password_hash, _R.last_seen_at,
 )  # fmt: skip
 _SELECT_REP = select(*_REP_COLUMNS)
 # Duplicates by ON CONFLICT, as the hot path does it: no failed INSERT, no aborted transaction.
@@ -37,6 +37,7 @@ _SELECT_LOADS = (
         _R.presence,
         _R.capacity,
         _R.last_assigned_at,
+        _R.last_seen_at,
         func.count(HANDOFFS.c.id).label("active"),
     )
     .select_from(REPS)
@@ -72,6 +73,7 @@ def rep_from_row(row: Any) -> Rep:
         presence=cast(Presence, row.presence),
         capacity=row.capacity,
         password_hash=row.password_hash,
+        last_seen_at=row.last_seen_at,
     )
 
 
@@ -123,7 +125,7 @@ class SqlReps:
     async def update_rep(
         self: SqlAccess, rep_id: int, *, presence: Presence | None = None,
         disabled: bool | None = None, capacity: int | None = None,
-        password_hash: str | None = None,
+        password_hash: str | None = None, seen_at: datetime | None = None,
     ) -> None:  # fmt: skip
         """Change the given fields; disabling also ends the rep's sessions, in one transaction.
 
@@ -133,6 +135,7 @@ class SqlReps:
         given = {
             "presence": presence, "disabled": disabled, "password_hash": password_hash,
             "capacity": None if capacity is None else check_capacity(capacity),
+            "last_seen_at": seen_at,
         }  # fmt: skip
         values = {k: v for k, v in given.items() if v is not None}
 
@@ -159,6 +162,7 @@ class SqlReps:
                 r.capacity,
                 r.active,
                 r.last_assigned_at,
+                r.last_seen_at,
             )
             for r in rows
         ]

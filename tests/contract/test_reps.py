@@ -115,3 +115,13 @@ async def test_disabling_a_rep_ends_their_sessions(store: Any) -> None:
     # Re-enabling does not bring the sessions back: they were deleted, not hidden.
     assert await store.find_session("dana-phone", T0) is None
     assert await store.find_session("lee-laptop", T0) == (lee, "c3")
+
+
+async def test_seen_at_is_kept_and_routing_sees_it(store: Any) -> None:
+    lee = await store.add_rep("lee@example.com", "Lee", "h-lee")
+    assert lee.last_seen_at is None  # never had a console open
+    await store.update_rep(lee.id, presence="online", seen_at=T0)
+    await store.update_rep(lee.id, capacity=2)  # other changes leave it alone
+    assert (await store.find_rep(rep_id=lee.id)).last_seen_at == T0
+    [load] = await store.rep_loads()
+    assert (load.presence, load.last_seen_at) == ("online", T0)

@@ -45,8 +45,9 @@ def rep(
     active: int = 0,
     capacity: int = 2,
     last: datetime | None = None,
+    seen: datetime | None = None,
 ) -> RepLoad:
-    return RepLoad(rep_id, f"rep{rep_id}", team, presence, capacity, active, last)  # type: ignore[arg-type]
+    return RepLoad(rep_id, f"rep{rep_id}", team, presence, capacity, active, last, seen)  # type: ignore[arg-type]
 
 
 def test_first_matching_rule_picks_the_team() -> None:
@@ -127,3 +128,12 @@ def test_unknown_team_in_a_rule_is_refused() -> None:
         RoutingSpec.model_validate(
             {"rules": [{"name": "x", "when": {"slot": "budget"}, "team": "nope"}]}
         )
+
+
+def test_an_online_rep_whose_console_went_silent_is_passed_over() -> None:
+    # rep1's process died with the console open: still "online", but not seen for 10 minutes.
+    gone = rep(1, "sales", seen=AT - timedelta(minutes=10))
+    here = rep(2, "sales", seen=AT - timedelta(seconds=30), last=AT)  # offered a lead just now
+    decision = route(SPEC, budget(5000), [gone, here], AT)
+    assert decision.rep_id == 2
+    assert "rep1: online, but no console seen since 2026-11-23 09:50 UTC" in decision.passed_over
