@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from bot.extract.prefilter import MAX_LITERALS, required
+from bot.extract.prefilter import MAX_LITERALS, required, word_gate, word_heads
 from bot.extract.types import Extracted
 
 T = TypeVar("T")
@@ -83,7 +83,7 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("_fast_search", "_spaced", "_strings", "exact", "fast", "needs")
+    __slots__ = ("_fast_search", "_spaced", "_strings", "exact", "fast", "gate", "needs")
 
     def __init__(self, pattern: re.Pattern[str], most_literals: int = MAX_LITERALS) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals.
@@ -102,9 +102,19 @@ class Folded:
         self._strings = self.needs.strings if self.needs is not None else None
         self._spaced = self.needs is not None and self.needs.spaced
         self._fast_search = self.fast.search
+        # Word tokens one of which every match has (``prefilter.word_gate``): tested against
+        # the message's ``word_heads`` when the caller has them.
+        self.gate = word_gate(pattern)
 
-    def in_lowered(self, lowered: str) -> bool:
-        """``found`` for ASCII text the caller has already lowered (once per message)."""
+    def in_lowered(self, lowered: str, heads: frozenset[str] | None = None) -> bool:
+        """``found`` for ASCII text the caller has already lowered (once per message).
+
+        ``heads`` must be ``word_heads(lowered)`` (or None): a substring of a message cut
+        mid-word, or a message rewritten, has word starts the message lacks.
+        """
+        gate = self.gate
+        if heads is not None and gate is not None and heads.isdisjoint(gate):
+            return False  # no word of the text starts as every match must
         strings = self._strings
         if strings is not None and (not self._spaced or lowered.isprintable()):
             for string in strings:
@@ -117,20 +127,75 @@ class Folded:
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""
         if text.isascii():
-            return self.in_lowered(text.lower())
+            lowered = text.lower()
+            return self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None)
         return self.exact.search(text) is not None
 
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and not self.in_lowered(text.lower()):
-            return None
+        if text.isascii():
+            lowered = text.lower()
+            if not self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None):
+                return None
         return self.exact.search(text)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and not self.in_lowered(text.lower()):
-            return iter(())
+        if text.isascii():
+            lowered = text.lower()
+            if not self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None):
+                return iter(())
         return self.exact.finditer(text)
+
+
+class Message:
+    """The message ``read_text`` is reading, prepared once for all extractors of that call.
+
+    ``lowered`` is the cleaned text lowered (ASCII only) and ``heads`` its ``word_heads``.
+    """
+
+    __slots__ = ("heads", "lowered", "text")
+
+    def __init__(self, cleaned: str) -> None:
+        """Prepare ``cleaned`` (ASCII)."""
+        self.text = cleaned
+        self.lowered = cleaned.lower()
+        self.heads = word_heads(self.lowered)
+
+
+# The message of the ``read_text`` call under way, or None: set for the length of one call and
+# cleared after it, never reused across calls. Read with an equality test on the lowered text,
+# so a stale or foreign value can only mean "no heads" (one reference read: thread-safe).
+_current: Message | None = None
+
+
+def begin_message(cleaned: str) -> Message | None:
+    """Prepare ``cleaned`` for the extractors about to read it (ASCII text only)."""
+    global _current
+    _current = Message(cleaned) if cleaned.isascii() else None
+    return _current
+
+
+def end_message() -> None:
+    """Forget the message: the next call prepares its own."""
+    global _current
+    _current = None
+
+
+def heads_of_text(text: str) -> frozenset[str] | None:
+    """``word_heads(text.lower())`` when ``text`` is the cleaned message under way, else None."""
+    message = _current
+    if message is not None and message.text == text:
+        return message.heads
+    return None
+
+
+def heads_of(lowered: str) -> frozenset[str] | None:
+    """``word_heads(lowered)`` when ``lowered`` is the message under way, else None."""
+    message = _current
+    if message is not None and message.lowered == lowered:
+        return message.heads
+    return None
 
 
 def squash(text: str) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.extract.common import Folded, clamp01, guarded, squash
+from bot.extract.common import Folded, clamp01, guarded, heads_of_text, squash
 from bot.extract.types import Extracted, Need
 
 _I = re.IGNORECASE
@@ -141,16 +141,18 @@ NOT_PAIN = re.compile(
 _PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
 
 
-def _has_pain(sentence: str) -> bool:
+def _has_pain(sentence: str, heads: frozenset[str] | None = None) -> bool:
     """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
 
     Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
     blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
+    ``heads`` are the word heads of a text holding every word start of the sentence (the
+    message, when the sentence was cut from it at sentence ends), or None.
     """
     if not sentence.isascii():
         return _PAIN_CUE.found(sentence) and _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
     lowered = sentence.lower()
-    if not _PAIN_CUE.in_lowered(lowered):
+    if not _PAIN_CUE.in_lowered(lowered, heads):
         return False
     if _NOT_PAIN.needs is None or _NOT_PAIN.needs.present(lowered):
         lowered = _NOT_PAIN.fast.sub(" ", lowered)
@@ -233,7 +235,10 @@ class NeedExtractor:
         plain = squash(_TAGS.sub(" ", text) if "<" in text else text)
         if not _WORD.search(plain):
             return None
-        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
+        # Without tags, ``plain`` has the message's words (only whitespace squashed) and each
+        # sentence starts after a sentence end: the message's word heads hold the sentence's.
+        heads = heads_of_text(text) if "<" not in text else None
+        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s, heads)]
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
             cats = self.categories(need)

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.extract.common import Folded, clamp01, foldable, guarded, start_of_day
+from bot.extract.common import Folded, clamp01, foldable, guarded, heads_of, start_of_day
 from bot.extract.numbers import spell_out_digits
 from bot.extract.timerules import RULES
 from bot.extract.timewords import (
@@ -81,8 +81,9 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
     lower = work.lower() if work.isascii() else None
+    heads = heads_of(lower) if lower is not None else None  # None once numbers are rewritten
     for rule, test in zip(RULES, _RULE_TESTS, strict=True):
-        if lower is not None and test is not None and not test.in_lowered(lower):
+        if lower is not None and test is not None and not test.in_lowered(lower, heads):
             continue
         for m in rule.pattern.finditer(work):
             if any(m.start() < e and s < m.end() for s, e in taken):

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 import bot.extract
-from bot.extract.common import Folded
-from bot.extract.prefilter import required
+from bot.extract.common import Folded, begin_message, end_message, heads_of
+from bot.extract.prefilter import required, word_gate, word_heads
 from bot.extract.timerules import RULES
 
 HERE = Path(__file__).parent
@@ -105,3 +105,83 @@ def test_a_space_stands_for_any_whitespace_only_on_printable_text() -> None:
         assert pattern.search(text)
         assert needs.present(text.lower())
         assert Folded(pattern).found(text)
+
+
+# Whole-word gates ------------------------------------------------------------------------------
+
+
+def _gate_texts() -> list[str]:
+    """Corpus texts plus variants that move word boundaries (glued, hyphened, underscored)."""
+    extra = []
+    for text in TEXTS:
+        extra += [f"x{text}", text.replace(" ", "-"), text.replace(" ", "_"), text.replace(" ", "")]
+        extra += [text.replace(" ", "1"), f"{text}s", text.replace("'", "")]
+    return TEXTS + extra
+
+
+GATE_TEXTS = _gate_texts()
+GATE_HEADS = [(t, word_heads(t.lower())) for t in GATE_TEXTS]
+# Each pattern once (modules share some): the first name it has.
+GATED = {id(p): n for n, p in sorted(PATTERNS.items(), reverse=True)}
+
+
+@pytest.mark.parametrize("name", sorted(GATED.values()))
+def test_a_pattern_never_matches_text_without_its_word_tokens(name: str) -> None:
+    pattern = PATTERNS[name]
+    gate = word_gate(pattern)
+    if gate is None:
+        pytest.skip("no word gate")
+    wrong = [t for t, heads in GATE_HEADS if heads.isdisjoint(gate) and pattern.search(t)]
+    assert wrong == [], f"{sorted(gate)[:20]} absent but {name} matches"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "gate"),
+    [
+        (r"\bneed(?:s|ed)?\b", ("=need", "=needed", "=needs")),
+        (r"\bstruggl\w*", ("stru",)),
+        (r"\b(?:is|are|'s) (?:huge|a joke)\b", ("huge", "joke")),  # "a" is in every message
+        (r"(?:\b(?:my|our) |^)(?:boss|ceo)\b", ("=boss", "=ceo")),
+        (r"\d|\bq[1-4]\b", ("#", "=q1", "=q2", "=q3", "=q4")),
+        (r"(?:need)?\w+", None),  # every part optional or open: nothing is required
+        (r"im\b", None),  # not at a word start: "him" matches
+        (r"\bcan'?t\b", ("=can", "=cant")),
+    ],
+)  # fmt: skip
+def test_word_gates_of_small_patterns(pattern: str, gate: tuple[str, ...] | None) -> None:
+    found = word_gate(re.compile(pattern, re.IGNORECASE))
+    assert (found and sorted(found)) == (gate and sorted(gate))
+
+
+def test_word_heads() -> None:
+    heads = word_heads("we can't scale_it, q3 2027")
+    assert {"w", "we", "=we", "ca", "can", "=can", "=t", "scal", "=scale_it", "=q3", "#"} <= heads
+    assert "scale" not in heads  # heads are at most four characters
+    assert "#" not in word_heads("no digits here")
+
+
+@pytest.mark.parametrize(("name", "folded"), sorted(_folded().items()))
+def test_folded_patterns_with_the_message_heads_skip_only_text_they_cannot_match(
+    name: str, folded: Folded
+) -> None:
+    wrong = []
+    for text in GATE_TEXTS[:: max(1, len(GATE_TEXTS) // 3000)]:
+        begin_message(text)
+        try:
+            if (folded.exact.search(text) is not None) != folded.found(text):
+                wrong.append(text)
+        finally:
+            end_message()
+    assert wrong == [], name
+
+
+def test_heads_are_used_only_for_the_message_under_way() -> None:
+    folded = Folded(re.compile(r"\bneed\b", re.IGNORECASE))
+    begin_message("nothing here")
+    try:
+        assert heads_of("nothing here") is not None
+        assert heads_of("we need it") is None  # another text: no heads, the scan decides
+        assert folded.found("we need it")
+    finally:
+        end_message()
+    assert heads_of("nothing here") is None
