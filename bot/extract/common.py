@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from bot.extract.prefilter import MAX_LITERALS, required, word_gate, word_heads
+from bot.extract.prefilter import MAX_LITERALS, Heads, required, sure, word_gate, word_heads
 from bot.extract.types import Extracted
 
 T = TypeVar("T")
@@ -83,7 +83,10 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("_fast_search", "_spaced", "_strings", "exact", "fast", "gate", "needs")
+    __slots__ = (
+        "_fast_search", "_spaced", "_strings", "_sure_heads", "_sure_strings", "exact", "fast",
+        "gate", "needs",
+    )  # fmt: skip
 
     def __init__(self, pattern: re.Pattern[str], most_literals: int = MAX_LITERALS) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals.
@@ -105,20 +108,29 @@ class Folded:
         # Word tokens one of which every match has (``prefilter.word_gate``): tested against
         # the message's ``word_heads`` when the caller has them.
         self.gate = word_gate(pattern)
+        # Alternatives that are plain strings or words: finding one proves a match, no scan.
+        self._sure_strings, sure_heads = sure(pattern)
+        self._sure_heads = sure_heads or None
 
-    def in_lowered(self, lowered: str, heads: frozenset[str] | None = None) -> bool:
+    def in_lowered(self, lowered: str, heads: Heads | None = None) -> bool:
         """``found`` for ASCII text the caller has already lowered (once per message).
 
         ``heads`` must be ``word_heads(lowered)`` (or None): a substring of a message cut
         mid-word, or a message rewritten, has word starts the message lacks.
         """
-        gate = self.gate
-        if heads is not None and gate is not None and heads.isdisjoint(gate):
-            return False  # no word of the text starts as every match must
+        if heads is not None:
+            sure_heads = self._sure_heads
+            if sure_heads is not None and not heads.isdisjoint(sure_heads):
+                return True  # a word (or a digit) that is a whole alternative
+            gate = self.gate
+            if gate is not None and heads.isdisjoint(gate):
+                return False  # no word of the text starts as every match must
         strings = self._strings
         if strings is not None and (not self._spaced or lowered.isprintable()):
             for string in strings:
                 if string in lowered:
+                    if string in self._sure_strings:
+                        return True  # a whole alternative with no assertion
                     break
             else:
                 return False  # none of the literals every match contains
@@ -182,7 +194,7 @@ def end_message() -> None:
     _current = None
 
 
-def heads_of_text(text: str) -> frozenset[str] | None:
+def heads_of_text(text: str) -> Heads | None:
     """``word_heads(text.lower())`` when ``text`` is the cleaned message under way, else None."""
     message = _current
     if message is not None and message.text == text:
@@ -190,7 +202,7 @@ def heads_of_text(text: str) -> frozenset[str] | None:
     return None
 
 
-def heads_of(lowered: str) -> frozenset[str] | None:
+def heads_of(lowered: str) -> Heads | None:
     """``word_heads(lowered)`` when ``lowered`` is the message under way, else None."""
     message = _current
     if message is not None and message.lowered == lowered:

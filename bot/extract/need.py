@@ -10,6 +10,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.extract.common import Folded, clamp01, guarded, heads_of_text, squash
+from bot.extract.prefilter import Heads
 from bot.extract.types import Extracted, Need
 
 _I = re.IGNORECASE
@@ -141,7 +142,7 @@ NOT_PAIN = re.compile(
 _PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
 
 
-def _has_pain(sentence: str, heads: frozenset[str] | None = None) -> bool:
+def _has_pain(sentence: str, heads: Heads | None = None) -> bool:
     """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
 
     Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Set as AbstractSet
 from itertools import product
+from operator import itemgetter
 from typing import Any
 
 # The stdlib's own regex parser (``re._parser``; the public ``sre_parse`` alias warns). Loaded
@@ -217,40 +219,40 @@ def _repeat(low: int, high: Any, body: Any) -> tuple[Strings | None, Strings | N
 # ``word_heads`` are the same tokens for its words, computed once per message, and a pattern
 # whose tokens are disjoint from them cannot match (one set test instead of a regex scan).
 #
-# Tokens, on ASCII text lowered (where ``\w`` is ``[a-z0-9_]``):
-#   "abc"   a word starts with "abc" (prefixes of 1 to HEAD_WIDTH characters);
-#   "=abc"  a word is exactly "abc";
-#   "#"     the text has a digit.
+# Tokens, on ASCII text lowered (where ``\w`` is ``[a-z0-9_]``), as bytes:
+#   b"abc"  a word starts with "abc" (every prefix of 1 to HEAD_WIDTH characters of every word
+#           is a head), or a word is exactly "abc" (every word is a head too);
+#   b"#"    the text has a digit.
+# The walk below keeps exact words apart ("=abc") to rank choices: "=cant" is rarer than "can".
 
 HEAD_WIDTH = 4
 _EXACT_WIDTH = 12  # longer exact words are tested by their head only
 _MAX_LEADS = 512
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset("0123456789")
-_HEAD_WORDS = re.compile(r"[a-z0-9_]+")
+# Every byte but a word character becomes a space: ``split`` then gives the words.
+_TO_WORDS = bytes(c if chr(c) in _WORD_CHARS else 32 for c in range(256))
+_HEADS = tuple(itemgetter(slice(None, width)) for width in range(1, HEAD_WIDTH + 1))
 DIGIT_TOKEN = "#"
 _ANY_DIGIT = re.compile(r"[0-9]")
+
+Heads = AbstractSet[bytes]
 
 # Status of a word prefix while reading a match from a word start.
 _OPEN, _EXACT, _TRUNC = 0, 1, 2
 
 
-def word_heads(lowered: str) -> frozenset[str]:
+def word_heads(lowered: str) -> Heads:
     """The tokens of ``lowered`` (ASCII text, lowered) that ``word_gate`` sets are tested with."""
-    heads: set[str] = set()
-    add = heads.add
-    for word in set(_HEAD_WORDS.findall(lowered)):
-        add(word[:1])
-        add(word[:2])
-        add(word[:3])
-        add(word[:4])
-        add("=" + word)
+    words = lowered.encode("ascii").translate(_TO_WORDS).split()
+    heads = set(words)
+    heads.update(*(map(head, words) for head in _HEADS))
     if _ANY_DIGIT.search(lowered) is not None:
-        add(DIGIT_TOKEN)
-    return frozenset(heads)
+        heads.add(b"#")
+    return heads
 
 
-def word_gate(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def word_gate(pattern: re.Pattern[str]) -> frozenset[bytes] | None:
     """Tokens one of which ``word_heads`` of any ASCII text the pattern matches holds, or None.
 
     Sound only for text lowered and ASCII, and only with the heads of that very text: a
@@ -260,7 +262,9 @@ def word_gate(pattern: re.Pattern[str]) -> frozenset[str] | None:
         needed, _ = _gwalk(list(_parser.parse(pattern.pattern, pattern.flags)), False)
     except (RecursionError, TypeError, ValueError, IndexError):
         return None
-    return needed
+    if needed is None:
+        return None
+    return frozenset(token.removeprefix("=").encode("ascii") for token in needed)
 
 
 def _char_kind(chars: frozenset[str] | None) -> str:
@@ -463,3 +467,69 @@ def _lead_node(op: Any, av: Any) -> Lead | None:
             part = part | {("", _OPEN)}
         return part
     return None
+
+
+# Sure matches ----------------------------------------------------------------------------------
+#
+# The other way round: some alternatives of a pattern are plain strings ("\d|one|two|..." or
+# "\b(?:week|month|...)"), and finding one of them proves a match without the scan.
+
+_ZERO_WIDTH_OR_UNKNOWN = ("AT", "ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS")
+
+
+def sure(pattern: re.Pattern[str]) -> tuple[frozenset[str], frozenset[bytes]]:
+    r"""(strings, heads) whose presence in a lowered ASCII text proves ``pattern`` matches it.
+
+    ``strings`` are whole alternatives of the pattern with no assertion, tested as substrings;
+    ``heads`` are tested against the text's ``word_heads``: words from alternatives ``\b`` +
+    a word, and ``b"#"`` from an alternative that is one digit.
+    """
+    strings: set[str] = set()
+    heads: set[bytes] = set()
+    try:
+        parsed = list(_parser.parse(pattern.pattern, pattern.flags))
+    except (RecursionError, TypeError, ValueError, IndexError):
+        return frozenset(), frozenset()
+    for bounded, body in _alternatives(parsed, False):
+        if not body or _has_zero_width(body):
+            continue
+        exact, _ = _walk(body)
+        if not exact or "" in exact:
+            continue
+        if not bounded:
+            if exact <= _DIGITS:
+                heads.add(DIGIT_TOKEN.encode("ascii"))
+            strings |= exact
+        elif all(set(s) <= _WORD_CHARS for s in exact):
+            # A word starting with s (s of HEAD_WIDTH characters or fewer), or being s: "\bs".
+            heads |= {s.encode("ascii") for s in exact}
+    return frozenset(strings), frozenset(heads)
+
+
+def _alternatives(sequence: list[Any], bounded: bool) -> list[tuple[bool, list[Any]]]:
+    r"""The top-level alternatives of a sequence, each with whether ``\b`` starts it.
+
+    "\b(?:a|b)" gives (True, a) and (True, b).
+    """
+    if sequence and sequence[0] == (_c.AT, _c.AT_BOUNDARY):
+        return _alternatives(sequence[1:], True)
+    if len(sequence) == 1 and sequence[0][0] is _c.BRANCH:
+        return [pair for alt in sequence[0][1][1] for pair in _alternatives(list(alt), bounded)]
+    if len(sequence) == 1 and sequence[0][0] is _c.SUBPATTERN:
+        return _alternatives(list(sequence[0][1][3]), bounded)
+    return [(bounded, sequence)]
+
+
+def _has_zero_width(sequence: Any) -> bool:
+    for op, av in sequence:
+        if str(op) in _ZERO_WIDTH_OR_UNKNOWN:
+            return True
+        if op is _c.BRANCH and any(_has_zero_width(alt) for alt in av[1]):
+            return True
+        if op is _c.SUBPATTERN and _has_zero_width(av[3]):
+            return True
+        if op is _c.ATOMIC_GROUP and _has_zero_width(av):
+            return True
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and _has_zero_width(av[2]):
+            return True
+    return False

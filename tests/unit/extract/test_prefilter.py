@@ -12,7 +12,7 @@ import yaml
 
 import bot.extract
 from bot.extract.common import Folded, begin_message, end_message, heads_of
-from bot.extract.prefilter import required, word_gate, word_heads
+from bot.extract.prefilter import required, sure, word_gate, word_heads
 from bot.extract.timerules import RULES
 
 HERE = Path(__file__).parent
@@ -138,26 +138,26 @@ def test_a_pattern_never_matches_text_without_its_word_tokens(name: str) -> None
 @pytest.mark.parametrize(
     ("pattern", "gate"),
     [
-        (r"\bneed(?:s|ed)?\b", ("=need", "=needed", "=needs")),
-        (r"\bstruggl\w*", ("stru",)),
-        (r"\b(?:is|are|'s) (?:huge|a joke)\b", ("huge", "joke")),  # "a" is in every message
-        (r"(?:\b(?:my|our) |^)(?:boss|ceo)\b", ("=boss", "=ceo")),
-        (r"\d|\bq[1-4]\b", ("#", "=q1", "=q2", "=q3", "=q4")),
+        (r"\bneed(?:s|ed)?\b", (b"need", b"needed", b"needs")),
+        (r"\bstruggl\w*", (b"stru",)),
+        (r"\b(?:is|are|'s) (?:huge|a joke)\b", (b"huge", b"joke")),  # "a" is in every message
+        (r"(?:\b(?:my|our) |^)(?:boss|ceo)\b", (b"boss", b"ceo")),
+        (r"\d|\bq[1-4]\b", (b"#", b"q1", b"q2", b"q3", b"q4")),
         (r"(?:need)?\w+", None),  # every part optional or open: nothing is required
         (r"im\b", None),  # not at a word start: "him" matches
-        (r"\bcan'?t\b", ("=can", "=cant")),
+        (r"\bcan'?t\b", (b"can", b"cant")),
     ],
 )  # fmt: skip
-def test_word_gates_of_small_patterns(pattern: str, gate: tuple[str, ...] | None) -> None:
+def test_word_gates_of_small_patterns(pattern: str, gate: tuple[bytes, ...] | None) -> None:
     found = word_gate(re.compile(pattern, re.IGNORECASE))
     assert (found and sorted(found)) == (gate and sorted(gate))
 
 
 def test_word_heads() -> None:
     heads = word_heads("we can't scale_it, q3 2027")
-    assert {"w", "we", "=we", "ca", "can", "=can", "=t", "scal", "=scale_it", "=q3", "#"} <= heads
-    assert "scale" not in heads  # heads are at most four characters
-    assert "#" not in word_heads("no digits here")
+    assert {b"w", b"we", b"ca", b"can", b"t", b"scal", b"scale_it", b"q3", b"2027", b"#"} <= heads
+    assert b"scale" not in heads  # heads are at most four characters, and whole words
+    assert b"#" not in word_heads("no digits here")
 
 
 @pytest.mark.parametrize(("name", "folded"), sorted(_folded().items()))
@@ -185,3 +185,36 @@ def test_heads_are_used_only_for_the_message_under_way() -> None:
     finally:
         end_message()
     assert heads_of("nothing here") is None
+
+
+@pytest.mark.parametrize("name", sorted(GATED.values()))
+def test_a_sure_string_or_head_always_means_a_match(name: str) -> None:
+    pattern = PATTERNS[name]
+    if not pattern.flags & re.IGNORECASE:
+        pytest.skip("sure matches are read on lowered text: case-insensitive patterns only")
+    strings, heads = sure(pattern)
+    if not strings and not heads:
+        pytest.skip("no sure alternative")
+    wrong = [
+        t
+        for t, text_heads in GATE_HEADS
+        if (any(s in t.lower() for s in strings) or not text_heads.isdisjoint(heads))
+        and not pattern.search(t)
+    ]
+    assert wrong == [], name
+
+
+@pytest.mark.parametrize(
+    ("pattern", "strings", "heads"),
+    [
+        (r"\d|one|two", ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "one", "two"), (b"#",)),
+        (r"\b(?:jan|feb\b)|x(?:y|z)", ("xy", "xz"), (b"jan",)),  # "feb\b" has an assertion
+        (r"\bneed(?:s|ed)?\b", (), ()),
+        (r"(?<!not )soon", (), ()),
+    ],
+)  # fmt: skip
+def test_sure_alternatives_of_small_patterns(
+    pattern: str, strings: tuple[str, ...], heads: tuple[bytes, ...]
+) -> None:
+    found = sure(re.compile(pattern, re.IGNORECASE))
+    assert (sorted(found[0]), sorted(found[1])) == (sorted(strings), sorted(heads))
