@@ -138,26 +138,54 @@ class Folded:
 
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""
+        message = _current
+        if message is not None and message.text == text:
+            return self.in_lowered(message.lowered, message.heads)
         if text.isascii():
-            lowered = text.lower()
-            return self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None)
+            return self.in_lowered(text.lower())
         return self.exact.search(text) is not None
 
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
-        if text.isascii():
-            lowered = text.lower()
-            if not self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None):
+        message = _current
+        if message is not None and message.text == text:
+            if not self.in_lowered(message.lowered, message.heads):
                 return None
+        elif text.isascii() and not self.in_lowered(text.lower()):
+            return None
         return self.exact.search(text)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
-        if text.isascii():
-            lowered = text.lower()
-            if not self.in_lowered(lowered, heads_of(lowered) if self.gate is not None else None):
+        message = _current
+        if message is not None and message.text == text:
+            if not self.in_lowered(message.lowered, message.heads):
                 return iter(())
+        elif text.isascii() and not self.in_lowered(text.lower()):
+            return iter(())
         return self.exact.finditer(text)
+
+
+class Prefilter:
+    """The cheap "cannot match" tests of ``Folded``, for a pattern it cannot wrap.
+
+    For a pattern without IGNORECASE, say: word gate and required literals, on ASCII text
+    lowered, never a scan. Lowering keeps both sound for any pattern: a match's literals,
+    lowered, are in the lowered text, and lowering ASCII moves no word boundary.
+    """
+
+    __slots__ = ("gate", "needs")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        """Read the tests from ``pattern``."""
+        self.gate = word_gate(pattern)
+        self.needs = required(pattern)
+
+    def in_lowered(self, lowered: str, heads: Heads | None = None) -> bool:
+        """False when ``pattern`` cannot match the ASCII text ``lowered``; True if it may."""
+        if heads is not None and self.gate is not None and heads.isdisjoint(self.gate):
+            return False
+        return self.needs is None or self.needs.present(lowered)
 
 
 class Message:
@@ -166,13 +194,16 @@ class Message:
     ``lowered`` is the cleaned text lowered (ASCII only) and ``heads`` its ``word_heads``.
     """
 
-    __slots__ = ("heads", "lowered", "text")
+    __slots__ = ("heads", "lowered", "spelled", "text")
 
     def __init__(self, cleaned: str) -> None:
         """Prepare ``cleaned`` (ASCII)."""
         self.text = cleaned
         self.lowered = cleaned.lower()
         self.heads = word_heads(self.lowered)
+        # ``numbers.spell_out_digits(text)``, made by its first caller (a ``Rewritten``; typed
+        # loosely here, as numbers imports this module).
+        self.spelled: object | None = None
 
 
 # The message of the ``read_text`` call under way, or None: set for the length of one call and
@@ -192,6 +223,14 @@ def end_message() -> None:
     """Forget the message: the next call prepares its own."""
     global _current
     _current = None
+
+
+def current_message(text: str) -> Message | None:
+    """The message under way when ``text`` is its cleaned text, else None."""
+    message = _current
+    if message is not None and message.text == text:
+        return message
+    return None
 
 
 def heads_of_text(text: str) -> Heads | None:
