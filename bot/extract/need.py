@@ -155,9 +155,10 @@ def _has_pain(sentence: str, heads: Heads | None = None) -> bool:
     lowered = sentence.lower()
     if not _PAIN_CUE.in_lowered(lowered, heads):
         return False
-    if _NOT_PAIN.needs is None or _NOT_PAIN.needs.present(lowered):
-        lowered = _NOT_PAIN.fast.sub(" ", lowered)
-    return _PAIN_CUE.in_lowered(lowered)
+    if _NOT_PAIN.needs is not None and not _NOT_PAIN.needs.present(lowered):
+        return True  # nothing to blank: the same sentence, the same answer
+    blanked, count = _NOT_PAIN.fast.subn(" ", lowered)
+    return count == 0 or _PAIN_CUE.in_lowered(blanked)
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
@@ -167,6 +168,8 @@ _FILLER = re.compile(
     r"hmm+|um+|uh+|lol|test|testing|\?+|\.+|what\??|why\??|huh\??|good|fine|cool|great)$",
     _I,
 )
+
+
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -254,12 +257,10 @@ class NeedExtractor:
 
 
 _FILLER_WORDS = _word_set(
-    
-        "hi hello hey yes yeah yep yup no nope nah ok okay k sure thanks thank you thx maybe idk "
-        "dunno not unsure don't dont know no idea comment pass skip n/a na none nothing hmm um uh "
-        "lol test testing what why huh good fine cool great sounds perfect awesome nice got it "
-        "will do alright all right lgtm noted that works "
-    
+    "hi hello hey yes yeah yep yup no nope nah ok okay k sure thanks thank you thx maybe idk "
+    "dunno not unsure don't dont know no idea comment pass skip n/a na none nothing hmm um uh "
+    "lol test testing what why huh good fine cool great sounds perfect awesome nice got it "
+    "will do alright all right lgtm noted that works "
 )
 
 
