@@ -115,8 +115,9 @@ class Folded:
     def in_lowered(self, lowered: str, heads: Heads | None = None) -> bool:
         """``found`` for ASCII text the caller has already lowered (once per message).
 
-        ``heads`` must be ``word_heads(lowered)`` (or None): a substring of a message cut
-        mid-word, or a message rewritten, has word starts the message lacks.
+        ``heads`` must be ``word_heads(lowered)`` of this very text (or None): a word of a
+        longer text proves nothing about a part of it (see ``may_match`` for that), and a
+        substring cut mid-word, or a text rewritten, has word starts the heads lack.
         """
         if heads is not None:
             sure_heads = self._sure_heads
@@ -135,6 +136,14 @@ class Folded:
             else:
                 return False  # none of the literals every match contains
         return self._fast_search(lowered) is not None
+
+    def may_match(self, heads: Heads) -> bool:
+        """False when no part of the text ``heads`` were made from can match (word gate).
+
+        Sound for any part of that text cut at word starts (a sentence of a message), unlike
+        the sure matches ``in_lowered`` takes from heads.
+        """
+        return self.gate is None or not heads.isdisjoint(self.gate)
 
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""

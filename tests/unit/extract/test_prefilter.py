@@ -218,3 +218,13 @@ def test_sure_alternatives_of_small_patterns(
 ) -> None:
     found = sure(re.compile(pattern, re.IGNORECASE))
     assert (sorted(found[0]), sorted(found[1])) == (sorted(strings), sorted(heads))
+
+
+def test_heads_of_a_longer_text_only_close_the_gate() -> None:
+    # "week" is a sure word of the timeline cue in the message, not in its first sentence.
+    cue = Folded(re.compile(r"\d|\b(?:week|soon)", re.IGNORECASE))
+    heads = word_heads("hello there. next week")
+    assert cue.in_lowered("next week", word_heads("next week"))
+    assert cue.may_match(heads)  # the message may hold a match somewhere
+    assert not cue.in_lowered("hello there.")  # the sentence itself has none
+    assert not cue.may_match(word_heads("hello there."))
