@@ -154,25 +154,55 @@ class Folded:
             return self.in_lowered(text.lower())
         return self.exact.search(text) is not None
 
+    def _start(self, lowered: str, heads: Heads | None) -> int:
+        r"""``in_lowered`` and where to start the exact scan: -1 when nothing can match.
+
+        Otherwise a position no match starts before: the first fast match's, when the fast scan
+        ran, else 0. The exact pattern matches where the fast one does (see the class), so
+        scanning from there finds the same first match without scanning the text before it
+        twice; ``search(text, pos)`` does not cut the text, so ``\b``, "^" and look-behinds
+        still see what precedes ``pos``.
+        """
+        if heads is not None:
+            sure_heads = self._sure_heads
+            if sure_heads is not None and not heads.isdisjoint(sure_heads):
+                return 0
+            gate = self.gate
+            if gate is not None and heads.isdisjoint(gate):
+                return -1
+        strings = self._strings
+        if strings is not None and (not self._spaced or lowered.isprintable()):
+            for string in strings:
+                if string in lowered:
+                    if string in self._sure_strings:
+                        return 0
+                    break
+            else:
+                return -1
+        m = self._fast_search(lowered)
+        return -1 if m is None else m.start()
+
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
         message = _current
         if message is not None and message.text == text:
-            if not self.in_lowered(message.lowered, message.heads):
-                return None
-        elif text.isascii() and not self.in_lowered(text.lower()):
-            return None
-        return self.exact.search(text)
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.search(text)
+        return None if start < 0 else self.exact.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
         message = _current
         if message is not None and message.text == text:
-            if not self.in_lowered(message.lowered, message.heads):
-                return iter(())
-        elif text.isascii() and not self.in_lowered(text.lower()):
-            return iter(())
-        return self.exact.finditer(text)
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.finditer(text)
+        return iter(()) if start < 0 else self.exact.finditer(text, start)
 
 
 class Prefilter:

@@ -228,3 +228,25 @@ def test_heads_of_a_longer_text_only_close_the_gate() -> None:
     assert cue.may_match(heads)  # the message may hold a match somewhere
     assert not cue.in_lowered("hello there.")  # the sentence itself has none
     assert not cue.may_match(word_heads("hello there."))
+
+
+@pytest.mark.parametrize(("name", "folded"), sorted(_folded().items()))
+def test_folded_search_and_finditer_give_the_exact_matches(name: str, folded: Folded) -> None:
+    # They start the exact scan at the first fast match: the same matches, groups and all.
+    def shape(m: re.Match[str] | None) -> object:
+        return None if m is None else (m.span(), m.groups())
+
+    wrong = []
+    for text in GATE_TEXTS[:: max(1, len(GATE_TEXTS) // 2000)]:
+        for message in (False, True):
+            if message:
+                begin_message(text)
+            try:
+                same = shape(folded.search(text)) == shape(folded.exact.search(text)) and [
+                    shape(m) for m in folded.finditer(text)
+                ] == [shape(m) for m in folded.exact.finditer(text)]
+            finally:
+                end_message()
+            if not same:
+                wrong.append(text)
+    assert wrong == [], name
