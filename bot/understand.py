@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.extract.common import begin_message, end_message
 from bot.extract.common import clean as clean_for_extractors
 from bot.extract.types import Extracted
 from bot.flow import Flow
+from bot.readers import SlotReader
 
 # Extraction reads at most this much of a message: a 20,000-character paste costs no more than a
 # long sentence, and no real answer to a BANT question is longer. The whole text is still stored.
@@ -82,7 +84,25 @@ def read_text(
     valid = isinstance(text, str) and isinstance(now, datetime)
     cleaned = clean_for_extractors(text) if valid else ""
     usable = valid and bool(cleaned.strip())
-    for reader in flow.readers:
+    if usable:
+        begin_message(cleaned)
+    try:
+        _read(flow.readers, text, cleaned, usable, now, relaxed, found)
+    finally:
+        end_message()
+    return found
+
+
+def _read(
+    readers: tuple[SlotReader, ...],
+    text: str,
+    cleaned: str,
+    usable: bool,
+    now: datetime,
+    relaxed: set[str | None],
+    found: dict[str, Reading],
+) -> None:
+    for reader in readers:
         slot = reader.slot
         is_loose = slot in relaxed
         result: Extracted[Any] | None
@@ -101,7 +121,6 @@ def read_text(
             continue
         found[slot] = Reading(slot, to_json(result.value), result.confidence, result.span,
                               reader.extractor)  # fmt: skip
-    return found
 
 
 def to_json(value: Any) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from bot.extract.prefilter import MAX_LITERALS, required
+from bot.extract.prefilter import MAX_LITERALS, Heads, required, sure, word_gate, word_heads
 from bot.extract.types import Extracted
 
 T = TypeVar("T")
@@ -83,7 +83,10 @@ class Folded:
     Kelvin sign) always takes the exact pattern.
     """
 
-    __slots__ = ("_fast_search", "_spaced", "_strings", "exact", "fast", "needs")
+    __slots__ = (
+        "_fast_search", "_spaced", "_strings", "_sure_heads", "_sure_strings", "exact", "fast",
+        "gate", "needs",
+    )  # fmt: skip
 
     def __init__(self, pattern: re.Pattern[str], most_literals: int = MAX_LITERALS) -> None:
         """Wrap ``pattern``, which must be IGNORECASE with only lowercase literals.
@@ -102,35 +105,187 @@ class Folded:
         self._strings = self.needs.strings if self.needs is not None else None
         self._spaced = self.needs is not None and self.needs.spaced
         self._fast_search = self.fast.search
+        # Word tokens one of which every match has (``prefilter.word_gate``): tested against
+        # the message's ``word_heads`` when the caller has them.
+        self.gate = word_gate(pattern)
+        # Alternatives that are plain strings or words: finding one proves a match, no scan.
+        self._sure_strings, sure_heads = sure(pattern)
+        self._sure_heads = sure_heads or None
 
-    def in_lowered(self, lowered: str) -> bool:
-        """``found`` for ASCII text the caller has already lowered (once per message)."""
+    def in_lowered(self, lowered: str, heads: Heads | None = None) -> bool:
+        """``found`` for ASCII text the caller has already lowered (once per message).
+
+        ``heads`` must be ``word_heads(lowered)`` of this very text (or None): a word of a
+        longer text proves nothing about a part of it (see ``may_match`` for that), and a
+        substring cut mid-word, or a text rewritten, has word starts the heads lack.
+        """
+        if heads is not None:
+            sure_heads = self._sure_heads
+            if sure_heads is not None and not heads.isdisjoint(sure_heads):
+                return True  # a word (or a digit) that is a whole alternative
+            gate = self.gate
+            if gate is not None and heads.isdisjoint(gate):
+                return False  # no word of the text starts as every match must
         strings = self._strings
         if strings is not None and (not self._spaced or lowered.isprintable()):
             for string in strings:
                 if string in lowered:
+                    if string in self._sure_strings:
+                        return True  # a whole alternative with no assertion
                     break
             else:
                 return False  # none of the literals every match contains
         return self._fast_search(lowered) is not None
 
+    def may_match(self, heads: Heads) -> bool:
+        """False when no part of the text ``heads`` were made from can match (word gate).
+
+        Sound for any part of that text cut at word starts (a sentence of a message), unlike
+        the sure matches ``in_lowered`` takes from heads.
+        """
+        return self.gate is None or not heads.isdisjoint(self.gate)
+
     def found(self, text: str) -> bool:
         """Whether the pattern occurs in ``text`` (``exact.search(text) is not None``)."""
+        message = _current
+        if message is not None and message.text == text:
+            return self.in_lowered(message.lowered, message.heads)
         if text.isascii():
             return self.in_lowered(text.lower())
         return self.exact.search(text) is not None
 
+    def _start(self, lowered: str, heads: Heads | None) -> int:
+        r"""``in_lowered`` and where to start the exact scan: -1 when nothing can match.
+
+        Otherwise a position no match starts before: the first fast match's, when the fast scan
+        ran, else 0. The exact pattern matches where the fast one does (see the class), so
+        scanning from there finds the same first match without scanning the text before it
+        twice; ``search(text, pos)`` does not cut the text, so ``\b``, "^" and look-behinds
+        still see what precedes ``pos``.
+        """
+        if heads is not None:
+            sure_heads = self._sure_heads
+            if sure_heads is not None and not heads.isdisjoint(sure_heads):
+                return 0
+            gate = self.gate
+            if gate is not None and heads.isdisjoint(gate):
+                return -1
+        strings = self._strings
+        if strings is not None and (not self._spaced or lowered.isprintable()):
+            for string in strings:
+                if string in lowered:
+                    if string in self._sure_strings:
+                        return 0
+                    break
+            else:
+                return -1
+        m = self._fast_search(lowered)
+        return -1 if m is None else m.start()
+
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and not self.in_lowered(text.lower()):
-            return None
-        return self.exact.search(text)
+        message = _current
+        if message is not None and message.text == text:
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.search(text)
+        return None if start < 0 else self.exact.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
-        if text.isascii() and not self.in_lowered(text.lower()):
-            return iter(())
-        return self.exact.finditer(text)
+        message = _current
+        if message is not None and message.text == text:
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.finditer(text)
+        return iter(()) if start < 0 else self.exact.finditer(text, start)
+
+
+class Prefilter:
+    """The cheap "cannot match" tests of ``Folded``, for a pattern it cannot wrap.
+
+    For a pattern without IGNORECASE, say: word gate and required literals, on ASCII text
+    lowered, never a scan. Lowering keeps both sound for any pattern: a match's literals,
+    lowered, are in the lowered text, and lowering ASCII moves no word boundary.
+    """
+
+    __slots__ = ("gate", "needs")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        """Read the tests from ``pattern``."""
+        self.gate = word_gate(pattern)
+        self.needs = required(pattern)
+
+    def in_lowered(self, lowered: str, heads: Heads | None = None) -> bool:
+        """False when ``pattern`` cannot match the ASCII text ``lowered``; True if it may."""
+        if heads is not None and self.gate is not None and heads.isdisjoint(self.gate):
+            return False
+        return self.needs is None or self.needs.present(lowered)
+
+
+class Message:
+    """The message ``read_text`` is reading, prepared once for all extractors of that call.
+
+    ``lowered`` is the cleaned text lowered (ASCII only) and ``heads`` its ``word_heads``.
+    """
+
+    __slots__ = ("heads", "lowered", "spelled", "text")
+
+    def __init__(self, cleaned: str) -> None:
+        """Prepare ``cleaned`` (ASCII)."""
+        self.text = cleaned
+        self.lowered = cleaned.lower()
+        self.heads = word_heads(self.lowered)
+        # ``numbers.spell_out_digits(text)``, made by its first caller (a ``Rewritten``; typed
+        # loosely here, as numbers imports this module).
+        self.spelled: object | None = None
+
+
+# The message of the ``read_text`` call under way, or None: set for the length of one call and
+# cleared after it, never reused across calls. Read with an equality test on the lowered text,
+# so a stale or foreign value can only mean "no heads" (one reference read: thread-safe).
+_current: Message | None = None
+
+
+def begin_message(cleaned: str) -> Message | None:
+    """Prepare ``cleaned`` for the extractors about to read it (ASCII text only)."""
+    global _current
+    _current = Message(cleaned) if cleaned.isascii() else None
+    return _current
+
+
+def end_message() -> None:
+    """Forget the message: the next call prepares its own."""
+    global _current
+    _current = None
+
+
+def current_message(text: str) -> Message | None:
+    """The message under way when ``text`` is its cleaned text, else None."""
+    message = _current
+    if message is not None and message.text == text:
+        return message
+    return None
+
+
+def heads_of_text(text: str) -> Heads | None:
+    """``word_heads(text.lower())`` when ``text`` is the cleaned message under way, else None."""
+    message = _current
+    if message is not None and message.text == text:
+        return message.heads
+    return None
+
+
+def heads_of(lowered: str) -> Heads | None:
+    """``word_heads(lowered)`` when ``lowered`` is the message under way, else None."""
+    message = _current
+    if message is not None and message.lowered == lowered:
+        return message.heads
+    return None
 
 
 def squash(text: str) -> str:

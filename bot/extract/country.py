@@ -9,7 +9,7 @@ from typing import Any
 import phonenumbers
 import pycountry
 
-from bot.extract.common import Folded, guarded
+from bot.extract.common import Folded, current_message, guarded
 from bot.extract.types import Extracted
 
 # Everyday names pycountry does not list, and demonyms used as "a German company".
@@ -122,6 +122,7 @@ _NAMES = {name.replace("-", " "): code for name, code in _names().items()}
 _FIRST_WORDS = frozenset(name.split()[0] for name in _NAMES)
 _LONGEST = 4  # words in the longest name worth matching ("united states of america")
 _WORD = re.compile(r"[A-Za-z][A-Za-z.']*")  # hyphens split: "Netherlands-based"
+_LOWER_WORD = re.compile(r"[a-z][a-z.']*")  # ``_WORD`` on lowered ASCII text
 _CODE = re.compile(r"(?<![\w.])(US|U\.S\.A?\.?|UK|U\.K\.|UAE)(?![\w])")  # capitals only: not "us"
 _DEMONYM = re.compile(
     r"\b(" + "|".join(sorted(_DEMONYMS, key=len, reverse=True)) + r")\b[\s-]+"
@@ -162,7 +163,7 @@ def extract_country(
         cued = _CUE.search(left) or _CUE_CITY.search(left) or _BASED.match(text[end:])
         if cued or (asked and name not in _AMBIGUOUS and len(text.split()) <= 6):
             return _found(_NAMES[name], 0.9 if cued else 0.7, text[start:end])
-    if (code := _CODE.search(text)) is not None:
+    if "U" in text and (code := _CODE.search(text)) is not None:  # every code starts with "U"
         letters = re.sub(r"[.\s]", "", code.group(1)).upper()
         alpha2 = {"USA": "US", "UK": "GB", "UAE": "AE"}.get(letters, letters)
         return _found(alpha2, 0.8, code.group(0))
@@ -185,6 +186,15 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
     Only words that can start a name are looked at, so a typical message costs a few
     microseconds; one regular expression of all the names cost ten times more.
     """
+    if text.isascii():
+        # On ASCII text the words of the lowered text are the words, lowered: a set test
+        # skips the walk for the many messages with no word that can start a name.
+        message = current_message(text)
+        tokens = _LOWER_WORD.findall(message.lowered if message is not None else text.lower())
+        if _FIRST_WORDS.isdisjoint(tokens) and (
+            "." not in text or _FIRST_WORDS.isdisjoint([t.rstrip(".") for t in tokens])
+        ):
+            return []
     words = [(w.group().lower(), w.start(), w.end()) for w in _WORD.finditer(text)]
     found = []
     for i, (first, start, _) in enumerate(words):

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.extract.common import Folded, clamp01, guarded, squash
+from bot.extract.common import Folded, clamp01, guarded, heads_of_text, squash
+from bot.extract.prefilter import Heads
 from bot.extract.types import Extracted, Need
 
 _I = re.IGNORECASE
@@ -141,20 +142,25 @@ NOT_PAIN = re.compile(
 _PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
 
 
-def _has_pain(sentence: str) -> bool:
+def _has_pain(sentence: str, heads: Heads | None = None) -> bool:
     """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
 
     Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
     blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
+    ``heads`` are the word heads of a text holding every word start of the sentence (the
+    message, when the sentence was cut from it at sentence ends), or None.
     """
     if not sentence.isascii():
         return _PAIN_CUE.found(sentence) and _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
+    if heads is not None and not _PAIN_CUE.may_match(heads):
+        return False
     lowered = sentence.lower()
     if not _PAIN_CUE.in_lowered(lowered):
         return False
-    if _NOT_PAIN.needs is None or _NOT_PAIN.needs.present(lowered):
-        lowered = _NOT_PAIN.fast.sub(" ", lowered)
-    return _PAIN_CUE.in_lowered(lowered)
+    if _NOT_PAIN.needs is not None and not _NOT_PAIN.needs.present(lowered):
+        return True  # nothing to blank: the same sentence, the same answer
+    blanked, count = _NOT_PAIN.fast.subn(" ", lowered)
+    return count == 0 or _PAIN_CUE.in_lowered(blanked)
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
@@ -164,6 +170,8 @@ _FILLER = re.compile(
     r"hmm+|um+|uh+|lol|test|testing|\?+|\.+|what\??|why\??|huh\??|good|fine|cool|great)$",
     _I,
 )
+
+
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -233,7 +241,10 @@ class NeedExtractor:
         plain = squash(_TAGS.sub(" ", text) if "<" in text else text)
         if not _WORD.search(plain):
             return None
-        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
+        # Without tags, ``plain`` has the message's words (only whitespace squashed) and each
+        # sentence starts after a sentence end: the message's word heads hold the sentence's.
+        heads = heads_of_text(text) if "<" not in text else None
+        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s, heads)]
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
             cats = self.categories(need)
@@ -248,12 +259,10 @@ class NeedExtractor:
 
 
 _FILLER_WORDS = _word_set(
-    
-        "hi hello hey yes yeah yep yup no nope nah ok okay k sure thanks thank you thx maybe idk "
-        "dunno not unsure don't dont know no idea comment pass skip n/a na none nothing hmm um uh "
-        "lol test testing what why huh good fine cool great sounds perfect awesome nice got it "
-        "will do alright all right lgtm noted that works "
-    
+    "hi hello hey yes yeah yep yup no nope nah ok okay k sure thanks thank you thx maybe idk "
+    "dunno not unsure don't dont know no idea comment pass skip n/a na none nothing hmm um uh "
+    "lol test testing what why huh good fine cool great sounds perfect awesome nice got it "
+    "will do alright all right lgtm noted that works "
 )
 
 

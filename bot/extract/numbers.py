@@ -6,8 +6,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
-from bot.extract.common import Folded
+from bot.extract.common import Folded, current_message
 
 # A figure with optional thousands groups ("40,000", "40.000", "40 000", "1'000") and an optional
 # decimal tail ("1.5", "2,5", "1,250.50"). Grouped thousands come first so "40 000" is one number.
@@ -231,6 +232,10 @@ def _segments(text: str) -> list[tuple[int, int]]:
 def spell_out_digits(text: str) -> Rewritten:
     """Replace runs of number words with digits ("fifty thousand" → "50000").
 
+    Timeline, budget and company size all spell out the message ``read_text`` is reading: the
+    first call for it keeps the result with the prepared message (for that call only), and the
+    others share it (nothing changes a ``Rewritten``).
+
     Runs that are only an article ("a", "an") are left alone. "a couple of weeks" becomes
     "2 weeks" and "a few months" "3 months", which the timeline reader relies on.
 
@@ -240,6 +245,15 @@ def spell_out_digits(text: str) -> Rewritten:
     Returns:
         The rewritten text with an offset map back to ``text``.
     """
+    message = current_message(text)
+    if message is None:
+        return _spell_out(text)
+    if message.spelled is None:
+        message.spelled = _spell_out(text)
+    return cast(Rewritten, message.spelled)
+
+
+def _spell_out(text: str) -> Rewritten:
     out: list[str] = []
     edits: list[tuple[int, int, int, int]] = []
     last, shift = 0, 0
