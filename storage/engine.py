@@ -12,6 +12,10 @@ DEFAULT_URL = "sqlite+aiosqlite:///qualibot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option marking connections that write: SQLite must take its write lock up front.
 WRITE_OPTION = "qualibot_write"
+# PostgreSQL connections: kept open, and opened on demand beyond that (storage.backend puts a
+# first-come, first-served gate of POOL_SIZE + MAX_OVERFLOW in front of the pool).
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -52,7 +56,9 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None) -> AsyncEn
         connect_args["server_settings"] = {"search_path": schema}
     # The hot path runs every statement through asyncpg's prepared-statement cache; a pool big
     # enough for the service's concurrent turns keeps it from queueing on connections.
-    return create_async_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
+    return create_async_engine(
+        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, connect_args=connect_args
+    )
 
 
 def make_sqlite_engine(url: str) -> Engine:

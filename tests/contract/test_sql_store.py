@@ -134,7 +134,7 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
     else:  # Core statements, and the hot path's plain asyncpg ones (storage/pg_turn.py)
         event.listen(store.sync_engine, "before_cursor_execute", core)
         raw = backend.raw
-        backend.raw = lambda fn: raw(lambda db: fn(_Recorded(db, record)))
+        backend.raw = lambda fn, **kw: raw(lambda db: fn(_Recorded(db, record)), **kw)
     try:
         yield statements
     finally:
