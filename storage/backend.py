@@ -88,17 +88,17 @@ class AsyncBackend:
             return await conn.run_sync(job)
 
     async def raw(self, fn: Callable[[Any], Awaitable[T]], *, urgent: bool = False) -> T:
-        """Run ``fn(asyncpg connection)`` in a transaction of its own: the hot path, no Core.
+        """Run ``fn(asyncpg connection)`` outside any transaction: the hot path, no Core.
 
-        The connection comes from the engine's pool, so it has the engine's settings
-        (``search_path``) and SQLAlchemy's JSON codecs. ``urgent``: the caller already waited
-        in line once for this message (``FairGate.acquire``).
+        ``fn`` sends one statement (``storage.pg_turn``), which commits on its own: no BEGIN
+        and COMMIT round trips. The connection comes from the engine's pool, so it has the
+        engine's settings (``search_path``) and SQLAlchemy's JSON codecs. ``urgent``: the
+        caller already waited in line once for this message (``FairGate.acquire``).
         """
         async with self.gate.hold(urgent=urgent), self._writer.connect() as conn:
             db = (await conn.get_raw_connection()).driver_connection
             assert db is not None
-            async with db.transaction():
-                return await fn(db)
+            return await fn(db)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a pooled connection."""
