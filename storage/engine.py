@@ -12,10 +12,13 @@ DEFAULT_URL = "sqlite+aiosqlite:///qualibot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option marking connections that write: SQLite must take its write lock up front.
 WRITE_OPTION = "qualibot_write"
-# PostgreSQL connections: kept open, and opened on demand beyond that (storage.backend puts a
-# first-come, first-served gate of POOL_SIZE + MAX_OVERFLOW in front of the pool).
-POOL_SIZE = 10
-MAX_OVERFLOW = 20
+# PostgreSQL connections, all kept open once opened: an overflow connection is closed when it is
+# returned, so under load the pool reconnected all the time (TLS attempt, type introspection,
+# every prepared statement prepared again: a fifth of the process's CPU at 1,000 concurrent
+# conversations, py-spy). storage.backend puts a first-come, first-served gate of
+# POOL_SIZE + MAX_OVERFLOW in front of the pool.
+POOL_SIZE = 30
+MAX_OVERFLOW = 0
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
