@@ -12,7 +12,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import writer
+from storage.engine import MAX_OVERFLOW, POOL_SIZE, writer
+from storage.pg_gate import FairGate
 
 T = TypeVar("T")
 
@@ -56,17 +57,23 @@ class Backend(Protocol):
 
 
 class AsyncBackend:
-    """PostgreSQL through asyncpg: sync Core code runs in ``run_sync`` (greenlet bridged)."""
+    """PostgreSQL through asyncpg: sync Core code runs in ``run_sync`` (greenlet bridged).
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    Every checkout passes a first-come, first-served gate as wide as the pool
+    (``storage.pg_gate``): SQLAlchemy's own queue lets newcomers overtake waiters, which made
+    the slowest turns wait seconds longer than the median under load.
+    """
+
+    def __init__(self, engine: AsyncEngine, connections: int = POOL_SIZE + MAX_OVERFLOW) -> None:
         self.engine = engine
         self.sync_engine = engine.sync_engine
         self._writer = writer(engine)
+        self.gate = FairGate(connections)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[tuple[Connection, Runner]]:
         """One transaction on a pooled connection (``engine.begin()``)."""
-        async with self._writer.begin() as conn:
+        async with self.gate.hold(), self._writer.begin() as conn:
             sync = conn.sync_connection
             assert sync is not None  # set once the connection is open
 
@@ -77,24 +84,25 @@ class AsyncBackend:
 
     async def submit(self, job: Callable[[Connection], T]) -> T:
         """One transaction, one ``run_sync``: PostgreSQL runs concurrent jobs side by side."""
-        async with self._writer.begin() as conn:
+        async with self.gate.hold(), self._writer.begin() as conn:
             return await conn.run_sync(job)
 
-    async def raw(self, fn: Callable[[Any], Awaitable[T]]) -> T:
-        """Run ``fn(asyncpg connection)`` in a transaction of its own: the hot path, no Core.
+    async def raw(self, fn: Callable[[Any], Awaitable[T]], *, urgent: bool = False) -> T:
+        """Run ``fn(asyncpg connection)`` outside any transaction: the hot path, no Core.
 
-        The connection comes from the engine's pool, so it has the engine's settings
-        (``search_path``) and SQLAlchemy's JSON codecs.
+        ``fn`` sends one statement (``storage.pg_turn``), which commits on its own: no BEGIN
+        and COMMIT round trips. The connection comes from the engine's pool, so it has the
+        engine's settings (``search_path``) and SQLAlchemy's JSON codecs. ``urgent``: the
+        caller already waited in line once for this message (``FairGate.acquire``).
         """
-        async with self._writer.connect() as conn:
+        async with self.gate.hold(urgent=urgent), self._writer.connect() as conn:
             db = (await conn.get_raw_connection()).driver_connection
             assert db is not None
-            async with db.transaction():
-                return await fn(db)
+            return await fn(db)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on a pooled connection."""
-        async with self.engine.connect() as conn:
+        async with self.gate.hold(), self.engine.connect() as conn:
             return await conn.run_sync(fn)
 
     async def close(self) -> None:

@@ -12,6 +12,13 @@ DEFAULT_URL = "sqlite+aiosqlite:///qualibot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option marking connections that write: SQLite must take its write lock up front.
 WRITE_OPTION = "qualibot_write"
+# PostgreSQL connections, all kept open once opened: an overflow connection is closed when it is
+# returned, so under load the pool reconnected all the time (TLS attempt, type introspection,
+# every prepared statement prepared again: a fifth of the process's CPU at 1,000 concurrent
+# conversations, py-spy). storage.backend puts a first-come, first-served gate of
+# POOL_SIZE + MAX_OVERFLOW in front of the pool.
+POOL_SIZE = 30
+MAX_OVERFLOW = 0
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -52,7 +59,9 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None) -> AsyncEn
         connect_args["server_settings"] = {"search_path": schema}
     # The hot path runs every statement through asyncpg's prepared-statement cache; a pool big
     # enough for the service's concurrent turns keeps it from queueing on connections.
-    return create_async_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
+    return create_async_engine(
+        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, connect_args=connect_args
+    )
 
 
 def make_sqlite_engine(url: str) -> Engine:

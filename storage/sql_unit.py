@@ -36,6 +36,7 @@ class SqlUnit:
         self._runner: Runner | None = None
         self._now: datetime | None = None
         self._finished = False
+        self._queued = False  # went through the backend's line once (an uncached load)
 
     async def _open(self) -> tuple[SyncUnit, Runner]:
         """The unit's transaction, begun now if this is its first use of the database."""
@@ -69,6 +70,7 @@ class SqlUnit:
         read: dict[int, Known] = {}
         snapshot = await self._backend.submit(lambda conn: SyncUnit(conn, read, now).load(key, now))
         self._known.update(read)
+        self._queued = True
         return snapshot
 
     async def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
@@ -97,7 +99,8 @@ class SqlUnit:
             mine = known[turn.conversation_id]
             try:
                 return await self._backend.raw(
-                    lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at)
+                    lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at),
+                    urgent=self._queued,
                 )
             except pg_turn.Duplicate:
                 return None
