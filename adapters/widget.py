@@ -18,7 +18,14 @@ from aiohttp import WSCloseCode, web
 
 from adapters.widget_guard import ConnectionCounter, RateLimiter, VisitorTokens, origin_allowed
 from adapters.widget_protocol import error_frame
-from adapters.widget_runtime import Conversations, Inflight, Proactive, Runtime, Transcripts
+from adapters.widget_runtime import (
+    Conversations,
+    Fanout,
+    Inflight,
+    Proactive,
+    Runtime,
+    Transcripts,
+)
 from adapters.widget_session import Session
 from adapters.widget_wire import Wire
 from bot.clock import Clock
@@ -73,10 +80,14 @@ class WidgetChannel:
 
     def bind(self, service: Conversations, store: Transcripts, bus: Bus, clock: Clock) -> None:
         """Connect to the running service; sockets opened before this get 503."""
+        fanout = self._runtime.fanout if self._runtime is not None else None
+        if fanout is None or fanout.bus is not bus:  # a rebinding (tests, bench stub) keeps it
+            fanout = Fanout(bus)
         self._runtime = Runtime(
             service=service,
             store=store,
             bus=bus,
+            fanout=fanout,
             clock=clock,
             tokens=self._tokens,
             limiter=self._limiter,
@@ -102,6 +113,8 @@ class WidgetChannel:
         )
         if sockets:
             log.info("widget.closed", sockets=len(sockets))
+        if self._runtime is not None:
+            await self._runtime.fanout.close()
 
     async def _on_shutdown(self, _: web.Application) -> None:
         await self.close()

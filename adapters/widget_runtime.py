@@ -7,12 +7,12 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from adapters.widget_guard import RateLimiter, VisitorTokens
 from bot.clock import Clock
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus
+from bot.ports import Bus, Listener
 from bot.state import StoredMessage
 
 
@@ -78,6 +78,72 @@ class Inflight(contextlib.AbstractContextManager[None]):
             self.idle.set()
 
 
+class Notified(Protocol):
+    """A widget socket as the fanout sees it (adapters.widget_session.Session)."""
+
+    def notify(self, seq: int) -> None:
+        """Line ``seq`` of this socket's conversation was committed; must not block."""
+        ...
+
+
+class Fanout:
+    """Bus notifications to this process's widget sockets: one bus listener for all of them.
+
+    A subscription per socket cost a queue and a task each (a Redis connection each, with
+    RedisBus); a shared subscription queue overflowed when the publisher sent a batch for many
+    conversations at once. Here one ``Bus.listen`` on "conversation:" is registered by the first
+    socket, each notification is handed synchronously to the sockets of its topic, and joining or
+    leaving is a dict operation.
+    """
+
+    PREFIX = "conversation:"
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self._sockets: dict[str, set[Notified]] = {}
+        self._listener: Listener | None = None
+        self._starting = asyncio.Lock()
+
+    def __len__(self) -> int:
+        """Number of conversations with a socket in this process."""
+        return len(self._sockets)
+
+    async def join(self, topic: str, socket: Notified) -> None:
+        """Notify ``socket`` of every message of ``topic`` published from now on."""
+        if self._listener is None:
+            async with self._starting:
+                if self._listener is None:
+                    self._listener = await self.bus.listen(self.PREFIX, self._dispatch)
+        sockets = self._sockets.get(topic)
+        if sockets is None:
+            sockets = self._sockets[topic] = set()
+        sockets.add(socket)
+
+    def leave(self, topic: str, socket: Notified) -> None:
+        """Stop notifying ``socket``; conversations without sockets leave no entry behind."""
+        sockets = self._sockets.get(topic)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self._sockets[topic]
+
+    async def close(self) -> None:
+        """Unregister from the bus (server shutdown); a later ``join`` registers again."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.close()
+
+    def _dispatch(self, topic: str, payload: Mapping[str, Any]) -> None:
+        sockets = self._sockets.get(topic)
+        if not sockets:  # most topics in a multi-process deployment: not this process's
+            return
+        seq = payload.get("seq")
+        if payload.get("event") != "message_added" or not isinstance(seq, int):
+            return
+        for socket in tuple(sockets):
+            socket.notify(seq)
+
+
 @dataclass(slots=True)
 class Runtime:
     """Everything a session shares with its channel, bound once the store is open."""
@@ -85,6 +151,7 @@ class Runtime:
     service: Conversations
     store: Transcripts
     bus: Bus
+    fanout: Fanout
     clock: Clock
     tokens: VisitorTokens
     limiter: RateLimiter

@@ -24,7 +24,6 @@ from adapters.widget_runtime import Proactive as Proactive  # re-exported: bot.a
 from adapters.widget_runtime import Runtime
 from adapters.widget_wire import PONG, TYPING, Wire
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Subscription
 from bot.state import StoredMessage
 
 log = structlog.stdlib.get_logger(__name__)
@@ -56,6 +55,9 @@ class Session:
         self.visitor = ""
         self.key = ConversationKey("widget", "")
         self.last_sent = 0
+        self._notified = 0  # highest seq a bus notification announced
+        self._welcomed = False
+        self._catcher: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Handshake, then read frames until the client or the server closes the socket."""
@@ -63,41 +65,53 @@ class Session:
         if hello is None:
             return
         token, reset, new = self._identify(hello)
-        sub = await self._rt.bus.subscribe(f"conversation:{self.key}")
-        # Subscribed before reading the transcript, so nothing committed in between is missed.
+        topic = f"conversation:{self.key}"
+        await self._rt.fanout.join(topic, self)
+        # Joined before reading the transcript, so nothing committed in between is missed.
         try:
             await self._welcome(hello, token, reset, new)
-            pump = asyncio.create_task(self._pump(sub))
-            try:
-                async for msg in self._ws:
-                    if msg.type == WSMsgType.TEXT:
-                        await self._on_text(msg.data)
-                    elif msg.type == WSMsgType.BINARY:
-                        await self._send(error_frame("bad_frame", "frames are JSON text"))
-            finally:
-                pump.cancel()
-                await asyncio.gather(pump, return_exceptions=True)
+            async for msg in self._ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await self._send(error_frame("bad_frame", "frames are JSON text"))
         finally:
-            await sub.close()
+            self._rt.fanout.leave(topic, self)
+            if self._catcher is not None:
+                self._catcher.cancel()
+                await asyncio.gather(self._catcher, return_exceptions=True)
 
-    async def _pump(self, sub: Subscription) -> None:
-        """Bus notifications are only a wake-up: the store says what to send (and with ids).
+    def notify(self, seq: int) -> None:
+        """A bus notification: line ``seq`` was committed. Only a wake-up; the store says what.
 
-        Usually a no-op: this socket's own turns are sent before their notifications arrive.
+        Called synchronously by the fanout. Usually a comparison and nothing more: this socket's
+        own turns are sent before their notifications arrive. Otherwise one catch-up task runs,
+        however many notifications come meanwhile; none is queued, so none can be dropped.
         """
-        async for payload in sub:
-            seq = payload.get("seq")
-            if payload.get("event") != "message_added" or not isinstance(seq, int):
-                continue
-            if seq <= self.last_sent:
-                continue
-            try:
+        if seq > self.last_sent and seq > self._notified:
+            self._notified = seq
+            self._wake()
+
+    def _wake(self) -> None:
+        """Start the catch-up task if a notified line is unsent (never before the welcome)."""
+        if self._welcomed and self._catcher is None and self._notified > self.last_sent:
+            self._catcher = asyncio.get_running_loop().create_task(self._catch_up_notified())
+
+    async def _catch_up_notified(self) -> None:
+        try:
+            while True:
+                wanted = self._notified
                 async with self._send_lock:
-                    if seq > self.last_sent:  # the lock's previous holder may have sent it
+                    if wanted > self.last_sent:  # the lock's previous holder may have sent it
                         await self._catch_up()
                         await self._wire.flush()
-            except Exception:
-                log.exception("widget.catch_up_failed", visitor=self.visitor)
+                if self._notified == wanted:  # nothing newer was announced meanwhile
+                    return
+        except Exception:
+            self._notified = self.last_sent  # a repeated notification may retry
+            log.exception("widget.catch_up_failed", visitor=self.visitor)
+        finally:
+            self._catcher = None
 
     async def _await_hello(self) -> Hello | None:
         try:
@@ -168,6 +182,8 @@ class Session:
                 "max_chars": self._rt.max_chars,
             })
             await self._wire.flush()
+        self._welcomed = True
+        self._wake()  # for lines announced while the welcome was being read
         log.info("widget.hello", visitor=visitor, replayed=len(frames), reset=reset)
 
     async def _on_text(self, raw: str) -> None:

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.ports import Deliver
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAXSIZE = 1000
@@ -75,6 +77,49 @@ class QueueSubscription:
                 await result
 
 
+class PrefixListener:
+    """A ``Bus.listen`` registration, shared by MemoryBus and RedisBus: a callback, no queue.
+
+    Nothing is buffered, so nothing is dropped and an idle listener costs nothing; the callback
+    must therefore be quick and never await (the widget's only records a seq per socket). One
+    failing call is logged and does not stop later ones or the publisher.
+    """
+
+    def __init__(self, prefix: str, deliver: Deliver) -> None:
+        self.prefix = prefix
+        self._deliver = deliver
+        self._closed = False
+        self._on_close: list[Callable[[], Awaitable[None] | None]] = []
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self._closed
+
+    def deliver(self, topic: str, payload: Mapping[str, Any]) -> None:
+        """Call the callback now, unless closed; its exceptions are logged, not raised."""
+        if self._closed:
+            return
+        try:
+            self._deliver(topic, payload)
+        except Exception:
+            log.exception("bus listener on %r failed on %r", self.prefix, topic)
+
+    def on_close(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        """Register a no-argument callable (sync or async) to run once on ``close``."""
+        self._on_close.append(callback)
+
+    async def close(self) -> None:
+        """Stop delivering; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for callback in self._on_close:
+            result = callback()
+            if result is not None:
+                await result
+
+
 class MemoryBus:
     """Per-topic fan-out within one process.
 
@@ -87,11 +132,22 @@ class MemoryBus:
     def __init__(self, maxsize: int = DEFAULT_MAXSIZE) -> None:
         self._maxsize = maxsize
         self._topics: dict[str, set[QueueSubscription]] = {}
+        self._listeners: list[PrefixListener] = []
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
-        """Deliver ``payload`` to every current subscriber of ``topic``."""
+        """Deliver ``payload`` to every current subscriber and listener of ``topic``."""
         for sub in tuple(self._topics.get(topic, ())):
             sub.deliver(payload)
+        for listener in tuple(self._listeners):  # a handful at most: one per kind of consumer
+            if topic.startswith(listener.prefix):
+                listener.deliver(topic, payload)
+
+    async def listen(self, prefix: str, deliver: Deliver) -> PrefixListener:
+        """Call ``deliver(topic, payload)`` for every topic starting with ``prefix`` (see Bus)."""
+        listener = PrefixListener(prefix, deliver)
+        self._listeners.append(listener)
+        listener.on_close(lambda: self._listeners.remove(listener))
+        return listener
 
     async def subscribe(self, *topics: str) -> QueueSubscription:
         """Start receiving messages published to any of ``topics`` from now on."""

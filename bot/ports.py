@@ -6,7 +6,7 @@ single-process default (style rule 8, after httpx's transports).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -167,6 +167,18 @@ class Subscription(Protocol):
         ...
 
 
+Deliver = Callable[[str, Mapping[str, Any]], None]
+"""What a ``Bus.listen`` listener is called with: the topic and the (read-only) payload."""
+
+
+class Listener(Protocol):
+    """A ``Bus.listen`` registration; close it when done."""
+
+    async def close(self) -> None:
+        """Stop delivering; idempotent."""
+        ...
+
+
 class Bus(Protocol):
     """Fan-out of events between the parts of one process, or of several (Redis)."""
 
@@ -176,6 +188,16 @@ class Bus(Protocol):
 
     async def subscribe(self, *topics: str) -> Subscription:
         """Start receiving messages published to any of ``topics`` from now on."""
+        ...
+
+    async def listen(self, prefix: str, deliver: Deliver) -> Listener:
+        """Call ``deliver(topic, payload)`` for every topic starting with ``prefix``, from now on.
+
+        One listener serves a whole family of topics (every "conversation:<key>"), so a process
+        holding thousands of widget sockets keeps one registration, not one queue (or one Redis
+        connection) per socket. ``deliver`` runs synchronously, in publish order, and must not
+        block; nothing is buffered, so nothing is dropped. An exception it raises is logged.
+        """
         ...
 
 

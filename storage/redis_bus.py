@@ -6,18 +6,25 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.inprocess import DEFAULT_MAXSIZE, QueueSubscription
+from bot.inprocess import DEFAULT_MAXSIZE, PrefixListener, QueueSubscription
+from bot.ports import Deliver
 
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAY = 1.0
+_GLOB_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*?[]^"})
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally in a Redis glob pattern (PSUBSCRIBE)."""
+    return text.translate(_GLOB_SPECIAL)
 
 
 class RedisBus:
@@ -28,6 +35,8 @@ class RedisBus:
     what a crash left unpublished. Each subscription gets its own pub/sub connection and a
     reader task that feeds the same bounded drop-oldest queue as MemoryBus, so a slow consumer
     never makes Redis buffer for it (Redis disconnects subscribers whose output buffer overflows).
+    That is fine for the few long-lived consumers (consoles, Slack); families of topics with one
+    consumer per topic (widget sockets) use ``listen``: one connection for all of them.
 
     Pub/sub channels are global to the Redis server, not per database number: ``prefix``
     keeps two installations sharing a server apart.
@@ -43,6 +52,7 @@ class RedisBus:
         self._prefix = prefix
         self._maxsize = maxsize
         self._subscriptions: set[QueueSubscription] = set()
+        self._listeners: set[PrefixListener] = set()
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
         """Deliver ``payload`` to every current subscriber of ``topic``, in any process."""
@@ -81,6 +91,66 @@ class RedisBus:
         self._subscriptions.add(sub)
         return sub
 
+    async def listen(self, prefix: str, deliver: Deliver) -> PrefixListener:
+        """Call ``deliver(topic, payload)`` for every topic starting with ``prefix`` (see Bus).
+
+        One PSUBSCRIBE on one pub/sub connection, however many topics it covers: the widget
+        registers once per process instead of one connection per socket. Each payload is
+        decoded once, here, and handed on synchronously. Returns once Redis has confirmed.
+        """
+        pattern = _glob_escape(self._prefix + prefix) + "*"
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.psubscribe(pattern)
+            while True:
+                message = await pubsub.get_message(timeout=5.0)
+                if message is None:
+                    raise TimeoutError(f"Redis did not confirm PSUBSCRIBE to {pattern}")
+                if message["type"] == "psubscribe":
+                    break
+        except BaseException:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            raise
+        listener = PrefixListener(prefix, deliver)
+        skip = len(self._prefix)
+
+        def on_message(message: Mapping[str, Any]) -> None:
+            channel = message["channel"]
+            topic = (channel.decode() if isinstance(channel, bytes) else channel)[skip:]
+            listener.deliver(topic, json.loads(message["data"]))
+
+        reader = asyncio.create_task(
+            self._read_pattern(pubsub, on_message), name=f"redis-bus {pattern}"
+        )
+
+        async def stop() -> None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._listeners.discard(listener)
+
+        listener.on_close(stop)
+        self._listeners.add(listener)
+        return listener
+
+    async def _read_pattern(
+        self, pubsub: PubSub, on_message: Callable[[Mapping[str, Any]], None]
+    ) -> None:
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+            except RedisConnectionError:
+                # redis-py reconnects and re-subscribes its patterns on the next read.
+                log.warning("Redis bus connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(RECONNECT_DELAY)
+                continue
+            if message is not None and message["type"] == "pmessage":
+                try:
+                    on_message(message)
+                except ValueError:  # not JSON: someone else's message under our prefix
+                    log.warning("Redis bus: undecodable message on %r", message["channel"])
+
     async def _read(self, pubsub: PubSub, sub: QueueSubscription) -> None:
         while True:
             try:
@@ -95,8 +165,10 @@ class RedisBus:
                 sub.deliver(json.loads(message["data"]))
 
     async def close(self) -> None:
-        """Close every subscription, and the client when the bus created it."""
+        """Close every subscription and listener, and the client when the bus created it."""
         for sub in list(self._subscriptions):
             await sub.close()
+        for listener in list(self._listeners):
+            await listener.close()
         if self._owned:
             await self._redis.aclose()

@@ -12,7 +12,7 @@ from bot.app import BUS, FLOW, LOCKS, STORE
 from bot.clock import SystemClock
 from bot.events import MessageAdded
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Subscription
+from bot.ports import Deliver, Listener, Subscription
 from bot.service import Service
 from tests.adapters.conftest import Connect, bot_texts, seqs
 
@@ -235,4 +235,7 @@ class _DeafBus:
         return None
 
     async def subscribe(self, *topics: str) -> Subscription:
+        raise NotImplementedError
+
+    async def listen(self, prefix: str, deliver: Deliver) -> Listener:
         raise NotImplementedError

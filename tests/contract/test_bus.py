@@ -94,3 +94,109 @@ async def _until(condition: Any) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("condition never became true")
+
+
+class Collector:
+    """A ``listen`` callback that records (topic, payload) and wakes a waiter at a count."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, Mapping[str, Any]]] = []
+        self._want = 0
+        self._reached = asyncio.Event()
+
+    def __call__(self, topic: str, payload: Mapping[str, Any]) -> None:
+        self.got.append((topic, payload))
+        if len(self.got) >= self._want:
+            self._reached.set()
+
+    async def until(self, count: int) -> list[tuple[str, Mapping[str, Any]]]:
+        """Wait until ``count`` deliveries have arrived (Redis delivers on a reader task)."""
+        self._want = count
+        if len(self.got) < count:
+            self._reached.clear()
+            await asyncio.wait_for(self._reached.wait(), 5)
+        return self.got
+
+
+async def test_a_listener_gets_every_topic_under_its_prefix_in_publish_order(bus: Any) -> None:
+    seen = Collector()
+    listener = await bus.listen("conversation:", seen)
+    await bus.publish("conversation:widget:a", {"n": 1})
+    await bus.publish("events", {"n": 2})  # not under the prefix
+    await bus.publish("conversation:telegram:b", {"n": 3})
+    await bus.publish("conversation:widget:a", {"n": 4})
+    await bus.publish("end", {"n": 5})
+    await bus.publish("conversation:widget:a", {"n": 6})
+    assert await seen.until(4) == [
+        ("conversation:widget:a", {"n": 1}),
+        ("conversation:telegram:b", {"n": 3}),
+        ("conversation:widget:a", {"n": 4}),
+        ("conversation:widget:a", {"n": 6}),
+    ]
+    await listener.close()
+
+
+async def test_a_listener_loses_nothing_in_a_burst_over_many_topics(bus: Any) -> None:
+    # The publisher sends whole batches at once; a listener has no queue to overflow (the
+    # subscriptions of this fixture would keep 8 of these 3,000).
+    seen = Collector()
+    listener = await bus.listen("conversation:", seen)
+    sent = [(f"conversation:widget:{n % 1000}", {"seq": n}) for n in range(3000)]
+    for topic, payload in sent:
+        await bus.publish(topic, payload)
+    assert await seen.until(len(sent)) == sent
+    await listener.close()
+
+
+async def test_listeners_and_subscribers_of_a_topic_all_receive(bus: Any) -> None:
+    one, two = Collector(), Collector()
+    first, second = await bus.listen("conversation:", one), await bus.listen("conv", two)
+    sub = await bus.subscribe("conversation:x")
+    await bus.publish("conversation:x", {"n": 1})
+    assert await one.until(1) == [("conversation:x", {"n": 1})]
+    assert await two.until(1) == [("conversation:x", {"n": 1})]
+    assert await receive(aiter(sub)) == {"n": 1}
+    await first.close()
+    await second.close()
+    await sub.close()
+
+
+async def test_a_prefix_with_glob_characters_matches_literally(bus: Any) -> None:
+    seen = Collector()
+    listener = await bus.listen("odd*[x]?", seen)
+    await bus.publish("odd-and-more", {"n": 1})  # would match the prefix read as a pattern
+    await bus.publish("oddx", {"n": 2})
+    await bus.publish("odd*[x]?:1", {"n": 3})
+    assert await seen.until(1) == [("odd*[x]?:1", {"n": 3})]
+    await listener.close()
+
+
+async def test_closing_a_listener_stops_delivery(bus: Any) -> None:
+    closed, open_ = Collector(), Collector()
+    listener, other = await bus.listen("t", closed), await bus.listen("t", open_)
+    await bus.publish("t", {"n": 1})
+    await closed.until(1)
+    await listener.close()
+    await bus.publish("t", {"n": 2})
+    await bus.publish("t", {"n": 3})
+    assert await open_.until(3) == [("t", {"n": 1}), ("t", {"n": 2}), ("t", {"n": 3})]
+    assert closed.got == [("t", {"n": 1})]  # the later two reached the open one, not this one
+    await listener.close()  # idempotent
+    await other.close()
+
+
+async def test_a_failing_listener_does_not_stop_the_publisher_or_later_messages(
+    bus: Any,
+) -> None:
+    seen = Collector()
+
+    def flaky(topic: str, payload: Mapping[str, Any]) -> None:
+        seen(topic, payload)
+        if payload["n"] == 1:
+            raise RuntimeError("a bug in one consumer")
+
+    listener = await bus.listen("t", flaky)
+    await bus.publish("t", {"n": 1})
+    await bus.publish("t", {"n": 2})
+    assert await seen.until(2) == [("t", {"n": 1}), ("t", {"n": 2})]
+    await listener.close()
