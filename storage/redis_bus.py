@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -79,15 +79,7 @@ class RedisBus:
             raise
         sub = QueueSubscription(topics, self._maxsize)
         reader = asyncio.create_task(self._read(pubsub, sub), name=f"redis-bus {topics}")
-
-        async def stop() -> None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
-            self._subscriptions.discard(sub)
-
-        sub.on_close(stop)
+        sub.on_close(_stopper(reader, pubsub, lambda: self._subscriptions.discard(sub)))
         self._subscriptions.add(sub)
         return sub
 
@@ -122,15 +114,7 @@ class RedisBus:
         reader = asyncio.create_task(
             self._read_pattern(pubsub, on_message), name=f"redis-bus {pattern}"
         )
-
-        async def stop() -> None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
-            self._listeners.discard(listener)
-
-        listener.on_close(stop)
+        listener.on_close(_stopper(reader, pubsub, lambda: self._listeners.discard(listener)))
         self._listeners.add(listener)
         return listener
 
@@ -172,3 +156,18 @@ class RedisBus:
             await listener.close()
         if self._owned:
             await self._redis.aclose()
+
+
+def _stopper(
+    reader: asyncio.Task[None], pubsub: PubSub, forget: Callable[[], None]
+) -> Callable[[], Awaitable[None]]:
+    """What closing a subscription or listener does: stop its reader, close its connection."""
+
+    async def stop() -> None:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        forget()
+
+    return stop
