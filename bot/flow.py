@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from transitions import Machine
 
 from bot.extract import EXTRACTORS, NeedExtractor
-from bot.extract.common import Folded, foldable
+from bot.extract.folded import Folded, foldable
 from bot.extract.types import Extractor
 from bot.machine import Table, build_machine
 from bot.messages import QuickReply

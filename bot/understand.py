@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.extract.common import begin_message, end_message
 from bot.extract.common import clean as clean_for_extractors
+from bot.extract.folded import begin_message, end_message
 from bot.extract.types import Extracted
 from bot.flow import Flow
 from bot.readers import SlotReader

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.common import Folded, guarded, squash
+from bot.extract.common import guarded, squash
+from bot.extract.folded import Folded
 from bot.extract.roles import (
     ANY_TITLE,
     ASKED_DM,

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.extract.common import Folded, clamp01, guarded
+from bot.extract.common import clamp01, guarded
+from bot.extract.folded import Folded
 from bot.extract.money import (
     APPROX_LEFT,
     APPROX_RIGHT,

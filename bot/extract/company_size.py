@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.common import Folded, guarded
+from bot.extract.common import guarded
+from bot.extract.folded import Folded
 from bot.extract.numbers import NUMBER, parse_number, spell_out_digits
 from bot.extract.types import CompanySize, Extracted
 

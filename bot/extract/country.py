@@ -9,7 +9,8 @@ from typing import Any
 import phonenumbers
 import pycountry
 
-from bot.extract.common import Folded, current_message, guarded
+from bot.extract.common import guarded
+from bot.extract.folded import Folded, current_message
 from bot.extract.types import Extracted
 
 # Everyday names pycountry does not list, and demonyms used as "a German company".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.common import Folded
+from bot.extract.folded import Folded
 
 
 def _words(text: str) -> frozenset[str]:

@@ -9,9 +9,10 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.extract.common import Folded, clamp01, guarded, heads_of_text, squash
-from bot.extract.prefilter import Heads
+from bot.extract.common import clamp01, guarded, squash
+from bot.extract.folded import Folded, heads_of_text
 from bot.extract.types import Extracted, Need
+from bot.extract.word_gates import Heads
 
 _I = re.IGNORECASE
 MAX_NEED_CHARS = 500

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from bot.extract.common import Folded, current_message
+from bot.extract.folded import Folded, current_message
 
 # A figure with optional thousands groups ("40,000", "40.000", "40 000", "1'000") and an optional
 # decimal tail ("1.5", "2,5", "1,250.50"). Grouped thousands come first so "40 000" is one number.

@@ -6,15 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.extract.common import (
-    Folded,
-    Prefilter,
-    clamp01,
-    foldable,
-    guarded,
-    heads_of,
-    start_of_day,
-)
+from bot.extract.common import clamp01, guarded, start_of_day
+from bot.extract.folded import Folded, Prefilter, foldable, heads_of
 from bot.extract.numbers import spell_out_digits
 from bot.extract.timerules import RULES
 from bot.extract.timewords import (

@@ -1,4 +1,4 @@
-"""Fast paths in extract/common.py (``Folded``, ``clean``, ``squash``) agree with the slow ones."""
+"""Fast paths in extract/folded.py and common.py (``Folded``, ``clean``, ``squash``) are exact."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from bot.extract.common import Folded, clean, foldable, squash
+from bot.extract.common import clean, squash
+from bot.extract.folded import Folded, foldable
 
 TEXTS = [
     "We need it by March",

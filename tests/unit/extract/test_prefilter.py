@@ -1,4 +1,4 @@
-"""Required literals (extract/prefilter.py): absent literals must mean the pattern cannot match."""
+"""Pattern prefilters (prefilter.py, word_gates.py, sure_matches.py): a skip must be sound."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 import bot.extract
-from bot.extract.common import Folded, begin_message, end_message, heads_of
-from bot.extract.prefilter import required, sure, word_gate, word_heads
+from bot.extract.folded import Folded, begin_message, end_message, heads_of
+from bot.extract.prefilter import required
+from bot.extract.sure_matches import sure
 from bot.extract.timerules import RULES
+from bot.extract.word_gates import word_gate, word_heads
 
 HERE = Path(__file__).parent
 
