@@ -61,7 +61,7 @@ class CoreWrites:
     def insert_rows(
         self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
     ) -> list[int]:
-        """The append-only rows of a turn, one statement per table that has any; outbox ids."""
+        """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
         cid = turn.conversation_id
         execute = self.conn.execute
         if turn.messages:

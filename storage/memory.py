@@ -275,7 +275,7 @@ class MemoryStore(MemoryReps, MemoryDesk):
             self.stamp_assigned(rep_id, at)
         self._outbox.update(ch.outbox)
         written = datetime.now(UTC)
-        self._outbox_at.update((event_id, written) for event_id, _ in ch.outbox)
+        self._outbox_at.update((row_id, written) for row_id, _ in ch.outbox)
 
     async def close(self) -> None:
         """Nothing to release; present so the app closes every store the same way."""

@@ -136,7 +136,7 @@ def insert_rows(
     db: sqlite3.Connection, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> list[int]:
-    """The append-only rows of a turn, one statement per table that has any; the outbox ids."""
+    """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
     cid = turn.conversation_id
     try:
         if turn.messages:
