@@ -98,11 +98,12 @@ class Unit(Protocol):
     async def commit_turn(self, turn: Turn) -> Sequence[int] | None:
         """Write the new state, messages, evidence, stage change, hand-off and outbox events.
 
-        Returns the outbox ids of ``turn.events`` (as a set: not necessarily in event order), so
-        the service can publish the events from memory after commit and mark them published
-        without reading them back. When ``turn.inbound`` is set it is appended first, as
-        ``add_message`` would; if it is a re-delivery nothing at all is written and the result
-        is None. Raises ``StaleSnapshot`` when the conversation changed since ``load``.
+        Returns the ids of the outbox rows written: one row holding all of ``turn.events`` (none
+        for a turn without events; a row per turn, not per event, keeps the writer's per-turn
+        work small), so the service can publish the events from memory after commit and mark
+        them published without reading them back. When ``turn.inbound`` is set it is appended
+        first, as ``add_message`` would; if it is a re-delivery nothing at all is written and
+        the result is None. Raises ``StaleSnapshot`` when the conversation changed since ``load``.
         """
         ...
 
@@ -137,13 +138,14 @@ class Store(Protocol):
 class Outbox(Protocol):
     """Events written in the turn's transaction and published after commit.
 
+    One row per turn holds that turn's events in order (a turn without events writes none).
     The relay re-publishes what a crash left unpublished.
     """
 
     async def pending(
         self, limit: int = 100, older_than: datetime | None = None
-    ) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first.
+    ) -> list[tuple[int, Sequence[Mapping[str, Any]]]]:
+        """Unpublished rows (id, the turn's events as JSON, in order), oldest first; ``limit`` rows.
 
         With ``older_than``, only those written before it: the crash-recovery relay leaves the
         events that are being published right now to the process publishing them.
@@ -151,7 +153,7 @@ class Outbox(Protocol):
         ...
 
     async def mark_published(self, ids: Sequence[int]) -> None:
-        """Mark events as published."""
+        """Mark rows (all the events of each) as published."""
         ...
 
 

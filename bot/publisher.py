@@ -27,11 +27,14 @@ class Publisher:
 
     def __init__(self, bus: Bus, outbox: Outbox | None, clock: Clock) -> None:
         self.bus, self.outbox, self.clock = bus, outbox, clock
-        self._queued: list[tuple[int, Mapping[str, Any]]] = []  # (outbox id, event JSON)
+        self._queued: list[tuple[int, Mapping[str, Any]]] = []  # (outbox row id, event JSON)
         self._task: asyncio.Task[None] | None = None
 
     def committed(self, events: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
-        """Queue a committed turn's events (never call before its commit) and wake the task."""
+        """Queue a committed turn's events (never call before its commit) and wake the task.
+
+        Each event comes with the id of the outbox row holding it (the turn's one row).
+        """
         self._queued.extend(events)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._publish_queued())
@@ -52,10 +55,11 @@ class Publisher:
         published = 0
         older_than = self.clock.now() - OUTBOX_GRACE
         while batch := await self.outbox.pending(500, older_than):
-            for _, payload in batch:
-                await self._publish(payload)
-            await self.outbox.mark_published([event_id for event_id, _ in batch])
-            published += len(batch)
+            for _, events in batch:  # rows in commit order, each a turn's events in order
+                for payload in events:
+                    await self._publish(payload)
+                published += len(events)
+            await self.outbox.mark_published([row_id for row_id, _ in batch])
         return published
 
     async def _publish_queued(self) -> None:
@@ -65,7 +69,9 @@ class Publisher:
                 for _, payload in batch:
                     await self._publish(payload)
                 if self.outbox is not None:
-                    await self.outbox.mark_published([event_id for event_id, _ in batch])
+                    # A turn's events share one row: mark each row once, in order.
+                    rows = dict.fromkeys(row_id for row_id, _ in batch)
+                    await self.outbox.mark_published(list(rows))
             except Exception:
                 # Left unmarked in the outbox: the periodic relay publishes it after the grace.
                 log.exception("publishing events failed")

@@ -16,7 +16,11 @@ from bot.state import Snapshot, StoredMessage, Turn
 
 @dataclass(frozen=True, slots=True)
 class Committed:
-    """What a turn wrote: the replies, and its events with their outbox ids, to publish."""
+    """What a turn wrote: the replies, and its events with their outbox ids, to publish.
+
+    ``outbox_ids`` pairs each event with the id of the outbox row holding it: the turn writes
+    one row for all its events, so the id repeats (the publisher marks each row once).
+    """
 
     replies: tuple[StoredMessage, ...]
     events: tuple[Mapping[str, Any], ...]
@@ -48,7 +52,7 @@ async def commit(
     said = (inbound, *replies) if inbound is not None else replies
     events = (*(_added(snapshot.key, m) for m in said), *decision.events)
     payloads = tuple(e.to_json() for e in events)
-    outbox_ids = await unit.finish(
+    rows = await unit.finish(
         Turn(
             conversation_id=snapshot.conversation_id,
             state=decision.state,
@@ -69,9 +73,9 @@ async def commit(
             payloads=payloads,
         )
     )
-    if outbox_ids is None:
+    if rows is None:
         return None
-    return Committed(replies, payloads, tuple(outbox_ids))
+    return Committed(replies, payloads, (rows[0],) * len(payloads) if rows else ())
 
 
 def _added(key: ConversationKey, message: StoredMessage) -> Event:

@@ -61,7 +61,7 @@ class CoreWrites:
     def insert_rows(
         self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
     ) -> list[int]:
-        """The append-only rows of a turn, one statement per table that has any; outbox ids."""
+        """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
         cid = turn.conversation_id
         execute = self.conn.execute
         if turn.messages:
@@ -86,8 +86,9 @@ class CoreWrites:
                 execute(STAMP_REP, {"rep": h.offered_rep_id, "at_": h.at})
         if not payloads:
             return []
-        rows = [{"topic": "events", "payload": p, "created_at": now} for p in payloads]
-        return list(execute(INSERT_OUTBOX, rows).scalars())
+        # One row per turn holding its events in order (see bot.ports.Outbox).
+        row = {"topic": "events", "payload": list(payloads), "created_at": now}
+        return list(execute(INSERT_OUTBOX, row).scalars())
 
     def update_lead(self, lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
         """Stage, score and the newly known card fields."""

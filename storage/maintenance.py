@@ -1,4 +1,4 @@
-"""Housekeeping the server runs hourly: drop published outbox events and expired sessions."""
+"""Housekeeping the server runs hourly: drop published outbox rows and expired sessions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy.engine import Connection
 
 from storage.tables import OUTBOX
 
-# Published events are kept this long for inspection, then deleted: left alone they were 60% of
-# the database at 100,000 conversations (docs/benchmarks.md).
+# Published rows (each a turn's events) are kept this long for inspection, then deleted: left
+# alone they were 60% of the database at 100,000 conversations (docs/benchmarks.md).
 KEEP_PUBLISHED = timedelta(days=1)
 
 
@@ -19,7 +19,7 @@ async def tidy(store: Any, now: datetime) -> tuple[int, int]:
     """Delete published outbox rows older than ``KEEP_PUBLISHED`` and expired console sessions.
 
     Args:
-        store: a SqlStore or MemoryStore (the memory outbox forgets published events at once).
+        store: a SqlStore or MemoryStore (the memory outbox forgets published rows at once).
         now: the current time.
 
     Returns:

@@ -84,7 +84,7 @@ class _Changes:
     stage_changes: list[tuple[int, StageChange]] = field(default_factory=list)
     handoffs: dict[int, HandoffRecord] = field(default_factory=dict)  # new and changed rows
     assigned: dict[int, datetime] = field(default_factory=dict)  # rep id -> last offered at
-    outbox: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 class MemoryUnit:
@@ -189,9 +189,11 @@ class MemoryUnit:
             if h.offered_rep_id is not None:  # round robin reads it (sql_statements.STAMP_REP)
                 self.changes.assigned[h.offered_rep_id] = row.request.at
         outbox_ids = []
-        for event in turn.events:
+        if turn.events:  # one row per turn, as SqlStore writes it
             outbox_ids.append(next(self._store._ids))
-            self.changes.outbox.append((outbox_ids[-1], _json(event.to_json())))
+            self.changes.outbox.append(
+                (outbox_ids[-1], [_json(event.to_json()) for event in turn.events])
+            )
         lead = self._lead(c.lead_id)
         lead.card.update(_json(lead_changes(turn.lead)))
         lead.stage, lead.score = turn.stage, turn.score
@@ -245,7 +247,7 @@ class MemoryStore(MemoryReps, MemoryDesk):
         self._reps: dict[int, RepRecord] = {}
         self._sessions: dict[str, SessionRecord] = {}
         self._notes: list[NoteRecord] = []
-        self._outbox: dict[int, dict[str, Any]] = {}
+        self._outbox: dict[int, list[dict[str, Any]]] = {}  # row id: the turn's events
         self._outbox_at: dict[int, datetime] = {}
 
     @asynccontextmanager
@@ -273,7 +275,7 @@ class MemoryStore(MemoryReps, MemoryDesk):
             self.stamp_assigned(rep_id, at)
         self._outbox.update(ch.outbox)
         written = datetime.now(UTC)
-        self._outbox_at.update((event_id, written) for event_id, _ in ch.outbox)
+        self._outbox_at.update((row_id, written) for row_id, _ in ch.outbox)
 
     async def close(self) -> None:
         """Nothing to release; present so the app closes every store the same way."""
@@ -308,8 +310,8 @@ class MemoryStore(MemoryReps, MemoryDesk):
 
     async def pending(
         self, limit: int = 100, older_than: datetime | None = None
-    ) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first, written before ``older_than`` if given."""
+    ) -> list[tuple[int, Sequence[Mapping[str, Any]]]]:
+        """Unpublished rows (id, events), oldest first, written before ``older_than`` if given."""
         rows = (
             (i, p) for i, p in self._outbox.items()
             if older_than is None or self._outbox_at[i] < _utc(older_than)

@@ -48,8 +48,8 @@ _HANDOFF_COLUMNS = (
     "conversation_id, reason, stage, score, status, requested_at, team, offered_rep_id, "
     "route_reason, sla_due_at"
 )
-# (messages, inbound?, evidence, stage change?, hand-off?, stamp?, events, lead columns)
-_Shape = tuple[int, bool, int, bool, bool, bool, int, tuple[str, ...]]
+# (messages, inbound?, evidence, stage change?, hand-off?, stamp?, events?, lead columns)
+_Shape = tuple[int, bool, int, bool, bool, bool, bool, tuple[str, ...]]
 _TURN_SQL: dict[_Shape, str] = {}
 
 
@@ -83,7 +83,7 @@ def _turn_sql(shape: _Shape) -> str:
     sql = _TURN_SQL.get(shape)
     if sql is not None:
         return sql
-    n_messages, inbound, n_evidence, stage_change, handoff, stamp, n_events, lead = shape
+    n_messages, inbound, n_evidence, stage_change, handoff, stamp, events, lead = shape
     p = _Params()
     p.take(13)  # the conversation's UPDATE
     ctes = [f"c AS ({_UPDATE_CONVERSATION})"]
@@ -116,12 +116,14 @@ def _turn_sql(shape: _Shape) -> str:
         at, rep = p.take(2)
         ctes.append(f"r AS (UPDATE reps SET last_assigned_at = {at} WHERE id = {rep})")
     outbox = "ARRAY[]::bigint[]"
-    if n_events:
-        values = ", ".join(f"('events', {a}, {b})" for a, b in (p.take(2) for _ in range(n_events)))
+    if events:
+        # One row holding the turn's events (a JSON array), stamped with the UPDATE's $10 (now).
+        (payload,) = p.take(1)
         ctes.append(
-            f"o AS (INSERT INTO outbox (topic, payload, created_at) VALUES {values} RETURNING id)"
+            f"o AS (INSERT INTO outbox (topic, payload, created_at) "
+            f"VALUES ('events', {payload}, $10) RETURNING id)"
         )
-        outbox = "ARRAY(SELECT id FROM o ORDER BY id)"
+        outbox = "ARRAY(SELECT id FROM o)"
     if lead:
         sets = ", ".join(f"{name} = {ph}" for name, ph in zip(lead, p.take(len(lead)), strict=True))
         at, lead_id = p.take(2)
@@ -166,8 +168,8 @@ async def commit_turn(
         if h.offered_rep_id is not None:
             stamp = True
             params += (h.at, h.offered_rep_id)
-    for payload in payloads:
-        params += (json.dumps(payload), now)
+    if payloads:
+        params.append(json.dumps(list(payloads)))
     changes = lead_changes(turn.lead)
     changes.update(stage=turn.stage, score=turn.score)
     lead: tuple[str, ...] = ()
@@ -176,7 +178,7 @@ async def commit_turn(
         params += [json.dumps(v) if k == "company_size" else v for k, v in changes.items()]
         params += (now, known.lead_id)
     shape: _Shape = (len(said), inbound is not None, len(turn.evidence), sc is not None,
-                     h is not None, stamp, len(payloads), lead)  # fmt: skip
+                     h is not None, stamp, bool(payloads), lead)  # fmt: skip
     try:
         row = await db.fetchrow(_turn_sql(shape), *params)
     except Exception as error:

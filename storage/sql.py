@@ -152,8 +152,8 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
 
     async def pending(
         self, limit: int = 100, older_than: datetime | None = None
-    ) -> list[tuple[int, Mapping[str, Any]]]:
-        """Unpublished events (id, JSON), oldest first, written before ``older_than`` if given."""
+    ) -> list[tuple[int, Sequence[Mapping[str, Any]]]]:
+        """Unpublished rows (id, events), oldest first, written before ``older_than`` if given."""
         stmt = (
             select(OUTBOX.c.id, OUTBOX.c.payload)
             .where(OUTBOX.c.published_at.is_(None))
@@ -162,10 +162,10 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
         )
         if older_than is not None:
             stmt = stmt.where(OUTBOX.c.created_at < older_than)
-        return [(r.id, r.payload) for r in await self._rows(stmt)]
+        return [(r.id, events_of(r.payload)) for r in await self._rows(stmt)]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
-        """Mark events as published (at-least-once: a crash before this re-publishes them)."""
+        """Mark rows as published (at-least-once: a crash before this re-publishes them)."""
         if not ids:
             return
         stmt = update(OUTBOX).where(OUTBOX.c.id.in_(list(ids)))
@@ -178,3 +178,12 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions):
             return conn.execute(stmt).all()
 
         return await self.backend.read(fetch)
+
+
+def events_of(payload: Any) -> list[Mapping[str, Any]]:
+    """A row's events: a JSON array (one row per turn), or one object (a single event).
+
+    Rows are converted by migration 0004, but a process still running the code from before it
+    (a rolling deploy) writes one object per event; those rows stay readable.
+    """
+    return [payload] if isinstance(payload, dict) else list(payload)

@@ -136,7 +136,7 @@ def insert_rows(
     db: sqlite3.Connection, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> list[int]:
-    """The append-only rows of a turn, one statement per table that has any; the outbox ids."""
+    """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
     cid = turn.conversation_id
     try:
         if turn.messages:
@@ -156,29 +156,20 @@ def insert_rows(
         raise _integrity(exc, "INSERT") from exc
 
 
-def _outbox_sql(n: int) -> str:
-    sql = _OUTBOX_SQL.get(n)
-    if sql is None:
-        values = ",".join(["('events',?,?)"] * n)
-        sql = _OUTBOX_SQL[n] = f"INSERT INTO outbox (topic, payload, created_at) VALUES {values} " \
-            "RETURNING id"  # fmt: skip
-    return sql
-
-
-_OUTBOX_SQL: dict[int, str] = {}
+# One row per turn, its events a JSON array: one row and one index entry to write, not one
+# per event (a turn has 3 to 5 events).
+_INSERT_OUTBOX = "INSERT INTO outbox (topic, payload, created_at) VALUES ('events',?,?)"
 
 
 def insert_outbox(
     db: sqlite3.Connection, payloads: Sequence[Mapping[str, Any]], now: datetime
 ) -> list[int]:
-    """One multi-row INSERT .. RETURNING for the turn's events (ids as a set, not in order)."""
+    """One outbox row holding the turn's events in order; its id (none without events)."""
     if not payloads:
         return []
-    at = ts(now)
-    params: list[Any] = []
-    for payload in payloads:
-        params += (_dumps(payload), at)
-    return [row[0] for row in db.execute(_outbox_sql(len(payloads)), params)]
+    row_id = db.execute(_INSERT_OUTBOX, (_dumps(list(payloads)), ts(now))).lastrowid
+    assert row_id is not None  # an INSERT of one row always sets it
+    return [row_id]
 
 
 def update_lead(db: sqlite3.Connection, lead_id: int, changes: Mapping[str, Any],

@@ -161,8 +161,10 @@ async def test_statements_per_inbound_message(sql_store: SqlStore) -> None:
         await _message(sql_store, 1)
     # The conversation is in the snapshot cache: no load. SQLite (storage/sqlite_turn.py): the
     # inbound INSERT (which checks the version itself), the conditional conversation UPDATE
-    # (seq and version), reply, evidence, outbox. PostgreSQL (storage/pg_turn.py): all of that
-    # in one statement (data-modifying CTEs) that commits on its own: one round trip.
+    # (seq and version), reply, evidence, outbox: one row holding the turn's events (migration
+    # 0004; before, one multi-row INSERT with a row per event: the same count, more rows and
+    # index entries). PostgreSQL (storage/pg_turn.py): all of that in one statement
+    # (data-modifying CTEs) that commits on its own: one round trip.
     # The lead is not touched: its stage and score did not change.
     assert statements == _HOT_PATH[sql_store.sync_engine.dialect.name]
 

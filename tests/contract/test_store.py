@@ -188,27 +188,29 @@ async def test_context_and_wake_at_of_first_turn(store: Any) -> None:
 
 async def test_outbox_pending_and_mark_published(store: Any) -> None:
     cid = await first_contact(store)
-    events = [EvidenceRecorded(KEY, T0, "budget", "answer", {"amount": i}) for i in range(3)]
-    async with store.unit() as u:
-        await u.commit_turn(turn(cid, events=tuple(events[:2])))
-    async with store.unit() as u:
-        await u.commit_turn(turn(cid, events=tuple(events[2:])))
+    events = [EvidenceRecorded(KEY, T0, "budget", "answer", {"amount": i}) for i in range(5)]
+    for chunk in (events[:2], events[2:3], events[3:]):  # one outbox row per turn
+        async with store.unit() as u:
+            await u.commit_turn(turn(cid, events=tuple(chunk)))
     pending = await store.pending()
-    assert [dict(p) for _, p in pending] == [e.to_json() for e in events]
+    assert [[dict(e) for e in row] for _, row in pending] == [
+        [e.to_json() for e in chunk] for chunk in (events[:2], events[2:3], events[3:])
+    ]  # each turn's events, in order; turns in commit order
     assert [i for i, _ in await store.pending(limit=2)] == [i for i, _ in pending[:2]]
     await store.mark_published([pending[0][0], pending[2][0]])
     assert await store.pending() == [pending[1]]
     await store.mark_published([])
 
 
-async def test_commit_turn_returns_the_outbox_ids_of_its_events(store: Any) -> None:
+async def test_commit_turn_returns_the_outbox_row_of_its_events(store: Any) -> None:
     cid = await first_contact(store)
     events = [EvidenceRecorded(KEY, T0, "budget", "answer", {"amount": i}) for i in range(3)]
     async with store.unit() as u:
         ids = await u.commit_turn(turn(cid, events=tuple(events)))
-    assert sorted(ids) == sorted(i for i, _ in await store.pending())
+    assert len(ids) == 1  # one row holds the turn's events
+    assert list(ids) == [i for i, _ in await store.pending()]
     async with store.unit() as u:
-        assert await u.commit_turn(turn(cid)) == []
+        assert await u.commit_turn(turn(cid)) == []  # no events: no row
 
 
 async def test_pending_older_than_leaves_events_being_published(store: Any) -> None:

@@ -1,0 +1,75 @@
+"""The publisher: events from memory after commit, and the crash-recovery relay, per outbox row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.clock import FixedClock
+from bot.publisher import OUTBOX_GRACE, Publisher
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+class RecordingBus:
+    """Keeps (topic, payload) in publish order."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, Mapping[str, Any]]] = []
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        self.published.append((topic, payload))
+
+
+class ListOutbox:
+    """Rows (id, events, written at), as SqlStore's outbox returns them."""
+
+    def __init__(self, rows: list[tuple[int, list[dict[str, Any]], datetime]]) -> None:
+        self.rows = rows
+        self.marked: list[list[int]] = []
+
+    async def pending(
+        self, limit: int = 100, older_than: datetime | None = None
+    ) -> list[tuple[int, Sequence[Mapping[str, Any]]]]:
+        rows = [(i, p) for i, p, at in self.rows if older_than is None or at < older_than]
+        return rows[:limit]
+
+    async def mark_published(self, ids: Sequence[int]) -> None:
+        self.marked.append(list(ids))
+        self.rows = [r for r in self.rows if r[0] not in ids]
+
+
+def _event(key: str, n: int) -> dict[str, Any]:
+    return {"name": "message_added", "key": key, "n": n}
+
+
+async def test_the_relay_publishes_each_rows_events_in_order_on_both_topics() -> None:
+    old = T0 - OUTBOX_GRACE - timedelta(seconds=1)
+    a, b = "widget:a", "widget:b"
+    outbox = ListOutbox([
+        (1, [_event(a, 1), _event(a, 2)], old),
+        (2, [_event(b, 1)], old),
+        (3, [_event(a, 3)], old),
+        (4, [_event(a, 4)], T0),  # too young: the writing process is publishing it
+    ])  # fmt: skip
+    bus = RecordingBus()
+    publisher = Publisher(bus, outbox, FixedClock(T0))  # type: ignore[arg-type]
+    assert await publisher.relay() == 4
+    assert bus.published[::2] == [
+        ("events", e) for e in (_event(a, 1), _event(a, 2), _event(b, 1), _event(a, 3))
+    ]
+    assert [t for t, _ in bus.published[1::2]] == [f"conversation:{k}" for k in (a, a, b, a)]
+    assert outbox.marked == [[1, 2, 3]]
+    assert [i for i, _, _ in outbox.rows] == [4]
+
+
+async def test_committed_events_mark_their_row_once() -> None:
+    outbox = ListOutbox([])
+    bus = RecordingBus()
+    publisher = Publisher(bus, outbox, FixedClock(T0))  # type: ignore[arg-type]
+    publisher.committed([(7, _event("widget:a", 1)), (7, _event("widget:a", 2))])
+    publisher.committed([(9, _event("widget:a", 3))])
+    await publisher.drain()
+    assert [p["n"] for t, p in bus.published if t == "events"] == [1, 2, 3]
+    assert [i for batch in outbox.marked for i in batch] == [7, 9]
