@@ -77,7 +77,8 @@ def read_templates(path: Path) -> list[dict[str, Any]]:
             "conversation": conv,
             "lead": _rows(db, "leads", "id = ?", conv["lead_id"])[0],
             **{t: _rows(db, t, "conversation_id = ?", cid) for t in CHILD_TABLES},
-            "outbox": _rows(db, "outbox", "json_extract(payload, '$.key') = ?", key),
+            # One outbox row per turn, its events an array; each event names the conversation.
+            "outbox": _rows(db, "outbox", "json_extract(payload, '$[0].key') = ?", key),
         })  # fmt: skip
     db.close()
     return out
