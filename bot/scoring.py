@@ -206,11 +206,9 @@ def _value_checks(condition: Condition) -> tuple[tuple[Check, ...], bool]:
     """The value tests of an answer condition (as ``compile_condition`` runs them), in order."""
     checks: list[Check] = []
     if condition.at_least is not None:
-        least = condition.at_least
-        checks.append(lambda v: _at_least(v, least))
+        checks.append(_at_least_check(condition.at_least))
     if condition.below is not None:
-        below = condition.below
-        checks.append(lambda v: _below(v, below))
+        checks.append(_below_check(condition.below))
     if condition.level_in is not None:
         checks.append(_member("level", list(condition.level_in)))
     if condition.urgency_in is not None:
@@ -224,6 +222,26 @@ def _value_checks(condition: Condition) -> tuple[tuple[Check, ...], bool]:
     if condition.country_in is not None:
         checks.append(_member("code", list(condition.country_in)))
     return tuple(checks), condition.slot == "need" and condition.no_need is None
+
+
+def _at_least_check(threshold: float) -> Check:
+    """``_at_least(value, threshold)`` in one call fewer."""
+
+    def check(value: Mapping[str, Any]) -> bool:
+        figure = _figure(value, "min", "max")
+        return figure is not None and figure >= threshold
+
+    return check
+
+
+def _below_check(threshold: float) -> Check:
+    """``_below(value, threshold)`` in one call fewer."""
+
+    def check(value: Mapping[str, Any]) -> bool:
+        figure = _figure(value, "max", "min")
+        return figure is not None and figure < threshold
+
+    return check
 
 
 def _groups(rules: Sequence[ScoringRule]) -> tuple[Group, ...]:

@@ -105,7 +105,12 @@ class TurnDraft:
     def last_answered(self) -> str | None:
         """The slot answered most recently: the target of a correction that names none."""
         slots: list[str] = self.context["answered"]
-        return next((s for s in reversed(slots) if self.is_answered(s)), None)
+        evidence = self.evidence
+        for slot in reversed(slots):  # ``is_answered``, inlined
+            item = evidence.get(slot)
+            if item is not None and item.status == "answer":
+                return slot
+        return None
 
     def describe(self, slot: str) -> str:
         """The slot's current value in words."""
