@@ -278,6 +278,18 @@ class Scorer:
         self.ranks: dict[str | None, int] = {None: -1}
         for index, spec in enumerate(stages):
             self.ranks.setdefault(spec.name, index)
+        # ``_reason`` of each stage cut around the total (only the min-score part names it)
+        self._why: dict[int, tuple[str, str]] = {}
+        for spec in stages:
+            rest = _reason(spec.model_copy(update={"min_score": 0}), 0).removeprefix(
+                f"{spec.name}: "
+            )
+            if spec.min_score:
+                tail = f" >= {spec.min_score}" + ("" if rest == "reached" else f"; {rest}")
+                self._why[id(spec)] = (f"{spec.name}: score ", tail)
+            else:
+                self._why[id(spec)] = (f"{spec.name}: {rest}", "")
+        self._specs = tuple(stages)  # the specs ``_why`` is keyed by, kept alive
 
     def total(self, evidence: Mapping[str, Evidence]) -> int:
         """``score(rules, evidence).total``."""
@@ -329,6 +341,14 @@ class Scorer:
     def rank(self, name: str | None) -> int:
         """``rank(stages, name)``: a stage's position in the flow's order; -1 for none."""
         return self.ranks.get(name, -1)
+
+    def reason(self, spec: StageSpec | None, total: int) -> str:
+        """``reason(spec, total)`` for this scorer's stages, from the parts built once."""
+        parts = None if spec is None else self._why.get(id(spec))
+        if parts is None:
+            return reason(spec, total)
+        head, tail = parts
+        return f"{head}{total}{tail}" if tail else head
 
 
 def reason(spec: StageSpec | None, total: int) -> str:

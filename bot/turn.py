@@ -19,7 +19,7 @@ from bot.events import (
 from bot.flow import Flow
 from bot.machine import HANDOFF, NURTURE, START, Position, asked_slot
 from bot.messages import QuickReply
-from bot.scoring import answered, reason
+from bot.scoring import answered
 from bot.state import Evidence, EvidenceStatus, HandoffRequest, Snapshot, StageChange
 from bot.understand import Reading
 from flows.schema import StageSpec
@@ -245,7 +245,7 @@ class TurnDraft:
         if self._reached is None:
             self._compute()
         assert self._reached is not None
-        return reason(*self._reached)
+        return self.flow.scorer.reason(*self._reached)
 
     def finish(self, activity: bool = True) -> Decision:
         """Freeze the turn: events for what changed, the next timer, the lead card."""
