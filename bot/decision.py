@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from bot.events import Event
@@ -46,9 +46,13 @@ class Decision:
 def idle_due(
     flow: Flow, last_inbound_at: datetime | None, nudged_at: datetime | None
 ) -> datetime | None:
-    """When the idle timer fires next: the nudge after silence, then the close after the nudge."""
+    """When the idle timer fires next: the nudge after silence, then the close after the nudge.
+
+    The delays are ``timedelta(minutes=...)`` of the flow's ``idle`` spec, built once per flow.
+    """
+    nudge_after, close_after = flow.idle_after
     if nudged_at is not None:
-        return nudged_at + timedelta(minutes=flow.spec.idle.close_after_minutes)
+        return nudged_at + close_after
     if last_inbound_at is None:
         return None
-    return last_inbound_at + timedelta(minutes=flow.spec.idle.nudge_after_minutes)
+    return last_inbound_at + nudge_after

@@ -123,7 +123,8 @@ class Engine:
         """Record what the message tells, handle corrections, refusals and non-answers."""
         say = self.flow.spec.say
         current = asked_slot(draft.state)
-        correcting = says(self.flow, "correction", text) and bool(draft.last_answered())
+        # (both tests are pure: the cheap one first)
+        correcting = bool(draft.last_answered()) and says(self.flow, "correction", text)
         refusing = current is not None and says(self.flow, "refusal", text)
         smalltalk = says(self.flow, "smalltalk", text)  # "hi there" is not a need
         found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)

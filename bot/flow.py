@@ -10,7 +10,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from transitions import Machine
 
@@ -49,6 +49,7 @@ class Flow:
     cues: Mapping[str, Callable[[str], bool]]  # ``intents`` as yes/no tests, fast on ASCII
     readers: tuple[SlotReader, ...]  # ``extractors`` as ``read_text`` runs them
     offered: Mapping[str, tuple[QuickReply, ...]]  # each question's buttons, built once
+    idle_after: tuple[timedelta, timedelta]  # the idle nudge's and close's delays (``idle_due``)
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -91,6 +92,10 @@ def compile_flow(spec: FlowSpec) -> Flow:
         scorer=Scorer(spec.scoring, spec.stages),
         cues={name: _cue(pattern) for name, pattern in intents.items()},
         readers=build_readers(extractors, spec.slots),
+        idle_after=(
+            timedelta(minutes=spec.idle.nudge_after_minutes),
+            timedelta(minutes=spec.idle.close_after_minutes),
+        ),
         offered={
             q.slot: tuple(QuickReply(b.label, b.value) for b in q.quick_replies)
             for q in spec.questions

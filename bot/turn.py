@@ -19,7 +19,7 @@ from bot.events import (
 from bot.flow import Flow
 from bot.machine import HANDOFF, NURTURE, START, Position, asked_slot
 from bot.messages import QuickReply
-from bot.scoring import answered, reason
+from bot.scoring import answered
 from bot.state import Evidence, EvidenceStatus, HandoffRequest, Snapshot, StageChange
 from bot.understand import Reading
 from flows.schema import StageSpec
@@ -105,7 +105,12 @@ class TurnDraft:
     def last_answered(self) -> str | None:
         """The slot answered most recently: the target of a correction that names none."""
         slots: list[str] = self.context["answered"]
-        return next((s for s in reversed(slots) if self.is_answered(s)), None)
+        evidence = self.evidence
+        for slot in reversed(slots):  # ``is_answered``, inlined
+            item = evidence.get(slot)
+            if item is not None and item.status == "answer":
+                return slot
+        return None
 
     def describe(self, slot: str) -> str:
         """The slot's current value in words."""
@@ -240,7 +245,7 @@ class TurnDraft:
         if self._reached is None:
             self._compute()
         assert self._reached is not None
-        return reason(*self._reached)
+        return self.flow.scorer.reason(*self._reached)
 
     def finish(self, activity: bool = True) -> Decision:
         """Freeze the turn: events for what changed, the next timer, the lead card."""

@@ -173,3 +173,10 @@ def test_compiled_conditions_agree_with_holds() -> None:
                 for status in STATUSES:
                     item = ev(slot, value, status=status)
                     assert check(item) == holds(rule.when, item), (rule.name, item)
+
+
+def test_scorer_reason_agrees_with_reason() -> None:
+    scorer = Scorer(SPEC.scoring, SPEC.stages)
+    for spec in [None, *SPEC.stages]:
+        for total in range(-60, 200):
+            assert scorer.reason(spec, total) == reason(spec, total)
