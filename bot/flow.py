@@ -20,7 +20,8 @@ from bot.extract.types import Extractor
 from bot.machine import Table, build_machine
 from bot.messages import QuickReply
 from bot.readers import SlotReader, build_readers
-from bot.scoring import Scorer, rank
+from bot.scorer import Scorer
+from bot.scoring import rank
 from flows.schema import FlowSpec, QuestionSpec, QuickReplySpec
 
 INTENTS = ("opt_out", "human", "restart", "help", "refusal", "correction", "smalltalk")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ def stage(
     reached: tuple[str | None, str] = (None, "no stage reached yet")
     for spec in stages:
         if _reaches(spec, evidence, total):
-            reached = (spec.name, _reason(spec, total))
+            reached = (spec.name, stage_reason(spec, total))
     return reached
 
 
@@ -87,7 +87,7 @@ def holds(condition: Condition, item: Evidence) -> bool:
     return all(checks)
 
 
-def _figure(value: Mapping[str, Any], first: str, second: str) -> float | None:
+def amount_figure(value: Mapping[str, Any], first: str, second: str) -> float | None:
     """A single comparable number: ``amount`` if given, else the preferred bound, annualized."""
     raw = value.get("amount")
     for key in (first, second):
@@ -99,12 +99,12 @@ def _figure(value: Mapping[str, Any], first: str, second: str) -> float | None:
 
 
 def _at_least(value: Mapping[str, Any], threshold: float) -> bool:
-    figure = _figure(value, "min", "max")
+    figure = amount_figure(value, "min", "max")
     return figure is not None and figure >= threshold
 
 
 def _below(value: Mapping[str, Any], threshold: float) -> bool:
-    figure = _figure(value, "max", "min")
+    figure = amount_figure(value, "max", "min")
     return figure is not None and figure < threshold
 
 
@@ -125,7 +125,8 @@ def _meaningful(evidence: Mapping[str, Evidence], slot: str) -> bool:
     return not (isinstance(value, Mapping) and value.get("none"))
 
 
-def _reason(spec: StageSpec, total: int) -> str:
+def stage_reason(spec: StageSpec, total: int) -> str:
+    """What reaching ``spec`` took, as the stage history records it ("SQL: score 70 >= 60")."""
     parts = [f"score {total} >= {spec.min_score}"] if spec.min_score else []
     if spec.requires:
         parts.append("has " + ", ".join(spec.requires))
@@ -136,221 +137,6 @@ def _reason(spec: StageSpec, total: int) -> str:
     return f"{spec.name}: " + ("; ".join(parts) or "reached")
 
 
-# -- compiled once per flow ---------------------------------------------------------------------
-
-Check = Callable[[Mapping[str, Any]], bool]
-
-
-def compile_condition(condition: Condition) -> Callable[[Evidence], bool]:
-    """``holds(condition, item)`` as one closure that runs only the tests the condition gives.
-
-    ``holds`` builds and evaluates all seven tests for every rule on every rescoring; the
-    closure evaluates the one or two a rule has (every one of them, in the same order, so the
-    same values raise the same errors).
-    """
-    checks, browsing_fails = _value_checks(condition)
-    status = condition.status
-
-    def check(item: Evidence) -> bool:
-        if item.status != status:
-            return False
-        if status != "answer":
-            return True
-        value: Mapping[str, Any] = _mapping(item.value)
-        ok = True
-        for test in checks:
-            if not test(value):
-                ok = False
-        if browsing_fails and value.get("none"):
-            return False
-        return ok
-
-    return check
-
-
-def _member(key: str, allowed: list[Any]) -> Check:
-    return lambda value: value.get(key) in allowed
-
-
-_EMPTY: Mapping[str, Any] = {}
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a mapping, else an empty one.
-
-    Values are JSON dicts: the exact type test skips ``isinstance(..., Mapping)``, an ABC check
-    that was 2% of decide().
-    """
-    if type(value) is dict or isinstance(value, Mapping):
-        return value
-    return _EMPTY
-
-
-def _has_meaning(evidence: Mapping[str, Evidence], slot: str) -> bool:
-    """``_meaningful``: answered, and not a "none" answer (just browsing)."""
-    item = evidence.get(slot)
-    return item is not None and item.status == "answer" and not _mapping(item.value).get("none")
-
-
-# One rule that tests an answer: its points, the value tests it has, and whether a "none" need
-# (just browsing) fails it.
-AnswerRule = tuple[int, tuple[Check, ...], bool]
-# A run of consecutive rules about one subject: the rules that test an answer (in flow order),
-# and the points the other statuses (refused, unknown, retracted) earn outright.
-Group = tuple[str, tuple[AnswerRule, ...], dict[str, int]]
-# A stage as ``reached`` tests it: min score, requires, requires_any, signals, the spec.
-Stage = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], StageSpec]
-
-
-def _value_checks(condition: Condition) -> tuple[tuple[Check, ...], bool]:
-    """The value tests of an answer condition (as ``compile_condition`` runs them), in order."""
-    checks: list[Check] = []
-    if condition.at_least is not None:
-        checks.append(_at_least_check(condition.at_least))
-    if condition.below is not None:
-        checks.append(_below_check(condition.below))
-    if condition.level_in is not None:
-        checks.append(_member("level", list(condition.level_in)))
-    if condition.urgency_in is not None:
-        checks.append(_member("urgency", list(condition.urgency_in)))
-    if condition.category_in is not None:
-        wanted = set(condition.category_in)
-        checks.append(lambda v: bool(set(v.get("categories") or ()) & wanted))
-    if condition.no_need is not None:
-        no_need = condition.no_need
-        checks.append(lambda v: bool(v.get("none")) == no_need)
-    if condition.country_in is not None:
-        checks.append(_member("code", list(condition.country_in)))
-    return tuple(checks), condition.slot == "need" and condition.no_need is None
-
-
-def _at_least_check(threshold: float) -> Check:
-    """``_at_least(value, threshold)`` in one call fewer."""
-
-    def check(value: Mapping[str, Any]) -> bool:
-        figure = _figure(value, "min", "max")
-        return figure is not None and figure >= threshold
-
-    return check
-
-
-def _below_check(threshold: float) -> Check:
-    """``_below(value, threshold)`` in one call fewer."""
-
-    def check(value: Mapping[str, Any]) -> bool:
-        figure = _figure(value, "max", "min")
-        return figure is not None and figure < threshold
-
-    return check
-
-
-def _groups(rules: Sequence[ScoringRule]) -> tuple[Group, ...]:
-    """The rules in runs of one subject, in flow order (so errors, if any, come in that order)."""
-    groups: list[Group] = []
-    for rule in rules:
-        subject = rule.when.slot or rule.when.signal or ""
-        if not groups or groups[-1][0] != subject:
-            groups.append((subject, (), {}))
-        subject, answers, others = groups[-1]
-        if rule.when.status == "answer":
-            checks, browsing_fails = _value_checks(rule.when)
-            groups[-1] = (subject, (*answers, (rule.points, checks, browsing_fails)), others)
-        else:
-            others[rule.when.status] = others.get(rule.when.status, 0) + rule.points
-    return tuple(groups)
-
-
-class Scorer:
-    """A flow's scoring rules and stages, compiled once: the total and stage of some evidence.
-
-    The rules are grouped by subject: each piece of evidence is looked up, its status tested and
-    its value unwrapped once per subject rather than once per rule (rescoring was 7% of decide).
-    """
-
-    def __init__(self, rules: Sequence[ScoringRule], stages: Sequence[StageSpec]) -> None:
-        """Group the rules by subject with their value tests; index the stages by name."""
-        self._groups = _groups(rules)
-        self._stages: tuple[Stage, ...] = tuple(
-            (spec.min_score, tuple(spec.requires), tuple(spec.requires_any),
-             tuple(spec.requires_signals), spec)
-            for spec in reversed(stages)
-        )  # fmt: skip
-        self.ranks: dict[str | None, int] = {None: -1}
-        for index, spec in enumerate(stages):
-            self.ranks.setdefault(spec.name, index)
-        # ``_reason`` of each stage cut around the total (only the min-score part names it)
-        self._why: dict[int, tuple[str, str]] = {}
-        for spec in stages:
-            rest = _reason(spec.model_copy(update={"min_score": 0}), 0).removeprefix(
-                f"{spec.name}: "
-            )
-            if spec.min_score:
-                tail = f" >= {spec.min_score}" + ("" if rest == "reached" else f"; {rest}")
-                self._why[id(spec)] = (f"{spec.name}: score ", tail)
-            else:
-                self._why[id(spec)] = (f"{spec.name}: {rest}", "")
-        self._specs = tuple(stages)  # the specs ``_why`` is keyed by, kept alive
-
-    def total(self, evidence: Mapping[str, Evidence]) -> int:
-        """``score(rules, evidence).total``."""
-        total = 0
-        get = evidence.get
-        for subject, answers, others in self._groups:
-            item = get(subject)
-            if item is None:
-                continue
-            if item.status != "answer":
-                total += others.get(item.status, 0)
-                continue
-            value = _mapping(item.value)
-            for points, checks, browsing_fails in answers:
-                ok = True
-                for test in checks:  # every test runs, as in ``compile_condition``
-                    if not test(value):
-                        ok = False
-                if ok and not (browsing_fails and value.get("none")):
-                    total += points
-        return total
-
-    def reached(self, evidence: Mapping[str, Evidence], total: int) -> StageSpec | None:
-        """The stage ``stage()`` names: the last one in flow order the lead reaches."""
-        for min_score, requires, requires_any, signals, spec in self._stages:
-            if total < min_score:  # ``_reaches``, with the cheaper ``_has_meaning``
-                continue
-            # ``all``/``any`` over generators, unrolled: a generator per stage per rescoring
-            missing = False
-            for slot in requires:
-                if not _has_meaning(evidence, slot):
-                    missing = True
-                    break
-            if missing:
-                continue
-            if requires_any:
-                for slot in requires_any:
-                    if _has_meaning(evidence, slot):
-                        break
-                else:
-                    continue
-            for signal in signals:
-                if signal not in evidence:
-                    break
-            else:
-                return spec
-        return None
-
-    def rank(self, name: str | None) -> int:
-        """``rank(stages, name)``: a stage's position in the flow's order; -1 for none."""
-        return self.ranks.get(name, -1)
-
-    def reason(self, spec: StageSpec | None, total: int) -> str:
-        """``reason(spec, total)`` for this scorer's stages, from the parts built once."""
-        parts = None if spec is None else self._why.get(id(spec))
-        if parts is None:
-            return reason(spec, total)
-        head, tail = parts
-        return f"{head}{total}{tail}" if tail else head
-
-
 def reason(spec: StageSpec | None, total: int) -> str:
     """Why the lead is at ``spec`` (the reason ``stage()`` gives)."""
-    return "no stage reached yet" if spec is None else _reason(spec, total)
+    return "no stage reached yet" if spec is None else stage_reason(spec, total)

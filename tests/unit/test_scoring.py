@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.scoring import Scorer, compile_condition, holds, rank, reason, score, stage
+from bot.scorer import Scorer, compile_condition
+from bot.scoring import holds, rank, reason, score, stage
 from bot.state import Evidence, EvidenceStatus
 from flows import load_spec
 
