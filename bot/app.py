@@ -187,13 +187,13 @@ async def _every(seconds: float, service: Service) -> None:
 
 
 async def _hourly(store: Store, clock: Clock) -> None:
-    """Delete published outbox events and expired console sessions, once an hour."""
+    """Delete published outbox rows (one per turn) and expired console sessions, once an hour."""
     from storage.maintenance import tidy
 
     while True:
         try:
-            events, sessions = await tidy(store, clock.now())
-            log.info("maintenance.tidied", outbox_events=events, sessions=sessions)
+            turns, sessions = await tidy(store, clock.now())
+            log.info("maintenance.tidied", outbox_rows=turns, sessions=sessions)
         except Exception:
             log.exception("maintenance.failed")
         await asyncio.sleep(TIDY_SECONDS)
