@@ -56,10 +56,14 @@ def word_gate(pattern: re.Pattern[str]) -> frozenset[bytes] | None:
     Sound only for text lowered and ASCII, and only with the heads of that very text: a
     substring cut mid-word has word starts the whole text lacks.
     """
+    global _lead_memo
+    _lead_memo = {}
     try:
         needed, _ = _gwalk(list(parse(pattern)), False)
     except PARSE_ERRORS:
         return None
+    finally:
+        _lead_memo = None
     if needed is None:
         return None
     return frozenset(token.removeprefix("=").encode("ascii") for token in needed)
@@ -233,7 +237,23 @@ def _lead(seq: Any) -> Lead | None:
     return frozenset(states)
 
 
+# The walk asks for the leads of the same nodes again and again (from every word start before
+# them, and twice per repeat): memoized for the length of one ``word_gate`` call, by node
+# identity, which is stable while the call holds the tree. Halves the analysis at import.
+_lead_memo: dict[tuple[Any, int], Lead | None] | None = None
+
+
 def _lead_node(op: Any, av: Any) -> Lead | None:
+    memo = _lead_memo
+    if memo is None:
+        return _lead_node_of(op, av)
+    key = (op, id(av))
+    if key not in memo:
+        memo[key] = _lead_node_of(op, av)
+    return memo[key]
+
+
+def _lead_node_of(op: Any, av: Any) -> Lead | None:
     if op is _c.LITERAL or op is _c.IN:
         chars, nonword = _node_chars(op, av)
         kind = _char_kind(chars)
