@@ -78,7 +78,10 @@ class RedisBus:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
             raise
         sub = QueueSubscription(topics, self._maxsize)
-        reader = asyncio.create_task(self._read(pubsub, sub), name=f"redis-bus {topics}")
+        reader = asyncio.create_task(
+            self._read(pubsub, "message", lambda m: sub.deliver(json.loads(m["data"]))),
+            name=f"redis-bus {topics}",
+        )
         sub.on_close(_stopper(reader, pubsub, lambda: self._subscriptions.discard(sub)))
         self._subscriptions.add(sub)
         return sub
@@ -112,30 +115,16 @@ class RedisBus:
             listener.deliver(topic, json.loads(message["data"]))
 
         reader = asyncio.create_task(
-            self._read_pattern(pubsub, on_message), name=f"redis-bus {pattern}"
+            self._read(pubsub, "pmessage", on_message), name=f"redis-bus {pattern}"
         )
         listener.on_close(_stopper(reader, pubsub, lambda: self._listeners.discard(listener)))
         self._listeners.add(listener)
         return listener
 
-    async def _read_pattern(
-        self, pubsub: PubSub, on_message: Callable[[Mapping[str, Any]], None]
+    async def _read(
+        self, pubsub: PubSub, kind: str, handle: Callable[[Mapping[str, Any]], None]
     ) -> None:
-        while True:
-            try:
-                message = await pubsub.get_message(timeout=None)
-            except RedisConnectionError:
-                # redis-py reconnects and re-subscribes its patterns on the next read.
-                log.warning("Redis bus connection lost; reconnecting", exc_info=True)
-                await asyncio.sleep(RECONNECT_DELAY)
-                continue
-            if message is not None and message["type"] == "pmessage":
-                try:
-                    on_message(message)
-                except ValueError:  # not JSON: someone else's message under our prefix
-                    log.warning("Redis bus: undecodable message on %r", message["channel"])
-
-    async def _read(self, pubsub: PubSub, sub: QueueSubscription) -> None:
+        """Hand each ``kind`` message ("message" or "pmessage") of ``pubsub`` to ``handle``."""
         while True:
             try:
                 message = await pubsub.get_message(timeout=None)
@@ -145,8 +134,11 @@ class RedisBus:
                 log.warning("Redis bus connection lost; reconnecting", exc_info=True)
                 await asyncio.sleep(RECONNECT_DELAY)
                 continue
-            if message is not None and message["type"] == "message":
-                sub.deliver(json.loads(message["data"]))
+            if message is not None and message["type"] == kind:
+                try:
+                    handle(message)
+                except ValueError:  # not JSON: someone else's message on our channel
+                    log.warning("Redis bus: undecodable message on %r", message["channel"])
 
     async def close(self) -> None:
         """Close every subscription and listener, and the client when the bus created it."""
