@@ -160,24 +160,29 @@ class Folded:
         m = self._fast_search(lowered)
         return -1 if m is None else m.start()
 
+    # search and finditer repeat their first lines on purpose: they run about sixty times per
+    # message, and a shared helper method measured 2-7% slower on decide().
     def search(self, text: str) -> re.Match[str] | None:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
-        start = self._start_in(text)
+        message = _current
+        if message is not None and message.text == text:
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.search(text)
         return None if start < 0 else self.exact.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``, skipped when the fast test finds nothing."""
-        start = self._start_in(text)
-        return iter(()) if start < 0 else self.exact.finditer(text, start)
-
-    def _start_in(self, text: str) -> int:
-        """Where the exact scan of ``text`` may start; -1 for no match; 0 for non-ASCII text."""
         message = _current
         if message is not None and message.text == text:
-            return self._start(message.lowered, message.heads)
-        if text.isascii():
-            return self._start(text.lower(), None)
-        return 0  # the fast tests are sound on ASCII only: scan it all
+            start = self._start(message.lowered, message.heads)
+        elif text.isascii():
+            start = self._start(text.lower(), None)
+        else:
+            return self.exact.finditer(text)
+        return iter(()) if start < 0 else self.exact.finditer(text, start)
 
 
 class Prefilter:
