@@ -25,6 +25,7 @@ from bench.report import Figure, Target, percentile
 from bench.script import CONVERSATIONS, conversation
 from bench.service import service_sender
 from bot.clock import SystemClock
+from bot.heap import tuned_for_serving
 from bot.inprocess import MemoryBus, MemoryLocks
 from bot.messages import ConversationKey, Inbound
 from bot.service import Service
@@ -191,7 +192,8 @@ async def _measure(path: Path, tag: str, new: int, existing: list[str]) -> dict[
 
 def measure(path: Path, tag: str, new: int, existing: list[str], results: Any) -> None:
     """Worker process: per-message times on new and existing conversations, and its RSS."""
-    results.put(asyncio.run(_measure(path, tag, new, existing)))
+    with tuned_for_serving():  # the collector settings ``qualibot serve`` runs with
+        results.put(asyncio.run(_measure(path, tag, new, existing)))
 
 
 def _in_child(path: Path, tag: str, new: int, existing: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bench import pg
 from bench.report import Figure, Target, percentile
 from bench.script import conversation
 from bot.clock import SystemClock
+from bot.heap import tuned_for_serving
 from bot.inprocess import MemoryBus, MemoryLocks
 from bot.messages import ConversationKey, Inbound
 from bot.service import Service
@@ -259,4 +260,5 @@ async def _run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
 
 def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     """Measure the service on SQLite and PostgreSQL; returns figures and details."""
-    return asyncio.run(_run(quick))
+    with tuned_for_serving():  # the collector settings ``qualibot serve`` runs with
+        return asyncio.run(_run(quick))

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.heap import tuned_for_serving
 from bot.logs import configure
 
 log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
@@ -48,7 +49,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             origins=list(settings.allowed_origins),
             log_format=settings.log_format,
         )
-        await stop.wait()
+        with tuned_for_serving():  # start-up is done: no collector pause walks it again
+            await stop.wait()
         log.info("server.stopping")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
