@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -15,20 +16,30 @@ log = logging.getLogger(__name__)
 
 # The crash-recovery relay leaves events younger than this to the process publishing them.
 OUTBOX_GRACE = timedelta(seconds=30)
+# Published rows are marked together at most this long after their events went out: at a
+# modest load each turn was published alone, so marking it was a second write transaction per
+# turn. Far below OUTBOX_GRACE, so the relay never takes a row only because its mark waits.
+MARK_DELAY = 1.0  # seconds
 
 
 class Publisher:
     """Publishes each committed event once on "events" and on its conversation's topic.
 
     Replies go straight back to the calling adapter, so no turn waits for the bus: events are
-    queued after commit and one background task publishes them in commit order, then marks them
-    published with one UPDATE for however many turns committed meanwhile.
+    queued after commit and one background task publishes them in commit order. Another marks
+    their rows published, one UPDATE for every row published within ``MARK_DELAY``.
     """
 
-    def __init__(self, bus: Bus, outbox: Outbox | None, clock: Clock) -> None:
+    def __init__(
+        self, bus: Bus, outbox: Outbox | None, clock: Clock, mark_delay: float = MARK_DELAY
+    ) -> None:
         self.bus, self.outbox, self.clock = bus, outbox, clock
+        self.mark_delay = mark_delay
         self._queued: list[tuple[int, Mapping[str, Any]]] = []  # (outbox row id, event JSON)
         self._task: asyncio.Task[None] | None = None
+        self._unmarked: dict[int, None] = {}  # published rows not marked yet, in order
+        self._marker: asyncio.Task[None] | None = None
+        self._mark_now: asyncio.Event | None = None  # set by ``drain``: mark without waiting
 
     def committed(self, events: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
         """Queue a committed turn's events (never call before its commit) and wake the task.
@@ -40,9 +51,13 @@ class Publisher:
             self._task = asyncio.get_running_loop().create_task(self._publish_queued())
 
     async def drain(self) -> None:
-        """Wait until every queued event is published (shutdown, tests, benchmarks)."""
+        """Wait until every queued event is published and marked (shutdown, tests, benchmarks)."""
         while self._task is not None and not self._task.done():
             await self._task
+        while self._marker is not None and not self._marker.done():
+            assert self._mark_now is not None
+            self._mark_now.set()
+            await self._marker
 
     async def relay(self) -> int:
         """Publish events a crash left unpublished (the app runs this every few seconds).
@@ -65,16 +80,36 @@ class Publisher:
     async def _publish_queued(self) -> None:
         while self._queued:
             batch, self._queued = self._queued, []
+            done = 0
             try:
                 for _, payload in batch:
                     await self._publish(payload)
-                if self.outbox is not None:
-                    # A turn's events share one row: mark each row once, in order.
-                    rows = dict.fromkeys(row_id for row_id, _ in batch)
-                    await self.outbox.mark_published(list(rows))
+                    done += 1
             except Exception:
                 # Left unmarked in the outbox: the periodic relay publishes it after the grace.
                 log.exception("publishing events failed")
+            failed = batch[done][0] if done < len(batch) else None
+            for row_id, _ in batch[:done]:  # a row only once all its events went out
+                if row_id != failed:
+                    self._unmarked[row_id] = None
+        if self.outbox is not None and self._unmarked and (
+            self._marker is None or self._marker.done()
+        ):
+            self._mark_now = asyncio.Event()
+            self._marker = asyncio.get_running_loop().create_task(self._mark_later(self.outbox))
+
+    async def _mark_later(self, outbox: Outbox) -> None:
+        """Mark what was published during the next ``mark_delay`` seconds (or until ``drain``)."""
+        assert self._mark_now is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._mark_now.wait(), self.mark_delay)
+        while self._unmarked:
+            rows, self._unmarked = list(self._unmarked), {}
+            try:
+                await outbox.mark_published(rows)
+            except Exception:
+                # Unmarked rows are published again by the relay: at least once, as always.
+                log.exception("marking published events failed")
 
     async def _publish(self, payload: Mapping[str, Any]) -> None:
         await self.bus.publish("events", payload)

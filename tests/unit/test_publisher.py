@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,3 +74,53 @@ async def test_committed_events_mark_their_row_once() -> None:
     await publisher.drain()
     assert [p["n"] for t, p in bus.published if t == "events"] == [1, 2, 3]
     assert [i for batch in outbox.marked for i in batch] == [7, 9]
+
+
+class FailingBus(RecordingBus):
+    """Refuses to publish the payloads it is told to (a bus outage in the middle of a turn)."""
+
+    def __init__(self, refuse: set[int]) -> None:
+        super().__init__()
+        self.refuse = refuse
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        if payload["n"] in self.refuse:
+            raise ConnectionError("bus down")
+        await super().publish(topic, payload)
+
+
+class SignallingBus(RecordingBus):
+    """Tells a waiting test when a payload has gone out on the conversation's topic."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = asyncio.Event()
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        await super().publish(topic, payload)
+        if topic.startswith("conversation:"):
+            self.sent.set()
+
+
+async def test_turns_published_close_together_are_marked_in_one_update() -> None:
+    outbox = ListOutbox([])
+    bus = SignallingBus()
+    publisher = Publisher(bus, outbox, FixedClock(T0), mark_delay=3600)  # type: ignore[arg-type]
+    for row, n in ((7, 1), (9, 2), (11, 3)):  # three turns, each published on its own
+        bus.sent.clear()
+        publisher.committed([(row, _event("widget:a", n))])
+        await bus.sent.wait()
+    assert outbox.marked == []  # still within the delay: nothing written yet
+    await publisher.drain()
+    assert outbox.marked == [[7, 9, 11]]
+
+
+async def test_a_row_with_an_event_left_unpublished_stays_for_the_relay() -> None:
+    outbox = ListOutbox([])
+    bus = FailingBus(refuse={2})
+    publisher = Publisher(bus, outbox, FixedClock(T0))  # type: ignore[arg-type]
+    publisher.committed([(7, _event("widget:a", 1)), (8, _event("widget:a", 2)),
+                         (8, _event("widget:a", 3)), (9, _event("widget:a", 4))])  # fmt: skip
+    await publisher.drain()
+    assert [p["n"] for t, p in bus.published if t == "events"] == [1]
+    assert [i for batch in outbox.marked for i in batch] == [7]  # 8 and 9: the relay's
