@@ -1,4 +1,4 @@
-"""The collector settings a server runs with: start-up frozen, young collections rarer, undone after."""
+"""Collector settings for serving: start-up frozen, fewer young collections, undone after."""
 
 from __future__ import annotations
 
@@ -41,8 +41,15 @@ def test_a_cycle_made_while_serving_is_still_collected() -> None:
 
 def test_thresholds_come_back_even_when_serving_fails() -> None:
     previous, frozen = gc.get_threshold(), gc.get_freeze_count()
-    with pytest.raises(RuntimeError), tuned_for_serving((5_000, 5, 5)):
-        assert gc.get_threshold() == (5_000, 5, 5)
-        raise RuntimeError("the server stopped on an error")
+    seen: list[tuple[int, int, int]] = []
+
+    def serve_and_fail() -> None:
+        with tuned_for_serving((5_000, 5, 5)):
+            seen.append(gc.get_threshold())
+            raise RuntimeError("the server stopped on an error")
+
+    with pytest.raises(RuntimeError):
+        serve_and_fail()
+    assert seen == [(5_000, 5, 5)]
     assert gc.get_threshold() == previous
     assert gc.get_freeze_count() == frozen
