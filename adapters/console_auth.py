@@ -14,7 +14,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.config import normalize_origin
+from bot.env import normalize_origin
 from bot.passwords import verify_async
 from bot.ports import Reps, Sessions
 from bot.state import Rep

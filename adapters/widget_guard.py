@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.config import normalize_origin
+from bot.env import normalize_origin
 
 _TOKEN_PREFIX = "v1"
 # Domain separation: the same QUALIBOT_SECRET may sign other things later (console sessions).

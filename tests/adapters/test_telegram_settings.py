@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
+from bot.env import ConfigError
 
 BASE = {"QUALIBOT_SECRET": "test-secret-0123456789abcdef"}
 TOKEN = {**BASE, "QUALIBOT_TELEGRAM_TOKEN": "123:very-secret-token"}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import structlog
 
-from bot.config import SECRET_FILE, ConfigError, Settings
+from bot.config import SECRET_FILE, Settings
+from bot.env import ConfigError
 from bot.logs import configure
 
 
