@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.scoring import holds
 from bot.state import Evidence, Presence
-from flows.schema import OfficeHours, RoutingSpec
+from flows.routing_schema import OfficeHours, RoutingSpec
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # An open console refreshes its rep's last_seen_at every PRESENCE_REFRESH (adapters/

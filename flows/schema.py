@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from flows.conditions import Condition as Condition  # re-exported: the scoring rules' type
+from flows.conditions import Strict
+from flows.routing_schema import RoutingSpec
 
 ExtractorName = Literal[
     "budget", "timeline", "authority", "need", "email", "phone", "name", "company", "company_size",
     "country",
 ]
 STAGE_NAMES = ("IQL", "MQL", "SAL", "SQL", "PQL", "CQL")
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo in the SLA document must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SlotSpec(Strict):
@@ -50,31 +48,6 @@ class QuestionSpec(Strict):
     attempts: int = Field(2, ge=1, le=10)
     quick_replies: list[QuickReplySpec] = Field(default_factory=list)
     acknowledge: str | None = None
-
-
-class Condition(Strict):
-    """A test on the current evidence; every given key must hold.
-
-    ``slot`` tests a slot's evidence (``status`` answer by default); ``signal`` tests behaviour
-    evidence such as ``page:pricing`` or ``product:trial_started``.
-    """
-
-    slot: str | None = None
-    signal: str | None = None
-    status: Literal["answer", "refused", "unknown"] = "answer"
-    at_least: float | None = None
-    below: float | None = None
-    level_in: list[Literal["decision_maker", "influencer", "end_user"]] | None = None
-    urgency_in: list[Literal["immediate", "soon", "later", "none"]] | None = None
-    category_in: list[str] | None = None
-    country_in: list[str] | None = None
-    no_need: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_subject(self) -> Condition:
-        if (self.slot is None) == (self.signal is None):
-            raise ValueError("give exactly one of 'slot' or 'signal'")
-        return self
 
 
 class ScoringRule(Strict):
@@ -185,81 +158,6 @@ class WidgetSpec(Strict):
 
     proactive: list[ProactiveSpec] = Field(default_factory=list)
     pages: dict[str, str] = Field(default_factory=dict)
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-
-class OfficeHours(Strict):
-    """When a team answers, in its own time zone (IANA name, e.g. Europe/London)."""
-
-    timezone: str
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
-    start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field("17:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}") from None
-        return name
-
-
-class TeamSpec(Strict):
-    """A group of reps that leads can be routed to."""
-
-    office_hours: OfficeHours | None = None
-
-
-class RouteRule(Strict):
-    """Send leads matching ``when`` to ``team``; the first matching rule wins."""
-
-    name: str
-    when: Condition
-    team: str
-
-
-class RoutingSay(Strict):
-    """What the prospect hears while a rep is found."""
-
-    joined: str = "{name} joined the conversation."
-    left: str = "{name} left the conversation."
-    no_answer: str = (
-        "Sorry for the wait, everyone on the team is busy right now. What's the best email for "
-        "us to follow up on?"
-    )
-    after_hours: str = (
-        "Our team is offline right now and back {back}. What's the best email for us to follow "
-        "up on?"
-    )
-    meeting: str = "Or pick a time that suits you: {link}"
-    follow_up: str = "Thanks! Someone from the team will follow up at {email}."
-    closed: str = "Thanks for chatting with us! This conversation is now closed."
-
-
-class RoutingSpec(Strict):
-    """Who gets a hand-off, and how long the prospect may wait before the fallback."""
-
-    sla_seconds: int = Field(120, ge=5, le=86_400)
-    meeting_link: str | None = None
-    default_team: str = "sales"
-    teams: dict[str, TeamSpec] = Field(default_factory=lambda: {"sales": TeamSpec()})
-    rules: list[RouteRule] = Field(default_factory=list)
-    say: RoutingSay = RoutingSay()
-
-    @model_validator(mode="after")
-    def _teams_exist(self) -> RoutingSpec:
-        named = [self.default_team, *(rule.team for rule in self.rules)]
-        missing = sorted({team for team in named if team not in self.teams})
-        if missing:
-            raise ValueError(f"unknown team(s): {', '.join(missing)}; declare them under teams")
-        return self
 
 
 class FlowSpec(Strict):

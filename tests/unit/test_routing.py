@@ -8,7 +8,7 @@ import pytest
 
 from bot.routing import RepLoad, describe_opening, next_opening, route, within_hours
 from bot.state import Evidence
-from flows.schema import OfficeHours, RoutingSpec
+from flows.routing_schema import OfficeHours, RoutingSpec
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 SPEC = RoutingSpec.model_validate(
