@@ -96,6 +96,7 @@ class WidgetChannel:
             labels=self._labels,
             inflight=self._inflight,
             closing=lambda: self._closing,
+            typing_after=self._settings.typing_after_ms / 1000,
         )
 
     async def close(self) -> None:

@@ -161,3 +161,4 @@ class Runtime:
     inflight: Inflight
     closing: Callable[[], bool]
     labels_limit: int = 500
+    typing_after: float = 0.3  # seconds a reply may take before a ``typing`` frame goes out

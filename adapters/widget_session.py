@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import Any, TypeVar
 
 import structlog
 from aiohttp import WSMsgType, web
@@ -27,6 +27,7 @@ from bot.messages import ConversationKey, Inbound
 from bot.state import StoredMessage
 
 log = structlog.stdlib.get_logger(__name__)
+T = TypeVar("T")
 
 HELLO_TIMEOUT = 15.0
 PAGE = 200  # transcript rows fetched per query when replaying
@@ -218,23 +219,20 @@ class Session:
                 )
 
     async def _start(self, frame: Start) -> None:
-        await self._send(TYPING)
-        reply = await self._rt.service.start(self.key)
+        reply = await self._typing_while(self._rt.service.start(self.key))
         async with self._send_lock:
             await self._deliver(reply.messages)
             self._wire.put({"type": "ack", "id": frame.id, "seq": None, "duplicate": False})
             await self._wire.flush()
 
     async def _say(self, frame: Say) -> None:
-        if frame.kind != "page_view":
-            await self._send(TYPING)
-            if self.last_sent == 0:
-                # A client that skipped ``start``: greet first, so the first question comes
-                # before the answer (start is idempotent in the service).
-                first = await self._rt.service.start(self.key)
-                async with self._send_lock:
-                    await self._deliver(first.messages)
-                    await self._wire.flush()
+        if frame.kind != "page_view" and self.last_sent == 0:
+            # A client that skipped ``start``: greet first, so the first question comes
+            # before the answer (start is idempotent in the service).
+            first = await self._typing_while(self._rt.service.start(self.key))
+            async with self._send_lock:
+                await self._deliver(first.messages)
+                await self._wire.flush()
         inbound = Inbound(
             key=self.key,
             # Namespaced: client ids are unique per visitor, the store's index is per channel.
@@ -243,7 +241,8 @@ class Session:
             received_at=self._rt.clock.now(),
             kind=frame.kind,
         )
-        reply = await self._rt.service.receive(inbound)
+        receiving = self._rt.service.receive(inbound)
+        reply = await (receiving if frame.kind == "page_view" else self._typing_while(receiving))
         seq = reply.inbound.seq if reply.inbound is not None else None
         async with self._send_lock:
             if reply.inbound is not None:
@@ -252,6 +251,22 @@ class Session:
             self._wire.put(ack)
             await self._deliver(reply.messages)
             await self._wire.flush()
+
+    async def _typing_while(self, reply: Awaitable[T]) -> T:
+        """Await the service's reply; show the bot typing only if it takes ``typing_after``.
+
+        Most replies take a few milliseconds: a ``typing`` frame before each was a second
+        socket write per message, and the widget paces bot lines with its own typing pause.
+        """
+        timer = asyncio.get_running_loop().call_later(self._rt.typing_after, self._typing)
+        try:
+            return await reply
+        finally:
+            timer.cancel()
+
+    def _typing(self) -> None:
+        if not self._send_lock.locked():  # else a burst is going out: it says more
+            self._wire.write_now(TYPING)
 
     async def _deliver(self, messages: Iterable[StoredMessage]) -> None:
         """Queue ``messages`` not sent yet, in seq order, filling any gap first (lock held)."""

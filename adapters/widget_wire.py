@@ -70,6 +70,16 @@ class Wire:
         """Queue one frame (a dict to encode, or bytes from ``encode``)."""
         self._out.append(frame if isinstance(frame, bytes) else encode(frame))
 
+    def write_now(self, frame: bytes) -> None:
+        """Write one frame at once, from outside any burst (the send lock is free).
+
+        For the ``typing`` frame a timer sends: nothing to wait for, and no caller to block.
+        """
+        transport = self._transport
+        if self._out or transport is None or self._closed() or transport.is_closing():
+            return  # a burst under way (or a closed socket) says more than "typing"
+        transport.write(frame)
+
     async def flush(self) -> None:
         """Write everything queued in one ``transport.write``; wait if the peer reads slowly."""
         out = self._out

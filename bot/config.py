@@ -26,6 +26,8 @@ class WidgetSettings:
         rate_burst: messages a visitor may send at once before the refill rate applies.
         connections_per_ip: open websockets per client address (tabs, offices behind one NAT).
         heartbeat_seconds: websocket ping interval; a peer that misses a pong is closed.
+        typing_after_ms: a reply slower than this is announced with a ``typing`` frame first;
+            quicker ones need none (the widget paces bot lines with its own typing pause).
     """
 
     max_chars: int = 2000
@@ -33,6 +35,7 @@ class WidgetSettings:
     rate_burst: int = 10
     connections_per_ip: int = 20
     heartbeat_seconds: float = 25.0
+    typing_after_ms: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,9 @@ class Settings:
                 connections_per_ip=env.integer("QUALIBOT_WIDGET_CONNECTIONS_PER_IP", 20, low=1),
                 heartbeat_seconds=float(
                     env.integer("QUALIBOT_WIDGET_HEARTBEAT_SECONDS", 25, low=1, high=3600)
+                ),
+                typing_after_ms=env.integer(
+                    "QUALIBOT_WIDGET_TYPING_AFTER_MS", 300, low=0, high=60_000
                 ),
             ),
             slack=_slack(env),
