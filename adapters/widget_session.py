@@ -1,4 +1,4 @@
-"""One widget websocket: the hello handshake, frames in, transcript lines out, each seq once."""
+"""One widget websocket: frames in, transcript lines out, each seq once (hello: widget_hello)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import structlog
 from aiohttp import WSMsgType, web
 
+from adapters.widget_hello import await_hello, identify
 from adapters.widget_protocol import (
     PROTOCOL_VERSION,
     FrameError,
@@ -29,7 +30,6 @@ from bot.state import StoredMessage
 log = structlog.stdlib.get_logger(__name__)
 T = TypeVar("T")
 
-HELLO_TIMEOUT = 15.0
 PAGE = 200  # transcript rows fetched per query when replaying
 HIDDEN_KINDS = frozenset({"page_view", "product_event"})  # stored for scoring, not shown
 
@@ -115,43 +115,12 @@ class Session:
             self._catcher = None
 
     async def _await_hello(self) -> Hello | None:
-        try:
-            async with asyncio.timeout(HELLO_TIMEOUT):
-                return await self._read_hello()
-        except TimeoutError:
-            await self._send(error_frame("hello_required", "no hello received in time"))
-            return None
-
-    async def _read_hello(self) -> Hello | None:
-        async for msg in self._ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            try:
-                frame = parse(msg.data, max_chars=self._rt.max_chars)
-            except FrameError as exc:
-                await self._send(error_frame(exc.code, exc.message, exc.frame_id))
-                continue
-            if isinstance(frame, Hello):
-                return frame
-            if isinstance(frame, Ping):
-                await self._send(PONG)
-            else:
-                await self._send(error_frame("hello_required", "send hello first"))
-        return None
+        return await await_hello(self._ws, self._rt.max_chars, self._send)
 
     def _identify(self, hello: Hello) -> tuple[str, bool, bool]:
         """Set the visitor from the token, or issue a new one; returns (token, reset, new)."""
-        visitor = self._rt.tokens.verify(hello.token) if hello.token else None
-        token = hello.token or ""
-        new = visitor is None
-        reset = new and (hello.last_seq > 0 or hello.token is not None)
-        if visitor is None:
-            if hello.token:
-                # Forged, tampered, or signed with a rotated secret: a fresh start beats a
-                # widget that can never connect again. Documented in docs/widget-protocol.md.
-                log.warning("widget.token_rejected", address=self._address)
-            visitor, token = self._rt.tokens.issue()
-        self.visitor, self.key = visitor, ConversationKey("widget", visitor)
+        self.visitor, token, reset, new = identify(self._rt.tokens, hello, self._address)
+        self.key = ConversationKey("widget", self.visitor)
         return token, reset, new
 
     async def _welcome(self, hello: Hello, token: str, reset: bool, new: bool) -> None:
