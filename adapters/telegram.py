@@ -22,7 +22,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.outbound import Pace, Pacer, split, utf16_length
+from adapters.outbound import Pace, Pacer
+from adapters.split_text import split, utf16_length
 from adapters.telegram_order import ChatQueues
 from bot.clock import Clock
 from bot.config import TelegramSettings

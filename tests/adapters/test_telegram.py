@@ -184,7 +184,7 @@ async def test_a_rate_limited_chat_does_not_block_the_others(stack: Stack) -> No
 
 
 async def test_long_messages_are_split_at_4096_utf16_units(stack: Stack) -> None:
-    from adapters.outbound import utf16_length
+    from adapters.split_text import utf16_length
     from bot.app import TELEGRAM
     from bot.messages import ConversationKey
     from bot.state import StoredMessage
