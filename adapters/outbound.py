@@ -1,12 +1,19 @@
-"""A paced send queue for chat platforms: per-chat order, rate limits, 429 retry-after, fairness.
+"""A paced send queue for chat platforms: per-chat order, rate limits, retries, fairness.
 
 Slack and Telegram both allow about one message a second per chat (short bursts pass) and
 Telegram about thirty a second per bot; past that they answer 429 with how long to wait. The
 ``Pacer`` keeps one lane per chat: a lane sends one message at a time, in the order it was put,
 within a token bucket; a shared bucket caps the whole bot; lanes take turns (round-robin), so a
-chat with fifty queued messages does not hold back a chat with one. A 429 puts the message back
-at the head of its own lane until the platform's retry-after has passed: that chat waits, the
-others go on. Time is injected (``clock``/``sleep``) so tests run without real waiting.
+chat with fifty queued messages does not hold back a chat with one.
+
+The adapter classifies a failed send (adapters/retry). A 429 puts the message back at the
+head of its lane until the platform's retry-after has passed; a transient failure (network,
+timeout, 5xx) puts it back for a capped exponential backoff with jitter (``Backoff``: about 1,
+2, 4, ... 30 s, ten tries within five minutes); a permanent one (chat gone, bot blocked, bad
+request) fails at once. While a message waits its chat waits behind it and other chats go on.
+A message given up is logged as ``outbound.given_up`` (lane = chat, error, verdict, attempts);
+ones still queued at shutdown as ``outbound.dropped``. Time is injected (``clock``/``sleep``)
+so tests run without real waiting.
 """
 
 from __future__ import annotations
@@ -21,13 +28,14 @@ from typing import Any, TypeVar
 
 import structlog
 
+from adapters.retry import Backoff, Classify, Verdict, Wait
+
 log = structlog.stdlib.get_logger(__name__)
 
 T = TypeVar("T")
 Send = Callable[[], Awaitable[Any]]
-RetryAfter = Callable[[BaseException], float | None]
 
-MAX_RETRIES = 5  # 429s in a row for one message before it is given up (and logged)
+MAX_RATE_LIMITED = 5  # 429s for one message before it is given up (the platform keeps refusing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +81,10 @@ class _Bucket:
 class _Job:
     send: Send
     future: asyncio.Future[Any]
-    attempts: int = 0
+    sends: int = 0  # tries so far
+    failures: int = 0  # transient failures so far (the backoff's exponent)
+    limited: int = 0  # 429s so far
+    first_at: float | None = None  # when it was first tried
 
 
 @dataclass(eq=False)
@@ -85,12 +96,14 @@ class _Lane:
 
 
 class Pacer:
-    """Sends jobs per lane (chat) in order, paced, fairly, honouring 429 retry-after.
+    """Sends jobs per lane (chat) in order, paced, fairly, retrying what may yet succeed.
 
     Args:
         pace: the platform's rates.
-        retry_after: seconds to wait when an exception is the platform's 429, else None (the
-            job then fails and the lane moves on).
+        classify: the platform's reading of a failed send: ``Wait(seconds)`` for its 429,
+            ``"transient"`` to retry after a backoff, ``"permanent"`` to fail the job now (the
+            lane then moves on).
+        backoff: waits and limits for transient failures.
         clock: monotonic seconds (default ``time.monotonic``).
         sleep: waits that many seconds (default ``asyncio.sleep``); tests pass a fake that
             advances their clock.
@@ -99,12 +112,13 @@ class Pacer:
     def __init__(
         self,
         pace: Pace,
-        retry_after: RetryAfter,
+        classify: Classify,
         *,
+        backoff: Backoff = Backoff(),  # noqa: B008 (frozen, so one shared default is safe)
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._pace, self._retry_after = pace, retry_after
+        self._pace, self._classify, self._backoff = pace, classify, backoff
         self._clock, self._sleep = clock, sleep
         now = clock()
         self._overall = _Bucket(pace.overall, pace.overall, now) if pace.overall else None
@@ -119,10 +133,10 @@ class Pacer:
     def put(self, lane: str, send: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """Queue ``send`` on ``lane``; the future resolves with its result once it is sent.
 
-        Nobody has to await the future: a failure is logged either way.
+        Nobody has to await the future: a message given up is logged either way.
         """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_log_failure)
+        future.add_done_callback(_retrieve)
         state = self._lanes.get(lane)
         if state is None:
             bucket = _Bucket(self._pace.per_chat, self._pace.chat_burst, self._clock())
@@ -145,6 +159,9 @@ class Pacer:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace):
                 await self.join()
+        for name, lane in self._lanes.items():
+            if lane.jobs or lane.busy:  # past the grace: the operator should know who missed what
+                log.warning("outbound.dropped", lane=name, messages=len(lane.jobs) + lane.busy)
         tasks = [t for t in (self._worker, *self._running) if t is not None]
         for task in tasks:
             task.cancel()
@@ -214,27 +231,21 @@ class Pacer:
         lane.bucket.take(now)
         if self._overall is not None:
             self._overall.take(now)
+        if job.first_at is None:
+            job.first_at = now
         task = asyncio.create_task(self._run(name, lane, job))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
     async def _run(self, name: str, lane: _Lane, job: _Job) -> None:
+        job.sends += 1
         try:
             result = await job.send()
         except asyncio.CancelledError:
             job.future.cancel()
             raise
         except Exception as exc:
-            delay = self._retry_after(exc)
-            if delay is not None and job.attempts < MAX_RETRIES:
-                job.attempts += 1
-                lane.jobs.appendleft(job)
-                lane.blocked_until = self._clock() + delay
-                if name not in self._ring:
-                    self._ring.append(name)
-                log.warning("outbound.rate_limited", lane=name, retry_after=delay)
-            elif not job.future.done():
-                job.future.set_exception(exc)
+            self._failed(name, lane, job, exc)
         else:
             if not job.future.done():
                 job.future.set_result(result)
@@ -245,60 +256,46 @@ class Pacer:
             self._running.discard(asyncio.current_task())
             self._wake.set()
 
+    def _failed(self, name: str, lane: _Lane, job: _Job, exc: Exception) -> None:
+        """Put the job back at the head of its lane for a later try, or give it up (logged)."""
+        try:
+            verdict = self._classify(exc)
+        except Exception:  # a classifier bug must not leave the message unresolved and unlogged
+            log.exception("outbound.classify_failed", lane=name)
+            verdict = "permanent"
+        now, error = self._clock(), repr(exc)[:300]
+        delay = self._retry_in(job, verdict, now)
+        kind = "rate_limited" if isinstance(verdict, Wait) else verdict
+        if delay is None:
+            log.error("outbound.given_up", lane=name, error=error, verdict=kind, attempts=job.sends)
+            if not job.future.done():
+                job.future.set_exception(exc)
+            return
+        lane.jobs.appendleft(job)  # still first in its chat: later messages wait behind it
+        lane.blocked_until = now + delay
+        if name not in self._ring:
+            self._ring.append(name)
+        log.warning(
+            "outbound.retrying", lane=name, error=error, verdict=kind, attempts=job.sends,
+            retry_in=round(delay, 3),
+        )
 
-def _log_failure(future: asyncio.Future[Any]) -> None:
-    """Retrieve a failed send's exception (no "never retrieved" noise) and log it."""
-    if future.cancelled():
-        return
-    exc = future.exception()
-    if exc is not None:
-        log.error("outbound.failed", error=repr(exc)[:300])
-
-
-def split(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` (as ``measure`` counts), at natural breaks.
-
-    Paragraphs first, then lines, then words; a single word longer than ``limit`` is cut hard.
-    Each piece is stripped of the whitespace it was cut at.
-    """
-    text = text.strip()
-    if measure(text) <= limit:
-        return [text] if text else []
-    pieces: list[str] = []
-    rest = text
-    while measure(rest) > limit:
-        cut = _cut(rest, limit, measure)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return [p for p in pieces if p]
-
-
-def _cut(text: str, limit: int, measure: Callable[[str], int]) -> int:
-    """Index to cut ``text`` at so that ``text[:index]`` fits in ``limit``."""
-    fits = _longest_prefix(text, limit, measure)
-    head = text[:fits]
-    for sep in ("\n\n", "\n", " "):
-        at = head.rfind(sep)
-        if at > fits // 4:  # a break too close to the start would make many tiny pieces
-            return at + len(sep)
-    return max(fits, 1)
+    def _retry_in(self, job: _Job, verdict: Verdict, now: float) -> float | None:
+        """Seconds until the job's next try; None to give it up."""
+        if isinstance(verdict, Wait):
+            job.limited += 1
+            return verdict.seconds if job.limited <= MAX_RATE_LIMITED else None
+        if verdict == "permanent":
+            return None
+        job.failures += 1
+        if job.failures >= self._backoff.attempts:
+            return None
+        delay = self._backoff.delay(job.failures)
+        first = now if job.first_at is None else job.first_at
+        return delay if now + delay <= first + self._backoff.within else None
 
 
-def _longest_prefix(text: str, limit: int, measure: Callable[[str], int]) -> int:
-    if measure is len:
-        return limit
-    low, high = 0, min(len(text), limit)  # measure >= len for the units we count (UTF-16)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if measure(text[:mid]) <= limit:
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
-def utf16_length(text: str) -> int:
-    """Length in UTF-16 code units: how Telegram counts its 4096-character limit."""
-    return len(text.encode("utf-16-le")) // 2
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Retrieve a failed send's exception: no "never retrieved" noise (``_failed`` logged it)."""
+    if not future.cancelled():
+        future.exception()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.outbound import split
+from adapters.split_text import split
 from bot.describe import describe
 from bot.state import StoredMessage
 

@@ -19,10 +19,12 @@ from datetime import timedelta
 import structlog
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.outbound import Pace, Pacer, split, utf16_length
+from adapters.outbound import Pace, Pacer
+from adapters.retry import Verdict, Wait
+from adapters.split_text import split, utf16_length
 from adapters.telegram_order import ChatQueues
 from bot.clock import Clock
 from bot.config import TelegramSettings
@@ -41,14 +43,26 @@ DRAIN_SECONDS = 10.0
 GROUP_ANSWER = "I only talk one to one: open a private chat with me{handle} and send /start."
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """Seconds from PTB's ``RetryAfter`` (Telegram's 429); None for any other failure."""
-    if not isinstance(exc, RetryAfter):
-        return None
-    with warnings.catch_warnings():  # int vs timedelta migration warning (PTB 22.2)
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def classify(exc: BaseException) -> Verdict:
+    """What a failed Bot API call means, from PTB's exception classes (telegram.error).
+
+    ``RetryAfter`` (429, flood control): wait its ``retry_after``. ``TimedOut`` and a plain
+    ``NetworkError`` (PTB raises it for connection failures, dropped connections and 5xx
+    answers, and wraps any other transport error in it) are transient. Everything else is
+    permanent, including ``NetworkError``'s other subclass ``BadRequest`` (400: message too
+    long, chat not found), ``Forbidden`` (403: bot blocked by the user, kicked),
+    ``InvalidToken`` (401/404), ``ChatMigrated`` and ``Conflict``. A ``TimedOut`` read may
+    have been delivered all the same, so a retry can rarely show a message twice: a
+    duplicate reply is better than a lost one.
+    """
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # int vs timedelta migration warning (PTB 22.2)
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            value = exc.retry_after
+        return Wait(value.total_seconds() if isinstance(value, timedelta) else float(value))
+    if isinstance(exc, TimedOut) or type(exc) is NetworkError:
+        return "transient"
+    return "permanent"
 
 
 class TelegramChannel:
@@ -68,7 +82,7 @@ class TelegramChannel:
         self.bot = Bot(
             settings.token.reveal(), base_url=f"{base}/bot", base_file_url=f"{base}/file/bot"
         )
-        self.pacer = pacer or Pacer(TELEGRAM_PACE, retry_after)
+        self.pacer = pacer or Pacer(TELEGRAM_PACE, classify)
         self.chats: ChatQueues[Update] = ChatQueues(self._apply, settle)
         self._service: Service | None = None
         self._clock: Clock | None = None

@@ -43,7 +43,9 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     clock: Callable[[], float] = field(default=lambda: 0.0)
     emails: dict[str, str] = field(default_factory=dict)
-    failures: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, list[tuple[int, int, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -51,9 +53,21 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle)
         return app
 
-    def fail_once(self, method: str, *, status: int = 429, retry_after: int = 2) -> None:
+    def fail_once(
+        self, method: str, *, status: int = 429, retry_after: int = 2, error: str = "ratelimited"
+    ) -> None:
         """The next call of ``method`` is refused (429 with Retry-After by default)."""
-        self.failures[method].append((status, retry_after))
+        self.fail(method, status=status, retry_after=retry_after, error=error)
+
+    def fail(
+        self, method: str, times: int = 1, *, status: int = 500, retry_after: int = 2,
+        error: str = "internal_error", drop: bool = False,
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer ``status`` with ``ok: false, error``.
+
+        With ``drop`` the connection is closed instead, with no answer (recorded as status 0).
+        """
+        self.failures[method].extend([(0 if drop else status, retry_after, error)] * times)
 
     def of(self, method: str, **match: Any) -> list[dict[str, Any]]:
         """Parameters of the recorded calls of ``method`` whose params include ``match``."""
@@ -75,11 +89,13 @@ class FakeSlack:
             else:
                 params.update(dict(await request.post()))
         if self.failures[method]:
-            status, retry_after = self.failures[method].pop(0)
-            self.calls.append(Call(f"{method}!{status}", params, self.clock()))
+            status, retry_after, error = self.failures[method].pop(0)
+            self.calls.append(Call(f"{method}!{status or 'drop'}", params, self.clock()))
+            if not status and request.transport is not None:
+                request.transport.close()  # the client sees the connection go, no answer
+            headers = {"Retry-After": str(retry_after)} if status == 429 else {}
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=status,
-                headers={"Retry-After": str(retry_after)},
+                {"ok": False, "error": error}, status=status or 500, headers=headers
             )
         result = self._answer(method, params)
         self.calls.append(Call(method, params, self.clock(), result))
@@ -222,9 +238,9 @@ async def start_stack(
     """Start both stand-ins and the app; ``env`` adds or overrides QUALIBOT_* variables."""
     from adapters.outbound import Pacer
     from adapters.slack import SLACK_PACE
-    from adapters.slack import retry_after as slack_retry_after
+    from adapters.slack import classify as slack_classify
     from adapters.telegram import TELEGRAM_PACE
-    from adapters.telegram import retry_after as telegram_retry_after
+    from adapters.telegram import classify as telegram_classify
     from bot.app import SLACK, TELEGRAM, create_app
     from bot.clock import FixedClock
     from bot.config import Settings
@@ -248,14 +264,14 @@ async def start_stack(
     }
     settings = Settings.from_env({**base, **env}, workdir=tmp_path)
     app = create_app(settings, clock=FixedClock(NOW))
-    # Pacers on fake time: rate limits and retry-after cost the tests no real seconds.
+    # Pacers on fake time: rate limits, retry-after and backoff cost the tests no real seconds.
     if SLACK in app:
         app[SLACK].pacer = Pacer(
-            SLACK_PACE, slack_retry_after, clock=fake_time.clock, sleep=fake_time.sleep
+            SLACK_PACE, slack_classify, clock=fake_time.clock, sleep=fake_time.sleep
         )
     if TELEGRAM in app:
         app[TELEGRAM].pacer = Pacer(
-            TELEGRAM_PACE, telegram_retry_after, clock=fake_time.clock, sleep=fake_time.sleep
+            TELEGRAM_PACE, telegram_classify, clock=fake_time.clock, sleep=fake_time.sleep
         )
     client = await aiohttp_client(app)
     return Stack(client, slack, telegram, fake_time)

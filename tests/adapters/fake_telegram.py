@@ -1,4 +1,4 @@
-"""A local stand-in for the Telegram Bot API: records every call, answers like Telegram, 429s.
+"""A local stand-in for the Telegram Bot API: records every call, answers, fails on cue.
 
 PTB's real ``Bot`` talks to it over HTTP (``base_url``): the test seam is the transport, as with
 PTB's own ``OfflineRequest``, but with answers, so whole conversations can run.
@@ -31,13 +31,27 @@ class Call:
     at: float = 0.0  # on the test's clock, when one is given
 
 
+@dataclass(frozen=True)
+class Failure:
+    """How one call is refused: an HTTP status and description, or a dropped connection."""
+
+    status: int = 500
+    description: str = "Internal Server Error"
+    retry_after: int | None = None
+    drop: bool = False
+
+    @property
+    def tag(self) -> str:
+        return "drop" if self.drop else str(self.status)
+
+
 @dataclass
 class FakeTelegram:
     """The Bot API as far as Qualibot uses it; ``updates`` feeds getUpdates (polling)."""
 
     calls: list[Call] = field(default_factory=list)
     clock: Callable[[], float] = field(default=lambda: 0.0)
-    failures: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
@@ -48,7 +62,12 @@ class FakeTelegram:
 
     def fail_once(self, method: str, *, retry_after: int = 3) -> None:
         """The next call of ``method`` gets a 429 flood-control answer."""
-        self.failures[method].append(retry_after)
+        desc = f"Too Many Requests: retry after {retry_after}"
+        self.failures[method].append(Failure(429, desc, retry_after))
+
+    def fail(self, method: str, times: int = 1, **failure: Any) -> None:
+        """The next ``times`` calls of ``method`` fail as ``Failure(**failure)`` says."""
+        self.failures[method].extend([Failure(**failure)] * times)
 
     def of(self, method: str, **match: Any) -> list[dict[str, Any]]:
         return [
@@ -70,13 +89,14 @@ class FakeTelegram:
             text = str(value)
             params[name] = json.loads(text) if name in JSON_FIELDS else text
         if self.failures[method]:
-            retry_after = self.failures[method].pop(0)
-            self.calls.append(Call(f"{method}!429", params, self.clock()))
-            return web.json_response({
-                "ok": False, "error_code": 429,
-                "description": f"Too Many Requests: retry after {retry_after}",
-                "parameters": {"retry_after": retry_after},
-            }, status=429)
+            failure = self.failures[method].pop(0)
+            self.calls.append(Call(f"{method}!{failure.tag}", params, self.clock()))
+            if failure.drop and request.transport is not None:
+                request.transport.close()  # the client sees the connection go, no answer
+            answer = {"ok": False, "error_code": failure.status, "description": failure.description}
+            if failure.retry_after is not None:
+                answer["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(answer, status=failure.status)
         if method == "getUpdates" and not self.updates:
             await asyncio.sleep(0.05)  # a short long poll: nothing new
             return web.json_response({"ok": True, "result": []})

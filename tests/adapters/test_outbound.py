@@ -1,15 +1,20 @@
-"""The paced queue and message splitting, on fake time (no real sleeping)."""
+"""The paced queue on fake time (no real sleeping): pacing, fairness, 429s, retries, give-ups."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
-from adapters.outbound import Pace, Pacer, split, utf16_length
+import adapters.outbound
+from adapters.outbound import MAX_RATE_LIMITED, Pace, Pacer
+from adapters.retry import Backoff, Verdict, Wait
 from tests.adapters.fake_slack import FakeTime
+
+EXACT = Backoff(first=1.0, factor=2.0, cap=4.0, attempts=10, within=300.0, jitter=0.0)
 
 
 class Limited(Exception):
@@ -18,27 +23,68 @@ class Limited(Exception):
         self.seconds = seconds
 
 
-def retry_after(exc: BaseException) -> float | None:
-    return exc.seconds if isinstance(exc, Limited) else None
+class Blip(Exception):
+    """A transient failure (a dropped connection, a 5xx)."""
+
+
+class Gone(Exception):
+    """A permanent failure (chat not found, bot blocked)."""
+
+
+def classify(exc: BaseException) -> Verdict:
+    if isinstance(exc, Limited):
+        return Wait(exc.seconds)
+    return "transient" if isinstance(exc, Blip) else "permanent"
 
 
 class Platform:
-    """Records (time, lane, text); refuses chosen sends once with a 429-like error."""
+    """Records (time, lane, text) of delivered sends and every try; fails chosen texts on cue."""
 
     def __init__(self, time: FakeTime) -> None:
         self.time = time
         self.sent: list[tuple[float, str, str]] = []
+        self.tries: list[tuple[float, str]] = []
         self.refuse: dict[str, float] = {}
+        self.failing: dict[str, list[Exception]] = {}
 
     def send(self, lane: str, text: str) -> Callable[[], Awaitable[str]]:
         async def go() -> str:
             await asyncio.sleep(0)
+            self.tries.append((self.time.now, text))
             if text in self.refuse:
                 raise Limited(self.refuse.pop(text))
+            if self.failing.get(text):
+                raise self.failing[text].pop(0)
             self.sent.append((self.time.now, lane, text))
             return f"ok:{text}"
 
         return go
+
+    def fail(self, text: str, *errors: Exception) -> None:
+        self.failing[text] = list(errors)
+
+    def tried(self, text: str) -> list[float]:
+        return [at - 1000.0 for at, t in self.tries if t == text]
+
+
+class Events:
+    """Stands in for the module's structlog logger: records (level, event, fields)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, Any]]] = []
+
+    def __getattr__(self, level: str) -> Callable[..., None]:
+        return lambda event, **fields: self.seen.append((level, event, fields))
+
+    def named(self, event: str) -> list[dict[str, Any]]:
+        return [fields for _, name, fields in self.seen if name == event]
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> Events:
+    recorder = Events()
+    monkeypatch.setattr(adapters.outbound, "log", recorder)
+    return recorder
 
 
 @pytest.fixture
@@ -46,8 +92,8 @@ def time() -> FakeTime:
     return FakeTime()
 
 
-def pacer(time: FakeTime, pace: Pace) -> Pacer:
-    return Pacer(pace, retry_after, clock=time.clock, sleep=time.sleep)
+def pacer(time: FakeTime, pace: Pace, backoff: Backoff = EXACT) -> Pacer:
+    return Pacer(pace, classify, backoff=backoff, clock=time.clock, sleep=time.sleep)
 
 
 async def test_one_chat_is_paced_after_its_burst_and_keeps_its_order(time: FakeTime) -> None:
@@ -99,42 +145,140 @@ async def test_429_puts_the_message_back_first_in_its_chat_after_retry_after(
     await queue.close()
 
 
-async def test_other_failures_fail_the_message_and_the_chat_goes_on(time: FakeTime) -> None:
-    queue = pacer(time, Pace())
-    sent: list[str] = []
-
-    async def broken() -> None:
-        raise RuntimeError("channel_not_found")
-
-    async def fine() -> None:
-        sent.append("next")
-
-    failed = queue.put("a", broken)
-    queue.put("a", fine)
-    with pytest.raises(RuntimeError):
+async def test_permanent_failure_is_not_retried_and_the_chat_goes_on(
+    time: FakeTime, events: Events
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace())
+    platform.fail("a0", Gone("chat_not_found"))
+    failed = queue.put("a", platform.send("a", "a0"))
+    queue.put("a", platform.send("a", "a1"))
+    with pytest.raises(Gone):
         await failed
     await queue.join()
-    assert sent == ["next"]
+    assert platform.tried("a0") == [0.0]  # one try, no second
+    assert [text for _, _, text in platform.sent] == ["a1"]
+    assert events.named("outbound.given_up") == [
+        {"lane": "a", "error": "Gone('chat_not_found')", "verdict": "permanent", "attempts": 1}
+    ]
     await queue.close()
 
 
+async def test_transient_failures_are_retried_with_capped_exponential_backoff(
+    time: FakeTime, events: Events
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace(per_chat=100, chat_burst=100))
+    platform.fail("a0", *(Blip(f"reset {i}") for i in range(5)))
+    assert await queue.put("a", platform.send("a", "a0")) == "ok:a0"
+    tries = platform.tried("a0")
+    waits = [later - earlier for earlier, later in itertools.pairwise(tries)]
+    assert waits == pytest.approx([1.0, 2.0, 4.0, 4.0, 4.0], abs=0.01)  # doubling, capped at 4
+    assert [text for _, _, text in platform.sent] == ["a0"]  # delivered once
+    retrying = events.named("outbound.retrying")
+    assert [e["attempts"] for e in retrying] == [1, 2, 3, 4, 5]
+    assert all(e["lane"] == "a" and e["verdict"] == "transient" for e in retrying)
+    assert events.named("outbound.given_up") == []
+    await queue.close()
+
+
+async def test_a_waiting_message_keeps_its_place_in_its_chat_and_other_chats_go_on(
+    time: FakeTime,
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace(per_chat=100, chat_burst=100))
+    platform.fail("a0", Blip("timed out"), Blip("502"))
+    futures = [queue.put("a", platform.send("a", f"a{i}")) for i in range(3)]
+    futures += [queue.put("b", platform.send("b", f"b{i}")) for i in range(3)]
+    assert await asyncio.gather(*futures) == [f"ok:{x}{i}" for x in "ab" for i in range(3)]
+    at = {text: when - 1000.0 for when, _, text in platform.sent}
+    assert [text for _, lane, text in platform.sent if lane == "a"] == ["a0", "a1", "a2"]
+    assert at["a0"] >= 3.0  # waited 1 s, then 2 s
+    assert max(at["b0"], at["b1"], at["b2"]) < 1.0  # the other chat did not wait for it
+    await queue.close()
+
+
+async def test_a_message_is_given_up_after_its_attempts_and_logged_with_its_chat(
+    time: FakeTime, events: Events
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace(), Backoff(attempts=4, jitter=0.0))
+    platform.fail("a0", *(Blip("503 Service Unavailable") for _ in range(10)))
+    failed = queue.put("prospect-42", platform.send("prospect-42", "a0"))
+    queue.put("prospect-42", platform.send("prospect-42", "a1"))
+    with pytest.raises(Blip):
+        await failed
+    await queue.join()
+    assert len(platform.tried("a0")) == 4
+    assert [text for _, _, text in platform.sent] == ["a1"]  # the chat goes on after it
+    assert events.named("outbound.given_up") == [{
+        "lane": "prospect-42", "error": "Blip('503 Service Unavailable')",
+        "verdict": "transient", "attempts": 4,
+    }]
+    await queue.close()
+
+
+async def test_a_message_is_given_up_once_its_time_is_out(time: FakeTime, events: Events) -> None:
+    backoff = Backoff(first=1.0, factor=2.0, cap=30.0, attempts=10, within=5.0, jitter=0.0)
+    platform, queue = Platform(time), pacer(time, Pace(), backoff)
+    platform.fail("a0", *(Blip("down") for _ in range(10)))
+    with pytest.raises(Blip):
+        await queue.put("a", platform.send("a", "a0"))
+    # Tries at 0, 1 and 3 s; the next would come at 7 s, past the 5 s allowed.
+    assert platform.tried("a0") == pytest.approx([0.0, 1.0, 3.0], abs=0.01)
+    assert events.named("outbound.given_up")[0]["attempts"] == 3
+    await queue.close()
+
+
+async def test_a_message_the_platform_keeps_rate_limiting_is_given_up(
+    time: FakeTime, events: Events
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace())
+    platform.fail("a0", *(Limited(2.0) for _ in range(MAX_RATE_LIMITED + 1)))
+    with pytest.raises(Limited):
+        await queue.put("a", platform.send("a", "a0"))
+    assert len(platform.tried("a0")) == MAX_RATE_LIMITED + 1
+    assert events.named("outbound.given_up")[0]["verdict"] == "rate_limited"
+    await queue.close()
+
+
+async def test_a_classifier_that_fails_gives_the_message_up_rather_than_losing_it(
+    time: FakeTime, events: Events
+) -> None:
+    def broken(exc: BaseException) -> Verdict:
+        raise KeyError("oops")
+
+    queue = Pacer(Pace(), broken, clock=time.clock, sleep=time.sleep)
+
+    async def fails() -> None:
+        raise Blip("reset")
+
+    with pytest.raises(Blip):
+        await queue.put("a", fails)
+    assert events.named("outbound.given_up")[0]["verdict"] == "permanent"
+    await queue.close()
+
+
+async def test_messages_still_waiting_at_shutdown_are_logged_as_dropped(
+    time: FakeTime, events: Events
+) -> None:
+    platform, queue = Platform(time), pacer(time, Pace())
+    first = queue.put("a", platform.send("a", "a0"))
+    queue.put("a", platform.send("a", "a1"))
+    await queue.close(grace=0)
+    assert first.cancelled()
+    assert platform.sent == []
+    assert events.named("outbound.dropped") == [{"lane": "a", "messages": 2}]
+
+
 @pytest.mark.parametrize(
-    ("text", "limit", "expected"),
-    [
-        ("short", 10, ["short"]),
-        ("", 10, []),
-        ("one two three four", 9, ["one two", "three", "four"]),
-        ("para one\n\npara two", 12, ["para one", "para two"]),
-        ("line one\nline two is long", 16, ["line one", "line two is long"]),
-        ("x" * 25, 10, ["x" * 10, "x" * 10, "x" * 5]),
-    ],
+    ("failures", "rand", "expected"),
+    [(1, 0.0, 1.0), (2, 0.0, 2.0), (5, 0.0, 16.0), (6, 0.0, 30.0), (9, 0.0, 30.0),
+     (3, 1.0, 3.0), (7, 1.0, 22.5), (7, 0.5, 26.25)],
 )
-def test_split(text: str, limit: int, expected: list[str]) -> None:
-    assert split(text, limit) == expected
+def test_default_backoff_doubles_to_a_30_second_cap_less_up_to_a_quarter_jitter(
+    failures: int, rand: float, expected: float
+) -> None:
+    assert Backoff().delay(failures, lambda: rand) == pytest.approx(expected)
 
 
-def test_split_counts_utf16_units_for_telegram() -> None:
-    text = "🚀" * 3000  # 6,000 UTF-16 units
-    pieces = split(text, 4096, measure=utf16_length)
-    assert [utf16_length(p) for p in pieces] == [4096, 6000 - 4096]
-    assert "".join(pieces) == text
+def test_default_backoff_gives_up_within_minutes() -> None:
+    backoff = Backoff()
+    waits = [backoff.delay(n, lambda: 0.0) for n in range(1, backoff.attempts)]
+    assert 120 <= sum(waits) <= backoff.within <= 300

@@ -216,3 +216,65 @@ async def test_long_messages_are_split_into_section_sized_pieces(stack: Stack) -
     await stack.app[SLACK].send(ConversationKey("slack", DM_KEY[6:]), [line])
     await stack.settle()
     assert stack.slack.texts(DM) == [p["text"] for p in pieces]
+
+
+def _posts(stack: Stack) -> list[Any]:
+    return [c for c in stack.slack.calls if c.method.startswith("chat.postMessage")]
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(500, "internal_error"), (503, "service_unavailable"), (200, "internal_error")],
+)
+async def test_transient_post_failures_are_retried_and_the_prospect_gets_every_reply_in_order(
+    stack: Stack, status: int, error: str
+) -> None:
+    stack.slack.fail("chat.postMessage", times=3, status=status, error=error)
+    await stack.slack_event(dm(1, "Hello"))
+    await stack.settle()
+    posts = _posts(stack)
+    assert [c.method for c in posts] == [f"chat.postMessage!{status}"] * 3 + [
+        "chat.postMessage", "chat.postMessage"
+    ]
+    assert {c.params["text"] for c in posts[:4]} == {posts[0].params["text"]}  # one, retried
+    replies = stack.slack.texts(DM)
+    assert len(replies) == 2  # greeting then question, each once, in order
+    assert "What brings you here" in replies[1]
+    assert posts[3].at - posts[0].at >= (1 + 2 + 4) * 0.75  # backed off (fake time), jittered
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(200, "channel_not_found"), (200, "not_in_channel"), (200, "invalid_auth"),
+     (400, "invalid_arguments")],
+)
+async def test_permanent_post_failures_are_not_retried_and_are_logged_with_the_channel(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, status: int, error: str
+) -> None:
+    import adapters.outbound
+
+    given_up: list[dict[str, Any]] = []
+    monkeypatch.setattr(adapters.outbound.log, "error", lambda event, **kw: given_up.append(kw))
+    stack.slack.fail("chat.postMessage", status=status, error=error)
+    await stack.slack_event(dm(1, "Hello"))
+    await stack.settle()
+    posts = _posts(stack)
+    assert [c.method for c in posts] == [f"chat.postMessage!{status}", "chat.postMessage"]
+    assert posts[0].params["text"] != posts[1].params["text"]  # the next reply, not a retry
+    assert len(given_up) == 1
+    assert given_up[0]["lane"] == DM
+    assert error in given_up[0]["error"]
+    assert (given_up[0]["verdict"], given_up[0]["attempts"]) == ("permanent", 1)
+
+
+async def test_a_dropped_connection_is_retried(stack: Stack) -> None:
+    """slack_sdk retries a dropped connection once itself (a real ~1 s wait), then we do."""
+    stack.slack.fail("chat.postMessage", times=2, drop=True)
+    await stack.slack_event(dm(1, "Hello"))
+    await stack.settle()
+    assert [c.method for c in _posts(stack)] == ["chat.postMessage!drop"] * 2 + [
+        "chat.postMessage", "chat.postMessage"
+    ]
+    replies = stack.slack.texts(DM)
+    assert len(replies) == 2
+    assert "What brings you here" in replies[1]

@@ -184,7 +184,7 @@ async def test_a_rate_limited_chat_does_not_block_the_others(stack: Stack) -> No
 
 
 async def test_long_messages_are_split_at_4096_utf16_units(stack: Stack) -> None:
-    from adapters.outbound import utf16_length
+    from adapters.split_text import utf16_length
     from bot.app import TELEGRAM
     from bot.messages import ConversationKey
     from bot.state import StoredMessage
@@ -219,3 +219,61 @@ async def test_polling_mode_takes_updates_without_a_webhook(
             break
     assert stack.telegram.of("deleteWebhook")
     assert stack.telegram.texts(CHAT)[0].startswith("Hi! I'm Qualibot")
+
+
+async def _replies_after_failures(stack: Stack, update_id: int) -> list[str]:
+    """Say hello; the methods of the sendMessage calls the stand-in saw, failed ones marked."""
+    await stack.telegram_update(text_update(update_id, "Hello"))
+    await stack.settle()
+    return [c.method for c in stack.telegram.calls if c.method.startswith("sendMessage")]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "description": "Internal Server Error"},
+        {"status": 502, "description": "Bad Gateway"},
+        {"drop": True},
+    ],
+    ids=["500", "502", "dropped-connection"],
+)
+async def test_transient_send_failures_are_retried_and_the_prospect_gets_every_reply_in_order(
+    stack: Stack, failure: dict[str, Any]
+) -> None:
+    stack.telegram.fail("sendMessage", times=3, **failure)
+    methods = await _replies_after_failures(stack, 900000300)
+    tag = "drop" if failure.get("drop") else str(failure["status"])
+    assert methods == [f"sendMessage!{tag}"] * 3 + ["sendMessage", "sendMessage"]
+    replies = stack.telegram.texts(CHAT)
+    assert len(replies) == 2  # greeting then question, each once, in order
+    assert replies[0].startswith("Hi! I'm Qualibot")
+    assert "What brings you here" in replies[1]
+    tried = [c for c in stack.telegram.calls if c.method.startswith("sendMessage")]
+    assert {c.params["text"] for c in tried[:4]} == {replies[0]}  # the greeting, retried
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        (403, "Forbidden: bot was blocked by the user"),
+        (400, "Bad Request: chat not found"),
+        (400, "Bad Request: message is too long"),
+    ],
+)
+async def test_permanent_send_failures_are_not_retried_and_are_logged_with_the_chat(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, status: int, description: str
+) -> None:
+    import adapters.outbound
+
+    given_up: list[dict[str, Any]] = []
+    monkeypatch.setattr(adapters.outbound.log, "error", lambda event, **kw: given_up.append(kw))
+    stack.telegram.fail("sendMessage", status=status, description=description)
+    methods = await _replies_after_failures(stack, 900000400)
+    assert methods == [f"sendMessage!{status}", "sendMessage"]  # one try; the next reply goes
+    tried = [c for c in stack.telegram.calls if c.method.startswith("sendMessage")]
+    assert tried[0].params["text"] != tried[1].params["text"]
+    assert len(given_up) == 1
+    assert given_up[0]["lane"] == str(CHAT)
+    assert description.partition(": ")[2].lower() in given_up[0]["error"].lower()
+    assert (given_up[0]["verdict"], given_up[0]["attempts"]) == ("permanent", 1)
+    assert (await stack.transcript(KEY))[1].startswith("bot: Hi! I'm Qualibot")  # still stored
