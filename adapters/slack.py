@@ -35,7 +35,7 @@ from adapters.slack_desk import RepDirectory, SlackDesk
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.messages import ConversationKey, Inbound, InboundKind
-from bot.ports import Bus, Store
+from bot.ports import Bus, Cards, Store
 from bot.service import Service
 from bot.state import StoredMessage
 
@@ -166,12 +166,19 @@ class SlackChannel:
 
     async def start(
         self, service: Service, store: Store, bus: Bus, clock: Clock,
-        reps: RepDirectory | None,
+        reps: RepDirectory | None, cards: Cards,
     ) -> None:
-        """Bind to the running service; start the reps' desk and, if configured, Socket Mode."""
+        """Bind to the running service; start the reps' desk and, if configured, Socket Mode.
+
+        ``bus`` carries the events of the turns this process commits (the desk acts on those
+        only, so several processes do not each act on one event); ``cards`` keeps the desk's
+        cards in the database.
+        """
         self._service, self._store, self._clock = service, store, clock
         if self.settings.sales_channel:
-            self.desk = SlackDesk(self, self.settings.sales_channel, service, store, reps, clock)
+            self.desk = SlackDesk(
+                self, self.settings.sales_channel, service, store, reps, clock, cards
+            )
             self.desk.register(self.bolt)
             await self.desk.start(bus)
         if self.settings.app_token is not None:

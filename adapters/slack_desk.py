@@ -1,12 +1,17 @@
 """Reps in Slack: a card per hand-off in the sales channel, take-over, replies in its thread.
 
-The card follows the bus (``events``): posted on ``handoff_routed``, updated on claims, hand-backs
-and closes wherever they happen (here or in the console), and its thread mirrors what the
-prospect writes. Clicks and thread replies go through the same service calls as the console
-(``claim``, ``rep_say``, ``hand_back``, ``close``), so the one-claim-wins rule holds across both.
+The card follows the events of the turns this process commits: posted on ``handoff_routed``,
+updated on claims, hand-backs and closes wherever they happen (here or in the console), and its
+thread mirrors what the prospect writes. Clicks and thread replies go through the same service
+calls as the console (``claim``, ``rep_say``, ``hand_back``, ``close``), so the one-claim-wins
+rule holds across both.
 
-Card timestamps are kept in this process's memory: after a restart, or in a second process, an
-earlier card no longer updates or relays (docs/slack.md says so).
+Which message is a hand-off's card is kept in the database (the ``Cards`` port), not here: a
+restarted process, or any other one, updates the card and relays replies in its thread. Only
+the process whose turn produced an event acts on it (it follows its own events, not the shared
+bus), so with several processes a prospect's line is mirrored once; and the card is posted by
+whoever wins ``claim_card``, so a re-published hand-off (the outbox relay after a crash) does
+not post a second one. A post that fails gives its claim back and is logged.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -32,8 +37,8 @@ from adapters.slack_blocks import (
 )
 from bot.clock import Clock
 from bot.messages import ConversationKey
-from bot.ports import Bus, Store, Subscription
-from bot.state import Outcome, Rep
+from bot.ports import Bus, Cards, Store, Subscription
+from bot.state import Card, Outcome, Rep
 
 if TYPE_CHECKING:
     from adapters.slack import SlackChannel
@@ -45,6 +50,9 @@ NOT_A_REP = (
     "You are not a Qualibot rep yet, so you cannot take leads over. "
     "Ask an admin: `qualibot reps add {email}`"
 )
+# A claim not posted after this long counts as abandoned (its process died mid-post): well
+# beyond a post waiting its turn in the paced queue behind a burst of other cards.
+CLAIM_ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class RepDirectory(Protocol):
@@ -55,23 +63,16 @@ class RepDirectory(Protocol):
     ) -> Rep | None: ...
 
 
-@dataclass(slots=True)
-class _Card:
-    ts: str
-    head: list[dict[str, Any]]
-
-
 class SlackDesk:
     """The sales channel's side of the Slack app."""
 
     def __init__(
         self, slack: SlackChannel, channel: str, service: Service, store: Store,
-        reps: RepDirectory | None, clock: Clock,
+        reps: RepDirectory | None, clock: Clock, cards: Cards,
     ) -> None:
         self._slack, self._channel = slack, channel
         self._service, self._store, self._reps, self._clock = service, store, reps, clock
-        self._cards: dict[ConversationKey, _Card] = {}
-        self._threads: dict[str, ConversationKey] = {}
+        self._cards = cards
         self._emails: dict[str, str | None] = {}
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
@@ -84,7 +85,7 @@ class SlackDesk:
         bolt.action(CLOSE_ACTION)(self._on_action)
 
     async def start(self, bus: Bus) -> None:
-        """Follow the bus's ``events`` topic."""
+        """Follow the ``events`` topic of ``bus``: the events of this process's turns."""
         self._subscription = await bus.subscribe("events")
         self._task = asyncio.create_task(self._follow(self._subscription), name="slack-desk")
 
@@ -118,44 +119,58 @@ class SlackDesk:
         if name == "handoff_routed":
             await self._post_card(key, str(payload.get("route_reason") or ""))
             return
-        found = self._cards.get(key)
+        if name not in _FOLLOWED or (
+            name == "message_added" and payload.get("author") != "visitor"
+        ):
+            return  # the database is read only for what changes a card
+        found = await self._cards.card_for(key, self._channel)
         if found is None:
             return
-        if name == "message_added" and payload.get("author") == "visitor":
+        if name == "message_added":
             who = escape(str(payload.get("author_name") or "Prospect"))
             text = f"*{who}:* {escape(str(payload.get('text', '')))}"
-            self._slack.post(self._channel, found.ts, {"text": text})
+            self._slack.post(self._channel, found.message_id, {"text": text})
         elif name == "handoff_claimed":
-            self._update(key, f":raising_hand: Taken over by *{payload['rep_name']}*", "claimed")
+            self._update(found, f":raising_hand: Taken over by *{payload['rep_name']}*", "claimed")
         elif name == "handed_back":
-            self._update(key, f"Handed back to the bot by *{payload['rep_name']}*", "done")
+            self._update(found, f"Handed back to the bot by *{payload['rep_name']}*", "done")
         elif name == "sla_missed":
-            self._update(key, ":hourglass: Nobody took it in time: the prospect got the "
-                              "fallback. Still open to take over.", "queued")
+            self._update(found, ":hourglass: Nobody took it in time: the prospect got the "
+                                "fallback. Still open to take over.", "queued")
         elif name == "conversation_closed":
             outcome = f" as *{payload['outcome']}*" if payload.get("outcome") else ""
-            self._update(key, f"Closed{outcome}: {escape(str(payload.get('reason')))}", "done")
+            self._update(found, f"Closed{outcome}: {escape(str(payload.get('reason')))}", "done")
 
     async def _post_card(self, key: ConversationKey, reason: str) -> None:
-        async with self._store.unit() as unit:
-            snapshot = await unit.load(key, self._clock.now())
-        evidence = {s: e.value for s, e in snapshot.evidence.items() if e.status == "answer"}
-        head = card_head(
-            str(key), snapshot.lead, evidence, snapshot.score, snapshot.stage, reason
+        """Post the hand-off's card if this process wins the claim; a failed post gives it back."""
+        handoff = await self._cards.claim_card(
+            key, self._channel, self._clock.now(), CLAIM_ABANDONED_AFTER
         )
-        message = card(head, str(key), ":bell: Waiting for a rep to take it over", "queued")
-        response = await self._slack.post(self._channel, None, message)
-        ts = str(response["ts"])
-        self._cards[key] = _Card(ts, head)
-        self._threads[ts] = key
+        if handoff is None:
+            log.info("slack.card_skipped", key=str(key))  # posted (or being posted) already
+            return
+        try:
+            async with self._store.unit() as unit:
+                snapshot = await unit.load(key, self._clock.now())
+            evidence = {s: e.value for s, e in snapshot.evidence.items() if e.status == "answer"}
+            head = card_head(
+                str(key), snapshot.lead, evidence, snapshot.score, snapshot.stage, reason
+            )
+            message = card(head, str(key), ":bell: Waiting for a rep to take it over", "queued")
+            response = await self._slack.post(self._channel, None, message)
+        except Exception as exc:
+            # Given back, so the claim does not block a later attempt (a re-published event).
+            await self._cards.release_card(handoff, self._channel)
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+            log.error("slack.card_post_failed", key=str(key), handoff=handoff, error=error)
+            return
+        await self._cards.place_card(handoff, self._channel, str(response["ts"]), head)
 
-    def _update(self, key: ConversationKey, status: str, phase: str) -> None:
-        found = self._cards[key]
-        message = card(found.head, str(key), status, phase)
-        client = self._slack.client
+    def _update(self, found: Card, status: str, phase: str) -> None:
+        message = card([dict(block) for block in found.head], str(found.key), status, phase)
+        client, channel, ts = self._slack.client, self._channel, found.message_id
         self._slack.pacer.put(
-            self._channel,
-            lambda: client.chat_update(channel=self._channel, ts=found.ts, **message),
+            channel, lambda: client.chat_update(channel=channel, ts=ts, **message)
         )
 
     # -- reps acting in Slack ----------------------------------------------------------------
@@ -190,9 +205,10 @@ class SlackDesk:
     async def rep_reply(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """A message in a card's thread: the owning rep's words go to the prospect."""
         event = body["event"]
-        key = self._threads.get(event.get("thread_ts", ""))
-        if key is None:
+        found = await self._cards.card_at(event.get("channel", ""), event.get("thread_ts", ""))
+        if found is None:
             return
+        key = found.key
         rep = await self._rep(event["user"])
         if rep is None:
             return
@@ -233,6 +249,12 @@ class SlackDesk:
         self._slack.pacer.put(
             channel, lambda: client.chat_postEphemeral(channel=channel, user=user, text=text)
         )
+
+
+# The events that can change a card (``handoff_routed`` posts one).
+_FOLLOWED = frozenset(
+    {"message_added", "handoff_claimed", "handed_back", "sla_missed", "conversation_closed"}
+)
 
 
 def _outcome(value: str) -> Outcome:

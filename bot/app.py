@@ -16,9 +16,9 @@ from adapters.widget_session import Proactive
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flow import Flow
-from bot.inprocess import MemoryBus, MemoryLocks
+from bot.inprocess import MemoryBus, MemoryLocks, TeeBus
 from bot.messages import ConversationKey
-from bot.ports import Bus, Locks, Store
+from bot.ports import Bus, Cards, Locks, Store
 from bot.service import Service
 from flows import load_flow
 
@@ -36,6 +36,9 @@ FLOW = web.AppKey("FLOW", Flow)
 CLOCK: web.AppKey[Clock] = web.AppKey("CLOCK")
 STORE: web.AppKey[Store] = web.AppKey("STORE")
 BUS: web.AppKey[Bus] = web.AppKey("BUS")
+# The events of the turns this process commits (with Redis, BUS carries every process's).
+OWN_EVENTS: web.AppKey[Bus] = web.AppKey("OWN_EVENTS")
+CARDS: web.AppKey[Cards] = web.AppKey("CARDS")
 LOCKS: web.AppKey[Locks] = web.AppKey("LOCKS")
 SERVICE = web.AppKey("SERVICE", Service)
 WIDGET = web.AppKey("WIDGET", WidgetChannel)
@@ -111,13 +114,17 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         from storage.redis import RedisBus, RedisLocks, connect_redis
 
         client = connect_redis(settings.redis_url.reveal())
-        bus, locks = RedisBus(client), RedisLocks(client)
+        own = MemoryBus()
+        bus, locks = TeeBus(RedisBus(client), own), RedisLocks(client)
         closers.insert(0, client.aclose)
     else:
         bus, locks = MemoryBus(), MemoryLocks()
+        own = bus
     service = Service(app[FLOW], store, bus, locks, app[CLOCK], reps=store)
     app[STORE] = store
     app[BUS] = bus
+    app[OWN_EVENTS] = own
+    app[CARDS] = store
     app[LOCKS] = locks
     app[SERVICE] = service
     app[WIDGET].bind(service, store, bus, app[CLOCK])
@@ -143,7 +150,10 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
     slack, telegram = app.get(SLACK), app.get(TELEGRAM)
     try:  # a channel that fails to start (bad token) stops the server, after closing the other
         if slack is not None:
-            await slack.start(service, app[STORE], app[BUS], app[CLOCK], reps=service.reps)
+            await slack.start(
+                service, app[STORE], app[OWN_EVENTS], app[CLOCK], reps=service.reps,
+                cards=app[CARDS],
+            )
             service.channels["slack"] = slack
         if telegram is not None:
             await telegram.start(service, app[CLOCK])

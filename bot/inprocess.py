@@ -1,4 +1,7 @@
-"""MemoryBus and MemoryLocks: the single-process Bus and Locks, and the fakes tests run against."""
+"""MemoryBus and MemoryLocks: the single-process Bus and Locks, and the fakes tests run against.
+
+TeeBus lets a process tell its own events apart on a shared bus.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.ports import Deliver
+from bot.ports import Bus, Deliver, Listener, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,31 @@ class MemoryBus:
                 subs.discard(sub)
                 if not subs:  # no empty sets left behind: topics are often per-conversation
                     del self._topics[topic]
+
+
+class TeeBus:
+    """A shared bus (Redis) whose publications this process also sees on a bus of its own.
+
+    Followers that must act once per event however many processes run (the Slack desk: one
+    mirrored line per message, one card update per claim) subscribe to ``own``, which carries
+    only what this process published; everything else goes to ``shared``.
+    """
+
+    def __init__(self, shared: Bus, own: Bus) -> None:
+        self.shared, self.own = shared, own
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
+        """Publish to the shared bus, then to this process's own."""
+        await self.shared.publish(topic, payload)
+        await self.own.publish(topic, payload)
+
+    async def subscribe(self, *topics: str) -> Subscription:
+        """Subscribe on the shared bus: every process's messages."""
+        return await self.shared.subscribe(*topics)
+
+    async def listen(self, prefix: str, deliver: Deliver) -> Listener:
+        """Listen on the shared bus: every process's messages."""
+        return await self.shared.listen(prefix, deliver)
 
 
 @dataclass(slots=True)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.messages import ConversationKey
 from bot.routing import RepLoad
 from bot.state import (
+    Card,
     Evidence,
     HandoffStatus,
     HandoffView,
@@ -279,4 +280,43 @@ class Sessions(Protocol):
 
     async def delete_session(self, token_hash: str) -> None:
         """Log out."""
+        ...
+
+
+class Cards(Protocol):
+    """Hand-off cards posted for reps in a room (Slack's sales channel), one per hand-off.
+
+    Kept in the database rather than in the process that posted the card, so a restarted
+    process, or any other one, still updates the card and relays replies in its thread; and
+    so that exactly one process posts it (the claim).
+    """
+
+    async def claim_card(
+        self, key: ConversationKey, room: str, now: datetime, abandoned_after: timedelta
+    ) -> int | None:
+        """Win the right to post the card of the conversation's latest hand-off in ``room``.
+
+        Returns that hand-off's id to the one caller that wins, across processes (a unique
+        key decides); None to everyone else, and when the conversation has no hand-off. A
+        claim still not posted ``abandoned_after`` it was taken counts as abandoned (its
+        process died mid-post) and can be won again.
+        """
+        ...
+
+    async def place_card(
+        self, handoff_id: int, room: str, message_id: str, head: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Record the posted card (the winner of ``claim_card`` calls this after posting)."""
+        ...
+
+    async def release_card(self, handoff_id: int, room: str) -> None:
+        """Give up a claim whose post failed, so that a later claim can post; posted cards stay."""
+        ...
+
+    async def card_for(self, key: ConversationKey, room: str) -> Card | None:
+        """The posted card of the conversation's latest hand-off in ``room``, if it has one."""
+        ...
+
+    async def card_at(self, room: str, message_id: str) -> Card | None:
+        """The posted card that is message ``message_id`` in ``room`` (a reply in its thread)."""
         ...

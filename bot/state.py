@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -184,3 +184,20 @@ class Turn:
     lead: Mapping[str, Any] = field(default_factory=dict)
     inbound: StoredMessage | None = None
     payloads: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A hand-off's card in a reps' room (Slack: a message in the sales channel).
+
+    ``message_id`` is the room's id for the posted message (Slack's ``ts``), which is also how
+    a reply in its thread finds the conversation. ``head`` is the card's lasting part in the
+    room's own format (Slack blocks), kept so that any process can re-render the card with a
+    new status line.
+    """
+
+    handoff_id: int
+    key: ConversationKey
+    room: str
+    message_id: str
+    head: Sequence[Mapping[str, Any]]

@@ -25,6 +25,7 @@ from bot.state import (
     Turn,
 )
 from storage.codec import INITIAL_STATE, lead_changes, utc
+from storage.memory_cards import CardRecord, MemoryCards
 from storage.memory_desk import HandoffRecord, MemoryDesk, NoteRecord, claimed, ended, new_handoff
 from storage.memory_reps import MemoryReps, RepRecord, SessionRecord
 
@@ -223,8 +224,8 @@ class MemoryUnit:
             self.changes.handoffs[row.id] = ended(row, status, outcome, now)
 
 
-class MemoryStore(MemoryReps, MemoryDesk):
-    """Dict-based Store, Outbox, Reps, Desk and Sessions with SqlStore's semantics.
+class MemoryStore(MemoryReps, MemoryDesk, MemoryCards):
+    """Dict-based Store, Outbox, Reps, Desk, Sessions and Cards with SqlStore's semantics.
 
     Duplicates by (channel, external id) are no-ops, values make a JSON round trip, datetimes
     come back in UTC, and a unit that raises leaves nothing behind.
@@ -247,6 +248,7 @@ class MemoryStore(MemoryReps, MemoryDesk):
         self._reps: dict[int, RepRecord] = {}
         self._sessions: dict[str, SessionRecord] = {}
         self._notes: list[NoteRecord] = []
+        self._cards: dict[tuple[int, str], CardRecord] = {}  # (hand-off id, room)
         self._outbox: dict[int, list[dict[str, Any]]] = {}  # row id: the turn's events
         self._outbox_at: dict[int, datetime] = {}
 

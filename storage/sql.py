@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.messages import ConversationKey
 from bot.state import Evidence, HandoffRequest, StageChange, StoredMessage
 from storage.backend import AsyncBackend, Backend
+from storage.cards import SqlCards
 from storage.codec import evidence_from_row, message_from_row, stage_change_from_row
 from storage.desk import SqlDesk
 from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
@@ -50,11 +51,12 @@ def _request(row: Row[Any]) -> HandoffRequest:
     )
 
 
-class SqlStore(SqlReps, SqlDesk, SqlSessions):
+class SqlStore(SqlReps, SqlDesk, SqlSessions, SqlCards):
     """Durable conversation state in a SQL database; see ``bot.ports.Store`` and ``Outbox``.
 
-    The rep console's ports (``Reps``, ``Desk``, ``Sessions``) come from the mixins in
-    ``storage.reps``, ``storage.desk`` and ``storage.sessions``, written through ``write``.
+    The rep console's ports (``Reps``, ``Desk``, ``Sessions``) and the Slack desk's ``Cards``
+    come from the mixins in ``storage.reps``, ``storage.desk``, ``storage.sessions`` and
+    ``storage.cards``, written through ``write``.
 
     The hot path uses SQLAlchemy Core on the SQLModel tables' ``__table__`` (an ORM session
     costs several times more per statement at thousands of messages per second), written once

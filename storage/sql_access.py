@@ -1,4 +1,4 @@
-"""The slice of SqlStore that the rep, desk and session mixins run their statements through."""
+"""The slice of SqlStore that the rep, desk, session and card mixins run statements through."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ T = TypeVar("T")
 class SqlAccess(Protocol):
     """Read and write transactions, as ``SqlStore`` provides them.
 
-    The mixins (``storage.reps``, ``storage.desk``, ``storage.sessions``) take it as their self
-    type rather than a backend, so their writes queue on SqlStore's SQLite lock like a unit's:
-    a second ``BEGIN IMMEDIATE`` on the one SQLite thread would otherwise wait on a unit that
-    cannot move until the thread is free.
+    The mixins (``storage.reps``, ``storage.desk``, ``storage.sessions``, ``storage.cards``)
+    take it as their self type rather than a backend, so their writes queue on SqlStore's
+    SQLite lock like a unit's: a second ``BEGIN IMMEDIATE`` on the one SQLite thread would
+    otherwise wait on a unit that cannot move until the thread is free.
     """
 
     async def read(self, fn: Callable[[Connection], T]) -> T:

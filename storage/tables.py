@@ -256,6 +256,32 @@ class Handoff(SQLModel, table=True):
     sla_due_at: datetime | None = _time(nullable=True)
 
 
+class CardRow(SQLModel, table=True):
+    """A hand-off's card in a reps' room (Slack's sales channel): one per hand-off and room.
+
+    The primary key is the claim: of the processes that see a hand-off, the one whose INSERT
+    lands posts the card and the others skip. ``message_id`` (Slack's ``ts``) stays NULL
+    until the card is posted; a reply in the card's thread finds the conversation by it.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("room", "message_id", name="uq_cards_message"),)
+
+    handoff_id: int = Field(
+        sa_column=Column(
+            BigId,
+            ForeignKey("handoffs.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    room: str = Field(primary_key=True)
+    message_id: str | None = None
+    head: Any = _json()
+    claimed_at: datetime = _time()
+    posted_at: datetime | None = _time(nullable=True)
+
+
 class OutboxRow(SQLModel, table=True):
     """Events written in the turn's transaction, published after commit (transactional outbox)."""
 
@@ -280,4 +306,5 @@ OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 REPS: Table = RepRow.__table__  # type: ignore[attr-defined]
 SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
 NOTES: Table = NoteRow.__table__  # type: ignore[attr-defined]
+CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

@@ -188,6 +188,7 @@ class Stack:
     slack: FakeSlack
     telegram: FakeTelegram
     time: FakeTime
+    env: dict[str, str] = field(default_factory=dict)  # the QUALIBOT_* variables it runs with
 
     @property
     def app(self) -> web.Application:
@@ -233,9 +234,15 @@ async def start_stack(
     aiohttp_server: Callable[..., Awaitable[TestServer]],
     aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
     tmp_path: Path,
+    *,
+    beside: Stack | None = None,
     **env: str,
 ) -> Stack:
-    """Start both stand-ins and the app; ``env`` adds or overrides QUALIBOT_* variables."""
+    """Start both stand-ins and the app; ``env`` adds or overrides QUALIBOT_* variables.
+
+    With ``beside``, no new stand-ins: a second app (another server process, or the same one
+    restarted) on ``beside``'s stand-ins, settings and database.
+    """
     from adapters.outbound import Pacer
     from adapters.slack import SLACK_PACE
     from adapters.slack import classify as slack_classify
@@ -247,22 +254,27 @@ async def start_stack(
     from tests.adapters.fake_telegram import TOKEN, FakeTelegram
     from tests.conftest import NOW
 
-    fake_time = FakeTime()
-    slack, telegram = FakeSlack(clock=fake_time.clock), FakeTelegram(clock=fake_time.clock)
-    slack_server = await aiohttp_server(slack.app())
-    telegram_server = await aiohttp_server(telegram.app())
-    base = {
-        "QUALIBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'channels.db'}",
-        "QUALIBOT_SECRET": "test-secret-0123456789abcdef",
-        "QUALIBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
-        "QUALIBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "QUALIBOT_SLACK_SALES_CHANNEL": SALES,
-        "QUALIBOT_SLACK_API_URL": str(slack_server.make_url("/api/")),
-        "QUALIBOT_TELEGRAM_TOKEN": TOKEN,
-        "QUALIBOT_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "QUALIBOT_TELEGRAM_API_URL": str(telegram_server.make_url("")),
-    }
-    settings = Settings.from_env({**base, **env}, workdir=tmp_path)
+    if beside is not None:
+        fake_time, slack, telegram = beside.time, beside.slack, beside.telegram
+        base = {**beside.env}
+    else:
+        fake_time = FakeTime()
+        slack, telegram = FakeSlack(clock=fake_time.clock), FakeTelegram(clock=fake_time.clock)
+        slack_server = await aiohttp_server(slack.app())
+        telegram_server = await aiohttp_server(telegram.app())
+        base = {
+            "QUALIBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'channels.db'}",
+            "QUALIBOT_SECRET": "test-secret-0123456789abcdef",
+            "QUALIBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+            "QUALIBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "QUALIBOT_SLACK_SALES_CHANNEL": SALES,
+            "QUALIBOT_SLACK_API_URL": str(slack_server.make_url("/api/")),
+            "QUALIBOT_TELEGRAM_TOKEN": TOKEN,
+            "QUALIBOT_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "QUALIBOT_TELEGRAM_API_URL": str(telegram_server.make_url("")),
+        }
+    env = {**base, **env}
+    settings = Settings.from_env(env, workdir=tmp_path)
     app = create_app(settings, clock=FixedClock(NOW))
     # Pacers on fake time: rate limits, retry-after and backoff cost the tests no real seconds.
     if SLACK in app:
@@ -274,4 +286,4 @@ async def start_stack(
             TELEGRAM_PACE, telegram_classify, clock=fake_time.clock, sleep=fake_time.sleep
         )
     client = await aiohttp_client(app)
-    return Stack(client, slack, telegram, fake_time)
+    return Stack(client, slack, telegram, fake_time, env)
