@@ -87,14 +87,15 @@ async def test_a_failed_post_is_given_back_and_a_redelivery_posts_the_card(
     from storage.tables import OUTBOX
 
     stack = await with_reps(await start_stack(aiohttp_server, aiohttp_client, tmp_path))
-    stack.slack.fail_once("chat.postMessage", status=500)  # not a rate limit: no retry
+    # A permanent error (retrying it cannot help): the post is given up at once.
+    stack.slack.fail("chat.postMessage", status=404, error="channel_not_found")
     await stack.telegram_update(payload("command_start"))
     await stack.telegram_update(tg_text(900000001, "We waste hours qualifying leads by hand"))
     await stack.telegram_update(payload("callback_query"))
     await stack.telegram_update(tg_text(900000003, "I'm the CTO and we have $60k a year"))
     await stack.settle()
     assert [c.method for c in stack.slack.calls if c.method.startswith("chat.postMessage")] == [
-        "chat.postMessage!500"
+        "chat.postMessage!404"
     ]  # the card's post failed: no card
 
     # The hand-off event published again (as the outbox relay does after a crash): the claim
