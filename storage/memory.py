@@ -8,7 +8,6 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -18,16 +17,16 @@ from bot.state import (
     HandoffRequest,
     HandoffStatus,
     Outcome,
-    Owner,
     Snapshot,
     StageChange,
     StoredMessage,
     Turn,
 )
-from storage.codec import INITIAL_STATE, lead_changes, utc
+from storage.codec import lead_changes, utc
 from storage.memory_cards import CardRecord, MemoryCards
 from storage.memory_desk import HandoffRecord, MemoryDesk, NoteRecord, claimed, ended, new_handoff
 from storage.memory_reps import MemoryReps, RepRecord, SessionRecord
+from storage.memory_rows import Changes, ConversationRow, LeadRow
 
 T = TypeVar("T")
 
@@ -48,54 +47,14 @@ def _utc_or_none(at: datetime | None) -> datetime | None:
     return None if at is None else _utc(at)
 
 
-@dataclass(slots=True)
-class _Conversation:
-    id: int
-    key: ConversationKey
-    lead_id: int
-    state: str = INITIAL_STATE
-    owner: Owner = "bot"
-    stage: str | None = None
-    score: int = 0
-    opted_out: bool = False
-    context: dict[str, Any] = field(default_factory=dict)
-    evidence: dict[str, Evidence] = field(default_factory=dict)
-    seq: int = 0
-    last_inbound_at: datetime | None = None
-    wake_at: datetime | None = None
-
-
-@dataclass(slots=True)
-class _Lead:
-    id: int
-    card: dict[str, Any] = field(default_factory=dict)
-    stage: str | None = None
-    score: int = 0
-
-
-@dataclass(slots=True)
-class _Changes:
-    """Everything a unit wrote, applied to the store only when the unit exits cleanly."""
-
-    conversations: dict[int, _Conversation] = field(default_factory=dict)
-    leads: dict[int, _Lead] = field(default_factory=dict)
-    messages: list[tuple[int, StoredMessage]] = field(default_factory=list)
-    external_ids: set[tuple[str, str]] = field(default_factory=set)
-    evidence: list[tuple[int, Evidence]] = field(default_factory=list)
-    stage_changes: list[tuple[int, StageChange]] = field(default_factory=list)
-    handoffs: dict[int, HandoffRecord] = field(default_factory=dict)  # new and changed rows
-    assigned: dict[int, datetime] = field(default_factory=dict)  # rep id -> last offered at
-    outbox: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
-
-
 class MemoryUnit:
     """One MemoryStore transaction: writes are staged and applied on a clean exit."""
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self.changes = _Changes()
+        self.changes = Changes()
 
-    def _conversation(self, conversation_id: int) -> _Conversation:
+    def _conversation(self, conversation_id: int) -> ConversationRow:
         """This unit's working copy (changes to it are invisible outside until commit)."""
         staged = self.changes.conversations.get(conversation_id)
         if staged is None:
@@ -108,7 +67,7 @@ class MemoryUnit:
             self.changes.conversations[conversation_id] = staged
         return staged
 
-    def _lead(self, lead_id: int) -> _Lead:
+    def _lead(self, lead_id: int) -> LeadRow:
         staged = self.changes.leads.get(lead_id)
         if staged is None:
             committed = self._store._leads[lead_id]
@@ -124,9 +83,9 @@ class MemoryUnit:
         if conversation_id is None:
             # Units are serialized, so nobody can create the same key concurrently.
             conversation_id = next(self._store._ids)
-            lead = _Lead(next(self._store._ids))
+            lead = LeadRow(next(self._store._ids))
             self.changes.leads[lead.id] = lead
-            self.changes.conversations[conversation_id] = _Conversation(
+            self.changes.conversations[conversation_id] = ConversationRow(
                 conversation_id, key, lead.id
             )
         c = self._conversation(conversation_id)
@@ -148,7 +107,7 @@ class MemoryUnit:
         self._append_message(c, message)
         return True
 
-    def _append_message(self, c: _Conversation, message: StoredMessage) -> None:
+    def _append_message(self, c: ConversationRow, message: StoredMessage) -> None:
         taken = self._store._messages.get(c.id, {})
         if message.seq in taken or any(
             cid == c.id and m.seq == message.seq for cid, m in self.changes.messages
@@ -237,9 +196,9 @@ class MemoryStore(MemoryReps, MemoryDesk, MemoryCards):
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._conversations: dict[int, _Conversation] = {}
+        self._conversations: dict[int, ConversationRow] = {}
         self._by_key: dict[ConversationKey, int] = {}
-        self._leads: dict[int, _Lead] = {}
+        self._leads: dict[int, LeadRow] = {}
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._external_ids: set[tuple[str, str]] = set()
         self._evidence: dict[int, list[Evidence]] = {}
@@ -260,7 +219,7 @@ class MemoryStore(MemoryReps, MemoryDesk, MemoryCards):
             yield unit
             self._apply(unit.changes)  # synchronous: nothing can observe it half-applied
 
-    def _apply(self, ch: _Changes) -> None:
+    def _apply(self, ch: Changes) -> None:
         for c in ch.conversations.values():
             self._conversations[c.id] = c
             self._by_key[c.key] = c.id

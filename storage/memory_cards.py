@@ -13,8 +13,8 @@ from bot.state import Card
 from storage.codec import utc
 
 if TYPE_CHECKING:
-    from storage.memory import _Conversation
     from storage.memory_desk import HandoffRecord
+    from storage.memory_rows import ConversationRow
 
 
 @dataclass(slots=True)
@@ -33,7 +33,7 @@ class MemoryCards:
     cannot interleave with another claim: the same one-winner rule as SQL's primary key.
     """
 
-    _conversations: dict[int, _Conversation]
+    _conversations: dict[int, ConversationRow]
     _by_key: dict[ConversationKey, int]
     _handoff_rows: dict[int, HandoffRecord]
     _cards: dict[tuple[int, str], CardRecord]

@@ -13,8 +13,8 @@ from bot.state import HandoffRequest, HandoffStatus, HandoffView, Note, Outcome
 from storage.codec import utc
 
 if TYPE_CHECKING:
-    from storage.memory import _Conversation, _Lead
     from storage.memory_reps import RepRecord
+    from storage.memory_rows import ConversationRow, LeadRow
 
 
 @dataclass(slots=True)
@@ -68,9 +68,9 @@ class NoteRecord:
 class MemoryDesk:
     """The Desk port for MemoryStore (mixed in); see ``bot.ports.Desk``."""
 
-    _conversations: dict[int, _Conversation]
+    _conversations: dict[int, ConversationRow]
     _by_key: dict[ConversationKey, int]
-    _leads: dict[int, _Lead]
+    _leads: dict[int, LeadRow]
     _handoff_rows: dict[int, HandoffRecord]
     _reps: dict[int, RepRecord]
     _notes: list[NoteRecord]
