@@ -245,7 +245,7 @@ async def start_stack(
     """
     from adapters.outbound import Pacer
     from adapters.slack import SLACK_PACE
-    from adapters.slack import classify as slack_classify
+    from adapters.slack_errors import classify as slack_classify
     from adapters.telegram import TELEGRAM_PACE
     from adapters.telegram import classify as telegram_classify
     from bot.app import SLACK, TELEGRAM, create_app

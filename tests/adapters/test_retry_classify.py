@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from telegram import error as tg
 
-from adapters import slack, telegram
+from adapters import slack_errors, telegram
 from adapters.retry import Wait
 
 
@@ -79,4 +79,4 @@ def connection_refused() -> aiohttp.ClientConnectorError:
     ],
 )
 def test_slack(exc: Any, verdict: object) -> None:
-    assert slack.classify(exc()) == verdict
+    assert slack_errors.classify(exc()) == verdict
