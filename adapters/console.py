@@ -33,7 +33,8 @@ from adapters.console_pages import Pages
 from adapters.console_socket import Feed, Presences
 from bot.clock import Clock
 from bot.flow import Flow
-from bot.ports import Bus, Desk, Reps, Sessions, Store
+from bot.ports import Bus, Store
+from bot.rep_ports import Desk, Reps, Sessions
 from bot.service import Service
 
 log = structlog.stdlib.get_logger(__name__)

@@ -14,7 +14,8 @@ from adapters.console_socket import NOTES_TOPIC
 from bot.clock import Clock
 from bot.flow import Flow
 from bot.messages import ConversationKey
-from bot.ports import Bus, Desk, Reps, Store
+from bot.ports import Bus, Store
+from bot.rep_ports import Desk, Reps
 from bot.service import Service
 from bot.state import Outcome
 

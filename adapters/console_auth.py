@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.env import normalize_origin
 from bot.passwords import verify_async
-from bot.ports import Reps, Sessions
+from bot.rep_ports import Reps, Sessions
 from bot.state import Rep
 
 COOKIE = "qualibot_console"

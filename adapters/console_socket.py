@@ -24,7 +24,7 @@ NOTES_TOPIC = "console"  # console-only traffic (notes): never on "events", neve
 
 
 class PresenceStore(Protocol):
-    """The call of bot.ports.Reps that presence needs."""
+    """The call of bot.rep_ports.Reps that presence needs."""
 
     async def update_rep(  # noqa: D102
         self, rep_id: int, *, presence: Presence | None = None, disabled: bool | None = None,

@@ -33,7 +33,8 @@ from adapters.slack_errors import classify
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.messages import ConversationKey, Inbound, InboundKind
-from bot.ports import Bus, Cards, Store
+from bot.ports import Bus, Store
+from bot.rep_ports import Cards
 from bot.service import Service
 from bot.state import StoredMessage
 

@@ -37,7 +37,8 @@ from adapters.slack_blocks import (
 )
 from bot.clock import Clock
 from bot.messages import ConversationKey
-from bot.ports import Bus, Cards, Store, Subscription
+from bot.ports import Bus, Store, Subscription
+from bot.rep_ports import Cards
 from bot.state import Card, Outcome, Rep
 
 if TYPE_CHECKING:

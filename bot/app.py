@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.flow import Flow
 from bot.inprocess import MemoryBus, MemoryLocks, TeeBus
 from bot.messages import ConversationKey
-from bot.ports import Bus, Cards, Locks, Store
+from bot.ports import Bus, Locks, Store
+from bot.rep_ports import Cards
 from bot.service import Service
 from flows import load_flow
 

@@ -14,8 +14,9 @@ from bot.engine import Engine
 from bot.flow import Flow
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
-from bot.ports import Bus, Channel, Locks, Outbox, Reps, StaleSnapshot, Store, Unit
+from bot.ports import Bus, Channel, Locks, Outbox, StaleSnapshot, Store, Unit
 from bot.publisher import Publisher
+from bot.rep_ports import Reps
 from bot.routing import route
 from bot.state import Outcome, Rep, Snapshot, StoredMessage
 from bot.turns import Committed, commit, storable

@@ -75,7 +75,7 @@ def _card(row: Any) -> Card | None:
 
 
 class SqlCards:
-    """The Cards port for SqlStore (mixed in); see ``bot.ports.Cards``."""
+    """The Cards port for SqlStore (mixed in); see ``bot.rep_ports.Cards``."""
 
     async def claim_card(
         self: SqlAccess,

@@ -79,7 +79,7 @@ def _key(key: ConversationKey) -> dict[str, str]:
 
 
 class SqlDesk:
-    """The Desk port for SqlStore (mixed in); see ``bot.ports.Desk``."""
+    """The Desk port for SqlStore (mixed in); see ``bot.rep_ports.Desk``."""
 
     async def handoffs(
         self: SqlAccess, statuses: Sequence[HandoffStatus] = ("queued", "claimed")

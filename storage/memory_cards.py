@@ -27,7 +27,7 @@ class CardRecord:
 
 
 class MemoryCards:
-    """The Cards port for MemoryStore (mixed in); see ``bot.ports.Cards``.
+    """The Cards port for MemoryStore (mixed in); see ``bot.rep_ports.Cards``.
 
     Each method runs without awaiting, so within one event loop a claim's check and insert
     cannot interleave with another claim: the same one-winner rule as SQL's primary key.

@@ -66,7 +66,7 @@ class NoteRecord:
 
 
 class MemoryDesk:
-    """The Desk port for MemoryStore (mixed in); see ``bot.ports.Desk``."""
+    """The Desk port for MemoryStore (mixed in); see ``bot.rep_ports.Desk``."""
 
     _conversations: dict[int, ConversationRow]
     _by_key: dict[ConversationKey, int]

@@ -78,7 +78,7 @@ def rep_from_row(row: Any) -> Rep:
 
 
 class SqlReps:
-    """The Reps port for SqlStore (mixed in); see ``bot.ports.Reps``."""
+    """The Reps port for SqlStore (mixed in); see ``bot.rep_ports.Reps``."""
 
     async def add_rep(
         self: SqlAccess, email: str, name: str, password_hash: str, team: str | None = None,

@@ -32,7 +32,7 @@ _PURGE_SESSIONS = delete(SESSIONS).where(_S.expires_at <= bindparam("now"))
 
 
 class SqlSessions:
-    """The Sessions port for SqlStore (mixed in); see ``bot.ports.Sessions``.
+    """The Sessions port for SqlStore (mixed in); see ``bot.rep_ports.Sessions``.
 
     Only the hash of a cookie token is stored, so a copy of the table opens no console.
     """
