@@ -9,6 +9,7 @@ each alternative gets ``Folded``'s own gates, and only the few a message opens a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.extract.folded import Folded, current_message
 from bot.extract.word_gates import Heads
@@ -87,6 +88,32 @@ class Branches:
         whole pattern's, though ``m.re`` and ``m.pos`` differ. Non-ASCII text takes the whole
         pattern, as ``Folded`` does; text other than the message under way gets no word gate.
         """
+        starts = self._starts(text)
+        return self.exact.search(text) if starts is None else self._first(text, starts, 0)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``exact.finditer(text)``'s matches (their spans and text), found branch by branch.
+
+        Each next match is the first at or after the end of the last, as ``finditer`` scans
+        on; an empty match (after which ``finditer`` has its own rule for where to go on)
+        hands the rest of the scan to the whole pattern from where that search started, which
+        is where ``finditer`` itself would be.
+        """
+        starts = self._starts(text)
+        if starts is None:
+            yield from self.exact.finditer(text)
+            return
+        pos = 0
+        while (m := self._first(text, starts, pos)) is not None:
+            if m.end() == m.start():
+                yield from self.exact.finditer(text, pos)
+                return
+            yield m
+            pos = m.end()
+
+    def _starts(self, text: str) -> list[tuple[Folded, int]] | None:
+        # The branches that may match, each with where its matches start at the earliest
+        # (``Folded._start``); None for non-ASCII text, which takes the whole pattern.
         message = current_message(text)
         heads: Heads | None
         if message is not None:
@@ -94,18 +121,26 @@ class Branches:
         elif text.isascii():
             lowered, heads = text.lower(), None
         else:
-            return self.exact.search(text)
+            return None
         mask = self._all
         if heads is not None:
             mask = self._ungated
             for token in self._tokens.intersection(heads):
                 mask |= self._of_token[token]
-        best: re.Match[str] | None = None
+        starts = []
         for index, branch in enumerate(self._branches):
-            if not mask >> index & 1:
-                continue
-            start = branch._start(lowered, heads)
-            if start < 0 or (best is not None and start >= best.start()):
+            if mask >> index & 1 and (start := branch._start(lowered, heads)) >= 0:
+                starts.append((branch, start))
+        return starts
+
+    @staticmethod
+    def _first(text: str, starts: list[tuple[Folded, int]], pos: int) -> re.Match[str] | None:
+        # The leftmost branch match at or after ``pos``, the earliest branch on a tie: a
+        # branch whose earliest start is at or past the best so far cannot beat it.
+        best: re.Match[str] | None = None
+        for branch, start in starts:
+            start = max(start, pos)
+            if best is not None and start >= best.start():
                 continue
             m = branch.exact.search(text, start)
             if m is not None and (best is None or m.start() < best.start()):

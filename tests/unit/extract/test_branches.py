@@ -12,7 +12,9 @@ import yaml
 
 from bench.script import CONVERSATIONS
 from bot.extract.branches import Branches, top_level_branches
+from bot.extract.common import clean
 from bot.extract.folded import begin_message, end_message
+from bot.extract.numbers import spell_out_digits
 from bot.extract.roles import OTHER_DECIDES, SELF_DECIDES
 from bot.extract.timeline import _ends_in_prep
 from bot.extract.timewords import PREP
@@ -48,6 +50,51 @@ def test_branches_find_the_whole_patterns_match(pattern: re.Pattern[str]) -> Non
             assert (found and (found.span(), found.group())) == (
                 expected and (expected.span(), expected.group())
             ), text
+
+
+@pytest.mark.parametrize("pattern", [OTHER_DECIDES, SELF_DECIDES])
+def test_branches_finditer_yields_the_whole_patterns_matches(pattern: re.Pattern[str]) -> None:
+    branches = Branches(pattern)
+    for text in TEXTS:
+        expected = [(m.span(), m.group()) for m in pattern.finditer(text)]
+        begin_message(text)
+        try:
+            found = [(m.span(), m.group()) for m in branches.finditer(text)]
+        finally:
+            end_message()
+        assert found == expected, text
+
+
+def test_branches_hand_empty_matches_to_the_whole_pattern() -> None:
+    # Alternatives that can match the empty string: finditer's own rule takes over.
+    bar, star = "|", "*"
+    for source in ("a" + bar + "x" + star, "x" + bar + r"\b", "ab" + bar + "(?:" + ")"):
+        pattern = re.compile(source, re.IGNORECASE)
+        branches = Branches(pattern)
+        for text in ("", "a", "x", "ab", "a b c", "x" + "ab", "abc"):
+            expected = pattern.search(text)
+            assert [m.span() for m in branches.finditer(text)] == [
+                m.span() for m in pattern.finditer(text)
+            ]
+            found = branches.search(text)
+            assert (found and found.span()) == (expected and expected.span())
+
+
+def test_spelled_message_without_number_words_is_unchanged() -> None:
+    # ``spell_out_digits`` skips the scan when no word of the message starts as a number word.
+    for text in TEXTS:
+        cleaned = clean(text)
+        begin_message(cleaned)
+        try:
+            spelled = spell_out_digits(cleaned)
+        finally:
+            end_message()
+        alone = spell_out_digits(cleaned)
+        assert (spelled.text, spelled.original, spelled.edits) == (
+            alone.text,
+            alone.original,
+            alone.edits,
+        ), text
 
 
 def test_top_level_branches_skip_groups_classes_and_escapes() -> None:
