@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.extract.common import clean as clean_for_extractors
-from bot.extract.folded import begin_message, end_message
+from bot.extract.folded import begin_message, current_message, end_message
 from bot.extract.types import Extracted
 from bot.flow import Flow
 from bot.readers import SlotReader
@@ -91,12 +91,16 @@ def read_text(
     valid = isinstance(text, str) and isinstance(now, datetime)
     cleaned = clean_for_extractors(text) if valid else ""
     usable = valid and bool(cleaned.strip())
-    if usable:
+    # The engine prepares the message of a turn once, for its cue tests and every read of it
+    # (``Message`` is a pure function of the text); otherwise this call prepares and forgets it.
+    owned = usable and current_message(cleaned) is None
+    if owned:
         begin_message(cleaned)
     try:
         _read(flow.readers, text, cleaned, usable, now, relaxed, found)
     finally:
-        end_message()
+        if owned:
+            end_message()
     return found
 
 
