@@ -77,6 +77,29 @@ def _ends_in_prep(left: str) -> bool:
     return PREP.search(left, pos) is not None
 
 
+# DEADLINE is "(?:words)\s*(?:the\s+)?$" with words at most ``_DEADLINE_LONGEST`` long: after
+# its words come only whitespace, or whitespace, "the" and whitespace. So they end no earlier
+# than the text's end with trailing whitespace (and a last "the") cut off, and start at most
+# that many characters before: the fast scan from there finds the first match, as ``Folded``
+# does from 0 (its literal test first), and the exact scan from that match gives its match.
+_DEADLINE_LONGEST = 18  # "towards the end of"
+
+
+def _deadline(left: str) -> re.Match[str] | None:
+    # ``DEADLINE.search(left)``, scanning only the end of ``left``.
+    needs = _DEADLINE.needs
+    if not left.isascii():
+        return DEADLINE.search(left)
+    lowered = left.lower()
+    if needs is not None and not needs.present(lowered):
+        return None
+    body = lowered.rstrip()
+    if body.endswith("the"):
+        body = body[:-3].rstrip()
+    fast = _DEADLINE.fast.search(lowered, max(0, len(body) - _DEADLINE_LONGEST))
+    return None if fast is None else DEADLINE.search(left, fast.start())
+
+
 def _cued(m: re.Match[str], left: str) -> bool:
     """Whether a loose reading (bare month, year, weekday, "2 weeks") has a vouching word."""
     groups = m.groupdict()
@@ -97,7 +120,7 @@ def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
     if p := _PART.search(left):
         span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
     today = start_of_day(now)
-    if (d := _DEADLINE.search(left)) and span.end is not None:
+    if (d := _deadline(left)) and span.end is not None:
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
         return Span(today, end, span.grain), len(left) - d.start() + used

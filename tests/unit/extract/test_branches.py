@@ -15,9 +15,10 @@ from bot.extract.branches import Branches, top_level_branches
 from bot.extract.common import clean
 from bot.extract.folded import begin_message, end_message
 from bot.extract.numbers import spell_out_digits
+from bot.extract.regex_tree import _parser, parse
 from bot.extract.roles import OTHER_DECIDES, SELF_DECIDES
-from bot.extract.timeline import _ends_in_prep
-from bot.extract.timewords import PREP
+from bot.extract.timeline import _DEADLINE_LONGEST, _PREP_LONGEST, _deadline, _ends_in_prep
+from bot.extract.timewords import DEADLINE, PREP
 
 HERE = Path(__file__).parent
 
@@ -121,3 +122,23 @@ def test_ends_in_prep_is_prep_search() -> None:
         parts = [rng.choice(pieces) for _ in range(rng.randint(0, 6))]
         text = "".join(p.upper() if rng.random() < 0.2 else p for p in parts)
         assert _ends_in_prep(text) == (PREP.search(text) is not None), text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "width"), [(PREP, _PREP_LONGEST), (DEADLINE, _DEADLINE_LONGEST)]
+)
+def test_end_windows_cover_the_longest_alternative(pattern: re.Pattern[str], width: int) -> None:
+    tree = parse(pattern)
+    assert _parser.SubPattern(tree.state, [tree.data[0]]).getwidth()[1] == width
+
+
+def test_deadline_is_deadline_search() -> None:
+    # DEADLINE's words and the characters around them, in random order and case.
+    words = re.findall(r"[^\W_]+", DEADLINE.pattern.replace(r"\b", " "))
+    pieces = [*words, "the", "not", " ", " ", "\n", "\t", ":", "x", "ſ", "by"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        parts = [rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 7))]
+        text = "".join(p.upper() if rng.random() < 0.2 else p for p in parts)
+        found, expected = _deadline(text), DEADLINE.search(text)
+        assert (found and found.span()) == (expected and expected.span()), text
