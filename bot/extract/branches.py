@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 
 from bot.extract.folded import Folded, current_message
-from bot.extract.word_gates import Heads
 
 # A backslash, spelled so that this module adds no string constant to the texts the engine's
 # correctness guard collects from the sources (it reads every short literal in bot/).
@@ -71,8 +70,10 @@ class Branches:
         if pattern.groups or len(sources) < 2 or pattern.flags & re.VERBOSE:
             raise ValueError(pattern.pattern)
         self.exact = pattern
+        # Without the message's word heads (a text other than the message under way) most
+        # branches pass their gates, and one fast scan of the whole pattern is cheaper.
+        self._whole = Folded(pattern)
         self._branches = tuple(Folded(re.compile(s, pattern.flags)) for s in sources)
-        self._all = (1 << len(sources)) - 1
         # Keyword dispatch as in timeline: the branches a message's word heads open, as bits.
         self._ungated = sum(1 << i for i, b in enumerate(self._branches) if b.gate is None)
         self._of_token: dict[bytes, int] = {}
@@ -85,11 +86,12 @@ class Branches:
         """``exact.search(text)``'s match, found branch by branch (see the class for why).
 
         The match comes from the alternative's own pattern: the same span and text as the
-        whole pattern's, though ``m.re`` and ``m.pos`` differ. Non-ASCII text takes the whole
-        pattern, as ``Folded`` does; text other than the message under way gets no word gate.
+        whole pattern's, though ``m.re`` and ``m.pos`` differ. A text other than the message
+        under way (non-ASCII text never is one) takes the whole pattern through ``Folded``:
+        without word heads, one fast scan beats the branches' gates.
         """
         starts = self._starts(text)
-        return self.exact.search(text) if starts is None else self._first(text, starts, 0)
+        return self._whole.search(text) if starts is None else self._first(text, starts, 0)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``exact.finditer(text)``'s matches (their spans and text), found branch by branch.
@@ -101,7 +103,7 @@ class Branches:
         """
         starts = self._starts(text)
         if starts is None:
-            yield from self.exact.finditer(text)
+            yield from self._whole.finditer(text)
             return
         pos = 0
         while (m := self._first(text, starts, pos)) is not None:
@@ -113,20 +115,15 @@ class Branches:
 
     def _starts(self, text: str) -> list[tuple[Folded, int]] | None:
         # The branches that may match, each with where its matches start at the earliest
-        # (``Folded._start``); None for non-ASCII text, which takes the whole pattern.
+        # (``Folded._start``); None for a text other than the message under way (non-ASCII
+        # text has none), which takes the whole pattern.
         message = current_message(text)
-        heads: Heads | None
-        if message is not None:
-            lowered, heads = message.lowered, message.heads
-        elif text.isascii():
-            lowered, heads = text.lower(), None
-        else:
+        if message is None:
             return None
-        mask = self._all
-        if heads is not None:
-            mask = self._ungated
-            for token in self._tokens.intersection(heads):
-                mask |= self._of_token[token]
+        lowered, heads = message.lowered, message.heads
+        mask = self._ungated
+        for token in self._tokens.intersection(heads):
+            mask |= self._of_token[token]
         starts = []
         for index, branch in enumerate(self._branches):
             if mask >> index & 1 and (start := branch._start(lowered, heads)) >= 0:
