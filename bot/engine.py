@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.decision import Decision
+from bot.extract.common import clean as clean_for_extractors
+from bot.extract.folded import begin_message, end_message
 from bot.flow import Flow
 from bot.handoff import sla_expired
 from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
@@ -56,7 +58,14 @@ class Engine:
                 draft.fire("restart")
                 draft.advance()
             return draft.finish()
-        self._converse(draft, text, inbound)
+        # The message prepared once (lowered, word heads) for the turn's cue tests and reads:
+        # the cues then take their word gates, and read_text reuses it. Speed only: every test
+        # checks the message is its very text, and gives the same answer with or without it.
+        begin_message(clean_for_extractors(text))
+        try:
+            self._converse(draft, text, inbound)
+        finally:
+            end_message()
         return draft.finish()
 
     def unchanged(self, snapshot: Snapshot, now: datetime) -> Decision:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.extract.common import clean as clean_for_extractors
-from bot.extract.folded import begin_message, end_message
+from bot.extract.folded import begin_message, current_message, end_message
 from bot.extract.types import Extracted
 from bot.flow import Flow
 from bot.readers import SlotReader
@@ -62,7 +62,14 @@ def read_click(flow: Flow, value: str, now: datetime) -> Reading | None:
     slot, button = found
     if button.means is not None:
         return Reading(slot, dict(button.means), 1.0, button.label, "quick_reply")
-    result = flow.extractors[slot](button.label, now, True)
+    # The label prepared as ``read_text`` prepares a message: the extractor cleans it to the
+    # same text, so its patterns get the word heads (gates only: the same result, sooner; a
+    # timeline label took 117 µs without them, a third of that with them).
+    begin_message(clean_for_extractors(button.label))
+    try:
+        result = flow.extractors[slot](button.label, now, True)
+    finally:
+        end_message()
     if result is None:
         return None
     return Reading(slot, to_json(result.value), 1.0, button.label, "quick_reply")
@@ -84,12 +91,16 @@ def read_text(
     valid = isinstance(text, str) and isinstance(now, datetime)
     cleaned = clean_for_extractors(text) if valid else ""
     usable = valid and bool(cleaned.strip())
-    if usable:
+    # The engine prepares the message of a turn once, for its cue tests and every read of it
+    # (``Message`` is a pure function of the text); otherwise this call prepares and forgets it.
+    owned = usable and current_message(cleaned) is None
+    if owned:
         begin_message(cleaned)
     try:
         _read(flow.readers, text, cleaned, usable, now, relaxed, found)
     finally:
-        end_message()
+        if owned:
+            end_message()
     return found
 
 

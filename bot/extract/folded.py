@@ -206,6 +206,12 @@ class Prefilter:
             return False
         return self.needs is None or self.needs.present(lowered)
 
+    # ``Folded._start`` without a scan (0: may match, -1: cannot), for callers that hold either
+    # and scan with the exact pattern from there (timeline's rules). Private, without a
+    # docstring: a new string constant would change the texts the correctness guard reads.
+    def _start(self, lowered: str, heads: Heads | None = None) -> int:
+        return 0 if self.in_lowered(lowered, heads) else -1
+
 
 class Message:
     """The message ``read_text`` is reading, prepared once for all extractors of that call.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from bot.extract.folded import Folded, current_message
+from bot.extract.word_gates import HEAD_WIDTH
 
 # A figure with optional thousands groups ("40,000", "40.000", "40 000", "1'000") and an optional
 # decimal tail ("1.5", "2,5", "1,250.50"). Grouped thousands come first so "40 000" is one number.
@@ -114,6 +115,12 @@ _RUN = re.compile(
 )
 _FAST_RUN = Folded(_RUN)
 _SPLIT = re.compile(r"[\s-]+")
+# A run changes the text only through a unit or scale word ("a", "an" and "half" alone read as
+# None in ``words_value``) or "a grand": each a whole word of a run, so a word of the message
+# starts with its head. Without one of these heads, ``_spell_out`` returns the text unchanged.
+_NUMBER_HEADS = frozenset(
+    word[:HEAD_WIDTH].encode("ascii") for word in (*_UNITS, *_SCALES, "grand")
+)
 _PLACEHOLDER_OK = {"hundred", "thousand", "million", "billion", "dozen", "couple", "few", "half"}
 
 
@@ -249,7 +256,10 @@ def spell_out_digits(text: str) -> Rewritten:
     if message is None:
         return _spell_out(text)
     if message.spelled is None:
-        message.spelled = _spell_out(text)
+        if message.heads.isdisjoint(_NUMBER_HEADS):
+            message.spelled = Rewritten(text, text)  # no number word: what _spell_out returns
+        else:
+            message.spelled = _spell_out(text)
     return cast(Rewritten, message.spelled)
 
 

@@ -97,7 +97,8 @@ def _minimal(strings: Strings) -> Strings:
 
 # ``_walk`` returns (exact, needed) for a parsed sequence:
 #   exact  — every string the part can match (a superset), or None when unbounded or too many;
-#   needed — strings one of which every match of the part contains, or None when unknown.
+#   needed — strings one of which every match of the part contains (or, for a look-around,
+#            the text it looks at), or None when unknown.
 
 
 def _better(a: Strings | None, b: Strings | None) -> Strings | None:
@@ -150,7 +151,12 @@ def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None]:
         return _walk(av)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         return _repeat(*av)
-    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+    if op is _c.ASSERT:
+        # Zero-width, but what a look-ahead or look-behind sees is in the searched text too
+        # (``search(text, pos)`` looks behind ``pos`` only within ``text``): the literals are
+        # tested on the whole text, so its needed strings count ("(?<=fy)\d\d" needs "fy").
+        return frozenset({""}), _walk(av[1])[1]
+    if op in (_c.AT, _c.ASSERT_NOT):
         return frozenset({""}), None  # zero-width: consumes nothing
     return None, None  # any character, a negated literal, a back-reference: unknown
 

@@ -35,6 +35,10 @@ from bot.extract.types import Extracted, Timeline, Urgency
 # Searched in every message: ``Folded`` gives them a fast path on ASCII text.
 _CUE = Folded(CUE)
 _VAGUE = {p: Folded(p) for p in (ASAP, LATER, SOON, NONE, ASAP_ASKED, LATER_ASKED, NONE_ASKED)}
+# The modifier tests read the 40 characters left of each date; case-insensitive, they cost
+# 1-15 µs each there, and most of those texts lack the tests' literals (``Folded.search`` is
+# ``exact.search`` with the same match).
+_PAST, _PART, _DEADLINE, _AFTER, _FROM = (Folded(p) for p in (PAST, PART, DEADLINE, AFTER, FROM))
 # Most rules find nothing in most messages: a fast yes/no test skips their exact scan.
 # The case-sensitive ones (figures: "2026-05-01", "1/6") still get the tests without the scan.
 _RULE_TESTS = tuple(
@@ -53,6 +57,49 @@ for _index, _test in enumerate(_RULE_TESTS):
 _RULE_TOKENS = frozenset(_RULES_OF_TOKEN)
 
 
+# PREP is "(?:word|...|-)[\s-]*$": a match's alternative is followed by whitespace and "-" up to
+# the end, so a word alternative ends where the text's trailing run of them begins and starts at
+# most ``_PREP_LONGEST`` before it ("-" starts inside the run). Scanning from there finds the same
+# matches; ``search(text, pos)`` still lets "\b" see the character before ``pos``.
+# ``str.rstrip()`` strips exactly what ``\s`` matches (``str.isspace``).
+_PREP_LONGEST = 8  # "probably", "sometime", "starting"
+_PREP = Folded(PREP)
+
+
+def _ends_in_prep(left: str) -> bool:
+    # ``PREP.search(left) is not None``, scanning only the end of ``left``.
+    body = left.rstrip()
+    while body.endswith("-"):
+        body = body[:-1].rstrip()
+    pos = max(0, len(body) - _PREP_LONGEST)
+    if left.isascii():  # ``Folded``'s fast pattern over lowered ASCII: the same matches
+        return _PREP.fast.search(left.lower(), pos) is not None
+    return PREP.search(left, pos) is not None
+
+
+# DEADLINE is "(?:words)\s*(?:the\s+)?$" with words at most ``_DEADLINE_LONGEST`` long: after
+# its words come only whitespace, or whitespace, "the" and whitespace. So they end no earlier
+# than the text's end with trailing whitespace (and a last "the") cut off, and start at most
+# that many characters before: the fast scan from there finds the first match, as ``Folded``
+# does from 0 (its literal test first), and the exact scan from that match gives its match.
+_DEADLINE_LONGEST = 18  # "towards the end of"
+
+
+def _deadline(left: str) -> re.Match[str] | None:
+    # ``DEADLINE.search(left)``, scanning only the end of ``left``.
+    needs = _DEADLINE.needs
+    if not left.isascii():
+        return DEADLINE.search(left)
+    lowered = left.lower()
+    if needs is not None and not needs.present(lowered):
+        return None
+    body = lowered.rstrip()
+    if body.endswith("the"):
+        body = body[:-3].rstrip()
+    fast = _DEADLINE.fast.search(lowered, max(0, len(body) - _DEADLINE_LONGEST))
+    return None if fast is None else DEADLINE.search(left, fast.start())
+
+
 def _cued(m: re.Match[str], left: str) -> bool:
     """Whether a loose reading (bare month, year, weekday, "2 weeks") has a vouching word."""
     groups = m.groupdict()
@@ -60,7 +107,7 @@ def _cued(m: re.Match[str], left: str) -> bool:
         return bool(groups.get("pre") or groups.get("post"))
     if any(groups.get(k) for k in ("rel", "y")) and m.re is not RULES[-1].pattern:
         return True
-    return PREP.search(left) is not None or m.group().lower().startswith("fy")
+    return _ends_in_prep(left) or m.group().lower().startswith("fy")
 
 
 def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
@@ -70,16 +117,16 @@ def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
         The adjusted interval and how many characters of ``left`` the modifiers used.
     """
     used = 0
-    if p := PART.search(left):
+    if p := _PART.search(left):
         span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
     today = start_of_day(now)
-    if (d := DEADLINE.search(left)) and span.end is not None:
+    if (d := _deadline(left)) and span.end is not None:
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
         return Span(today, end, span.grain), len(left) - d.start() + used
-    if (a := AFTER.search(left)) and span.end is not None:
+    if (a := _AFTER.search(left)) and span.end is not None:
         return Span(span.end, None, span.grain), len(left) - a.start() + used
-    if f := FROM.search(left):
+    if f := _FROM.search(left):
         return Span(span.start, None, span.grain), len(left) - f.start() + used
     return span, used
 
@@ -104,15 +151,20 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
         for token in _RULE_TOKENS.intersection(heads):
             rules |= _RULES_OF_TOKEN[token]
     for index, (rule, test) in enumerate(zip(RULES, _RULE_TESTS, strict=True)):
-        if not rules >> index & 1 or (lower is not None and not test.in_lowered(lower, heads)):
+        if not rules >> index & 1:
             continue
-        for m in rule.pattern.finditer(work):
+        # No match starts before ``start`` (the fast scan's first match): the exact scan from
+        # there yields the same matches as from 0, without rescanning the text before it.
+        start = 0 if lower is None else test._start(lower, heads)
+        if start < 0:
+            continue
+        for m in rule.pattern.finditer(work, start):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             left = work[max(0, m.start() - 40) : m.start()]
             if rule.needs_cue and not asked and not _cued(m, left):
                 continue
-            if PAST.search(left):
+            if _PAST.search(left):
                 continue
             span = rule.handler(m, now)
             if span is None:
