@@ -62,7 +62,11 @@ def same_token(given: str | None, expected: str) -> bool:
 def is_https(request: web.Request) -> bool:
     """Whether the browser reached us over TLS (directly, or through a proxy that says so).
 
-    Trusting ``X-Forwarded-Proto`` here is safe: it can only make the cookie stricter.
+    ``request.secure`` already reflects ``X-Forwarded-Proto`` from a trusted proxy
+    (adapters/proxies.py). The header is also believed from anyone here, because it can only
+    make the cookie stricter: a client that lies gets a ``Secure`` cookie its own plain-http
+    browser will not send back. Dropping that would silently take ``Secure`` away from
+    deployments behind an HTTPS proxy that have not set ``QUALIBOT_TRUSTED_PROXIES``.
     """
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 

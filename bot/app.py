@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 
 from adapters.console import ConsoleChannel
+from adapters.proxies import TrustedProxies
 from adapters.widget import WidgetChannel
 from adapters.widget_session import Proactive
 from bot.clock import Clock, SystemClock
@@ -61,7 +62,12 @@ def create_app(
         clock: the time source (tests pass a ``FixedClock``).
     """
     flow = flow if flow is not None else load_flow(settings.flow)
-    app = web.Application(client_max_size=64 * 1024)
+    # Before any route is added: the client's address behind trusted proxies is what every
+    # handler sees as request.remote (widget cap, console throttle, webhooks, logs).
+    middlewares = (
+        [TrustedProxies(settings.trusted_proxies).middleware] if settings.trusted_proxies else []
+    )
+    app = web.Application(client_max_size=64 * 1024, middlewares=middlewares)
     app[SETTINGS] = settings
     app[FLOW] = flow
     app[CLOCK] = clock or SystemClock()

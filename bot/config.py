@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.env import ConfigError, EnvReader, Secret, load_or_create_secret
+from bot.env import ConfigError, EnvReader, IPNetwork, Secret, load_or_create_secret
 
 LogFormat = Literal["console", "json"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -93,6 +93,9 @@ class Settings:
     flow: Path | None = None
     secret: Secret = field(default_factory=lambda: Secret(""))
     allowed_origins: tuple[str, ...] = ()
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (adapters/proxies.py); empty:
+    # nobody's, and the client address is the connecting peer's.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     log_format: LogFormat = "console"
     log_level: str = "INFO"
     redis_url: Secret | None = None
@@ -139,6 +142,7 @@ class Settings:
             flow=Path(flow) if flow else None,
             secret=Secret(secret),
             allowed_origins=origins,
+            trusted_proxies=env.networks("QUALIBOT_TRUSTED_PROXIES"),
             log_format=log_format,
             log_level=env.choice("QUALIBOT_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
             redis_url=Secret(redis) if redis else None,

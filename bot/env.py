@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
+
+IPNetwork = IPv4Network | IPv6Network
 
 
 class ConfigError(ValueError):
@@ -140,4 +143,31 @@ class EnvReader:
                     f"{name}: {item.strip()!r} is not an origin like https://www.example.com"
                 )
             result.append(origin)
+        return tuple(dict.fromkeys(result))
+
+    def networks(self, name: str) -> tuple[IPNetwork, ...]:
+        """Comma-separated IP addresses and CIDR networks, IPv4 or IPv6, without repeats.
+
+        A bare address is its own /32 or /128 network. A network with host bits set
+        (``10.0.0.1/8``) is refused rather than widened silently: it is usually a typo, and in a
+        list of whom to trust a guess is the wrong default.
+        """
+        result: list[IPNetwork] = []
+        for item in self._environ.get(name, "").split(","):
+            text = item.strip()
+            if not text:
+                continue
+            try:
+                result.append(ip_network(text))
+            except ValueError:
+                try:
+                    wider = ip_network(text, strict=False)
+                except ValueError:
+                    raise ConfigError(
+                        f"{name}: {text!r} is not an IP address or a CIDR network like "
+                        "10.0.0.0/8 or 2001:db8::/32"
+                    ) from None
+                raise ConfigError(
+                    f"{name}: {text!r} has host bits set; did you mean {wider}?"
+                ) from None
         return tuple(dict.fromkeys(result))

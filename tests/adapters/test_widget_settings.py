@@ -62,6 +62,8 @@ def test_secrets_never_show_in_repr(tmp_path: Path) -> None:
         ("QUALIBOT_SECRET", "short", "QUALIBOT_SECRET: use at least 16"),
         ("QUALIBOT_WIDGET_MAX_CHARS", "0", "QUALIBOT_WIDGET_MAX_CHARS"),
         ("QUALIBOT_WIDGET_RATE_BURST", "-1", "QUALIBOT_WIDGET_RATE_BURST"),
+        ("QUALIBOT_TRUSTED_PROXIES", "10.0.0.0/33", "QUALIBOT_TRUSTED_PROXIES: '10.0.0.0/33' is"),
+        ("QUALIBOT_TRUSTED_PROXIES", "nginx", "QUALIBOT_TRUSTED_PROXIES: 'nginx' is not an IP"),
     ],
 )
 def test_invalid_values_name_the_variable(

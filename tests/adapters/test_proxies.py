@@ -1,0 +1,107 @@
+"""QUALIBOT_TRUSTED_PROXIES: reading the setting, and the rightmost-untrusted rule on its own."""
+
+from __future__ import annotations
+
+from ipaddress import ip_network
+from pathlib import Path
+
+import pytest
+
+from adapters.proxies import Client, TrustedProxies, parse_address
+from bot.config import Settings
+from bot.env import ConfigError
+
+PROXIES = TrustedProxies([ip_network("10.0.0.0/8"), ip_network("2001:db8:ff::/48")])
+
+
+def test_the_setting_takes_addresses_and_networks_of_both_families(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"QUALIBOT_TRUSTED_PROXIES": " 10.1.2.3, 172.16.0.0/12,,2001:DB8::/32, ::1, 10.1.2.3"},
+        workdir=tmp_path,
+    )
+    assert [str(n) for n in settings.trusted_proxies] == [
+        "10.1.2.3/32", "172.16.0.0/12", "2001:db8::/32", "::1/128",
+    ]
+
+
+def test_nobody_is_trusted_by_default(tmp_path: Path) -> None:
+    assert Settings.from_env({}, workdir=tmp_path).trusted_proxies == ()
+
+
+def test_a_network_with_host_bits_is_refused_with_the_likely_meaning(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"QUALIBOT_TRUSTED_PROXIES: '10\.0\.0\.1/8' has host "
+                       r"bits set; did you mean 10\.0\.0\.0/8\?"):
+        Settings.from_env({"QUALIBOT_TRUSTED_PROXIES": "10.0.0.1/8"}, workdir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "client"),
+    [
+        (["203.0.113.7"], "203.0.113.7"),
+        # Whatever the client wrote on the left is never read: the proxy appended the truth.
+        (["6.6.6.6, 203.0.113.7"], "203.0.113.7"),
+        (["6.6.6.6, 203.0.113.7, 10.9.9.9"], "203.0.113.7"),  # past a second trusted proxy
+        (["6.6.6.6", "203.0.113.7, 10.9.9.9"], "203.0.113.7"),  # several header lines, in order
+        (["10.5.5.5, 10.9.9.9"], "10.5.5.5"),  # all trusted: the leftmost is the client
+        (["2001:DB8:0:0::7, 2001:db8:ff::1"], "2001:db8::7"),  # IPv6, canonical form
+        (["[2001:db8::7]:443, 203.0.113.9:4711"], "203.0.113.9"),  # ports are dropped
+        (["::ffff:203.0.113.7"], "203.0.113.7"),  # IPv4-mapped counts as the IPv4 client
+        # Garbage left of the client does not matter; garbage in the trusted part does.
+        (["not-an-ip, 203.0.113.7"], "203.0.113.7"),
+        (["203.0.113.7, garbage"], "10.0.0.2"),
+        (["203.0.113.7,, 10.9.9.9"], "10.0.0.2"),
+        ([], "10.0.0.2"),  # no header: the proxy itself (a health check)
+        ([" "], "10.0.0.2"),
+    ],
+)
+def test_the_client_is_the_rightmost_untrusted_address(
+    forwarded_for: list[str], client: str
+) -> None:
+    assert PROXIES.resolve("10.0.0.2", forwarded_for, []) == Client(client, None)
+
+
+@pytest.mark.parametrize("peer", ["203.0.113.50", "2001:db8::50", None, "", "unix-socket"])
+def test_headers_from_an_untrusted_peer_are_ignored(peer: str | None) -> None:
+    assert PROXIES.resolve(peer, ["10.0.0.1"], ["https"]) is None
+
+
+def test_a_trusted_ipv6_peer_is_believed() -> None:
+    assert PROXIES.resolve("2001:db8:ff::9", ["198.51.100.1"], []) == Client("198.51.100.1", None)
+
+
+def test_a_trusted_ipv4_peer_on_a_dual_stack_socket_is_believed() -> None:
+    assert PROXIES.resolve("::ffff:10.0.0.2", ["198.51.100.1"], []) == Client("198.51.100.1", None)
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "proto", "scheme"),
+    [
+        (["203.0.113.7"], ["https"], "https"),
+        (["203.0.113.7"], ["HTTPS "], "https"),
+        (["203.0.113.7"], ["http"], "http"),
+        # One value per hop: the client's scheme is the one beside its address.
+        (["203.0.113.7, 10.9.9.9"], ["https, http"], "https"),
+        # Fewer values than hops (nginx writes one): the proxy that called us is believed.
+        (["6.6.6.6, 203.0.113.7, 10.9.9.9"], ["http, https"], "https"),
+        (["203.0.113.7"], ["gopher"], None),
+        (["203.0.113.7"], [], None),
+        (["bad"], ["https"], "https"),
+    ],
+)
+def test_the_scheme_comes_from_x_forwarded_proto(
+    forwarded_for: list[str], proto: list[str], scheme: str | None
+) -> None:
+    client = PROXIES.resolve("10.0.0.2", forwarded_for, proto)
+    assert client is not None
+    assert client.scheme == scheme
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [("192.0.2.1", "192.0.2.1"), ("192.0.2.1:80", "192.0.2.1"), ("[::1]", "::1"),
+     ("[::1]:8080", "::1"), ("fe80::1%eth0", "fe80::1%eth0"), ("unknown", None),
+     ("192.0.2.256", None), ("[192.0.2.1]x", None), ("", None)],
+)
+def test_header_entries_are_parsed_strictly(text: str, address: str | None) -> None:
+    parsed = parse_address(text)
+    assert (str(parsed) if parsed is not None else None) == address
