@@ -2,86 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
-    Integer,
     Table,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-# BIGINT ids on PostgreSQL (messages and evidence grow without bound); plain INTEGER on SQLite,
-# where only ``INTEGER PRIMARY KEY`` is the auto-incrementing rowid alias.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-# JSONB on PostgreSQL (binary, compact, indexable); JSON text on SQLite.
-Json = JSON().with_variant(JSONB(), "postgresql")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes in, timezone-aware UTC datetimes out, on every backend.
-
-    SQLite has no timezone type: SQLAlchemy stores a naive string and hands back a naive
-    datetime. This decorator stores UTC (naive on SQLite, ``timestamptz`` on PostgreSQL) and
-    always returns an aware UTC value, so ``Evidence.at`` and the timers compare correctly.
-    Naive input is refused rather than guessed at: the Clock port promises aware times.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Normalize to UTC; drop the tzinfo on SQLite so stored strings sort chronologically."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Return an aware UTC datetime whatever the driver gave."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _id() -> Any:
-    return Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
-
-
-def _fk(target: str, *, index: bool = False) -> Any:
-    return Field(
-        sa_column=Column(BigId, ForeignKey(target, ondelete="CASCADE"), nullable=False, index=index)
-    )
-
-
-def _time(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-def _rep_fk(name: str, *, index: bool = False) -> Any:
-    # Named, so migration 0002 can add it to an existing table (SQLite batch mode needs a name).
-    # SET NULL: reps are disabled, not deleted, but a deleted one must not take history along.
-    fk = ForeignKey("reps.id", name=name, ondelete="SET NULL")
-    return Field(default=None, sa_column=Column(BigId, fk, nullable=True, index=index))
-
-
-def _json(*, nullable: bool = True) -> Any:
-    return Field(default=None, sa_column=Column(Json, nullable=nullable))
+from storage.columns import (
+    BigId,
+    fk_field,
+    id_field,
+    json_field,
+    rep_fk_field,
+    time_field,
+)
 
 
 class Lead(SQLModel, table=True):
@@ -89,16 +30,16 @@ class Lead(SQLModel, table=True):
 
     __tablename__ = "leads"
 
-    id: int | None = _id()
+    id: int | None = id_field()
     name: str | None = None
     email: str | None = None
     phone: str | None = None
     company: str | None = None
-    company_size: Any = _json()
+    company_size: Any = json_field()
     stage: str | None = None
     score: int = 0
-    created_at: datetime = _time()
-    updated_at: datetime = _time()
+    created_at: datetime = time_field()
+    updated_at: datetime = time_field()
 
 
 class Conversation(SQLModel, table=True):
@@ -111,25 +52,25 @@ class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("channel", "address", name="uq_conversations_key"),)
 
-    id: int | None = _id()
+    id: int | None = id_field()
     channel: str
     address: str
-    lead_id: int = _fk("leads.id", index=True)
+    lead_id: int = fk_field("leads.id", index=True)
     state: str
     owner: str = "bot"
     stage: str | None = None
     score: int = 0
     opted_out: bool = False
-    context: Any = _json(nullable=False)
-    current_evidence: Any = _json(nullable=False)
+    context: Any = json_field(nullable=False)
+    current_evidence: Any = json_field(nullable=False)
     seq: int = 0
     # Bumped by every write to the row: a turn decided from a cached snapshot writes only if
     # the version is still the one it was decided from (storage.snapshots).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    last_inbound_at: datetime | None = _time(nullable=True)
-    wake_at: datetime | None = _time(nullable=True, index=True)
-    created_at: datetime = _time()
-    updated_at: datetime = _time()
+    last_inbound_at: datetime | None = time_field(nullable=True)
+    wake_at: datetime | None = time_field(nullable=True, index=True)
+    created_at: datetime = time_field()
+    updated_at: datetime = time_field()
 
 
 class Message(SQLModel, table=True):
@@ -143,8 +84,8 @@ class Message(SQLModel, table=True):
         UniqueConstraint("channel", "external_id", name="uq_messages_external_id"),
     )
 
-    id: int | None = _id()
-    conversation_id: int = _fk("conversations.id")
+    id: int | None = id_field()
+    conversation_id: int = fk_field("conversations.id")
     seq: int
     channel: str
     external_id: str | None = None
@@ -152,8 +93,8 @@ class Message(SQLModel, table=True):
     author_name: str | None = None
     kind: str = "text"
     text: str
-    quick_replies: Any = _json()
-    at: datetime = _time()
+    quick_replies: Any = json_field()
+    at: datetime = time_field()
 
 
 class EvidenceRow(SQLModel, table=True):
@@ -162,16 +103,16 @@ class EvidenceRow(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (Index("ix_evidence_conversation", "conversation_id", "id"),)
 
-    id: int | None = _id()
-    conversation_id: int = _fk("conversations.id")
+    id: int | None = id_field()
+    conversation_id: int = fk_field("conversations.id")
     slot: str
     status: str
-    value: Any = _json()
+    value: Any = json_field()
     raw_text: str
     extractor: str
     confidence: float
     message_id: str
-    at: datetime = _time()
+    at: datetime = time_field()
 
 
 class StageChangeRow(SQLModel, table=True):
@@ -179,13 +120,13 @@ class StageChangeRow(SQLModel, table=True):
 
     __tablename__ = "stage_changes"
 
-    id: int | None = _id()
-    conversation_id: int = _fk("conversations.id", index=True)
+    id: int | None = id_field()
+    conversation_id: int = fk_field("conversations.id", index=True)
     previous: str | None = None
     stage: str
     score: int
     reason: str
-    at: datetime = _time()
+    at: datetime = time_field()
 
 
 class RepRow(SQLModel, table=True):
@@ -194,7 +135,7 @@ class RepRow(SQLModel, table=True):
     __tablename__ = "reps"
     __table_args__ = (UniqueConstraint("email", name="uq_reps_email"),)
 
-    id: int | None = _id()
+    id: int | None = id_field()
     email: str
     name: str
     team: str | None = None
@@ -203,10 +144,10 @@ class RepRow(SQLModel, table=True):
     presence: str = Field(default="offline", sa_column_kwargs={"server_default": "offline"})
     capacity: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     password_hash: str
-    created_at: datetime = _time()
-    last_seen_at: datetime | None = _time(nullable=True)
+    created_at: datetime = time_field()
+    last_seen_at: datetime | None = time_field(nullable=True)
     # Round robin offers a lead to the rep who has waited longest (bot/routing.py).
-    last_assigned_at: datetime | None = _time(nullable=True)
+    last_assigned_at: datetime | None = time_field(nullable=True)
 
 
 class SessionRow(SQLModel, table=True):
@@ -215,10 +156,10 @@ class SessionRow(SQLModel, table=True):
     __tablename__ = "sessions"
 
     token_hash: str = Field(primary_key=True)
-    rep_id: int = _fk("reps.id", index=True)
+    rep_id: int = fk_field("reps.id", index=True)
     csrf: str
-    created_at: datetime = _time()
-    expires_at: datetime = _time(index=True)
+    created_at: datetime = time_field()
+    expires_at: datetime = time_field(index=True)
 
 
 class NoteRow(SQLModel, table=True):
@@ -226,11 +167,11 @@ class NoteRow(SQLModel, table=True):
 
     __tablename__ = "notes"
 
-    id: int | None = _id()
-    conversation_id: int = _fk("conversations.id", index=True)
+    id: int | None = id_field()
+    conversation_id: int = fk_field("conversations.id", index=True)
     rep_id: int = Field(sa_column=Column(BigId, ForeignKey("reps.id"), nullable=False))
     text: str
-    at: datetime = _time()
+    at: datetime = time_field()
 
 
 class Handoff(SQLModel, table=True):
@@ -238,22 +179,22 @@ class Handoff(SQLModel, table=True):
 
     __tablename__ = "handoffs"
 
-    id: int | None = _id()
-    conversation_id: int = _fk("conversations.id", index=True)
+    id: int | None = id_field()
+    conversation_id: int = fk_field("conversations.id", index=True)
     reason: str
     stage: str
     score: int
     status: str = Field(default="queued", index=True, sa_column_kwargs={"server_default": "queued"})
-    requested_at: datetime = _time()
-    rep_id: int | None = _rep_fk("fk_handoffs_rep_id", index=True)
-    claimed_at: datetime | None = _time(nullable=True)
-    closed_at: datetime | None = _time(nullable=True)
+    requested_at: datetime = time_field()
+    rep_id: int | None = rep_fk_field("fk_handoffs_rep_id", index=True)
+    claimed_at: datetime | None = time_field(nullable=True)
+    closed_at: datetime | None = time_field(nullable=True)
     outcome: str | None = None
     # Routing's decision, kept with the request so the console can show why (bot/routing.py).
     team: str | None = None
-    offered_rep_id: int | None = _rep_fk("fk_handoffs_offered_rep_id")
+    offered_rep_id: int | None = rep_fk_field("fk_handoffs_offered_rep_id")
     route_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    sla_due_at: datetime | None = _time(nullable=True)
+    sla_due_at: datetime | None = time_field(nullable=True)
 
 
 class CardRow(SQLModel, table=True):
@@ -277,9 +218,9 @@ class CardRow(SQLModel, table=True):
     )
     room: str = Field(primary_key=True)
     message_id: str | None = None
-    head: Any = _json()
-    claimed_at: datetime = _time()
-    posted_at: datetime | None = _time(nullable=True)
+    head: Any = json_field()
+    claimed_at: datetime = time_field()
+    posted_at: datetime | None = time_field(nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -287,11 +228,11 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: int | None = _id()
+    id: int | None = id_field()
     topic: str = Field(default="events", sa_column_kwargs={"server_default": "events"})
-    payload: Any = _json(nullable=False)
-    created_at: datetime = _time()
-    published_at: datetime | None = _time(nullable=True, index=True)
+    payload: Any = json_field(nullable=False)
+    created_at: datetime = time_field()
+    published_at: datetime | None = time_field(nullable=True, index=True)
 
 
 # The Core tables the hot path uses (ORM sessions cost several times more per statement).
