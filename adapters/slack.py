@@ -147,11 +147,34 @@ class SlackChannel:
             self.desk.register(self.bolt)
             await self.desk.start(bus)
         if self.settings.app_token is not None:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            await self._connect(self.settings.app_token.reveal())
 
-            self._socket = AsyncSocketModeHandler(self.bolt, self.settings.app_token.reveal())
-            await self._socket.connect_async()
-            log.info("slack.socket_mode")
+    async def _connect(self, app_token: str) -> None:
+        """Open Socket Mode, failing start-up if Slack refuses the app-level token.
+
+        slack_sdk's ``SocketModeClient.connect`` retries every failure every ten seconds for
+        ever, a refused token (``invalid_auth``; ``not_allowed_token_type`` for an ``xoxb-``
+        token) included, so start-up would hang with the server never listening. The first
+        URL is asked for here instead, where a refusal raises and stops the server as a bad
+        Telegram token does; the client then connects to that URL (it asks for a new one on
+        each reconnect).
+        """
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as error:
+            log.error(
+                "slack.app_token_refused", error=error.response.get("error"),
+                hint="QUALIBOT_SLACK_APP_TOKEN needs an app-level xapp- token with "
+                "connections:write, and Socket Mode enabled in the app's settings",
+            )
+            raise
+        self._socket = AsyncSocketModeHandler(self.bolt, app_token)
+        self._socket.client.wss_uri = opened["url"]
+        await self._socket.connect_async()
+        log.info("slack.socket_mode")
 
     async def close(self) -> None:
         """Stop taking events, finish work in progress, flush the send queue."""

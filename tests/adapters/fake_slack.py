@@ -22,6 +22,8 @@ from urllib.parse import urlencode
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.adapters.fake_slack_socket import SlackSocket
+
 if TYPE_CHECKING:
     from tests.adapters.fake_telegram import FakeTelegram
 
@@ -38,7 +40,10 @@ class Call:
 
 @dataclass
 class FakeSlack:
-    """Slack's Web API as far as Qualibot uses it; ``emails`` is users.info's directory."""
+    """Slack's Web API as far as Qualibot uses it; ``emails`` is users.info's directory.
+
+    ``socket`` is Socket Mode's side (apps.connections.open and the websocket it hands out).
+    """
 
     calls: list[Call] = field(default_factory=list)
     clock: Callable[[], float] = field(default=lambda: 0.0)
@@ -46,12 +51,23 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, int, str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    socket: SlackSocket = field(default_factory=SlackSocket)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _recorded: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        self.socket.mount(app)
         return app
+
+    async def wait_for(self, method: str, count: int = 1, **match: Any) -> list[dict[str, Any]]:
+        """Wait (at most 10 s) for ``count`` calls of ``method`` like ``match``; return them."""
+        async with asyncio.timeout(10):
+            while len(self.of(method, **match)) < count:
+                self._recorded.clear()
+                await self._recorded.wait()
+        return self.of(method, **match)
 
     def fail_once(
         self, method: str, *, status: int = 429, retry_after: int = 2, error: str = "ratelimited"
@@ -97,8 +113,13 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": error}, status=status or 500, headers=headers
             )
-        result = self._answer(method, params)
+        if method == "apps.connections.open":  # the app-level token comes as the bearer
+            params["token"] = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            result = self.socket.open(request, params["token"])
+        else:
+            result = self._answer(method, params)
         self.calls.append(Call(method, params, self.clock(), result))
+        self._recorded.set()
         return web.json_response(result)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
