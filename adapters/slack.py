@@ -15,9 +15,8 @@ delivery failed (rolled back) is handled now, once. Skipping retries wholesale w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -26,6 +25,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.jobs import Jobs
 from adapters.outbound import Pace, Pacer
 from adapters.slack_blocks import REPLY_ACTION, Message, answered, to_messages, unescape
 from adapters.slack_desk import RepDirectory, SlackDesk
@@ -42,44 +42,6 @@ log = structlog.stdlib.get_logger(__name__)
 
 SLACK_PACE = Pace(per_chat=1.0, chat_burst=3, overall=None)  # chat.postMessage: ~1/s/channel
 DRAIN_SECONDS = 10.0
-
-
-class Jobs:
-    """Background work started after an ack: tracked, so shutdown and tests can wait for it."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` in the background, logging (not losing) its failure."""
-        task = asyncio.create_task(self._guard(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def busy(self) -> bool:
-        """Whether any work is running."""
-        return bool(self._tasks)
-
-    async def join(self) -> None:
-        """Wait until no work is running (work may start more work)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def close(self, grace: float) -> None:
-        """Let running work finish for ``grace`` seconds, then cancel it."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await self.join()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    @staticmethod
-    async def _guard(work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("slack.work_failed")
 
 
 class Prospects(Protocol):
