@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import pg
+from bench.paced import Paced, paced_drive
 from bench.report import Figure, Target, percentile
 from bench.script import conversation
 from bot.clock import SystemClock
@@ -118,21 +119,38 @@ def service_sender(service: Service, run: str) -> Callable[[int, int], Awaitable
     return send
 
 
-async def measure_service(url: str, schema: str | None, levels: list[int], quick: bool) -> dict:
-    """Service cells at every concurrency level on one database."""
+# Open-loop loads, as shares of the closed-loop rate at the top concurrency level.
+PACED_SHARES = (0.5, 0.8)
+
+
+async def measure_service(
+    url: str, schema: str | None, levels: list[int], quick: bool
+) -> tuple[dict[int, Cell], dict[float, Paced]]:
+    """Closed-loop cells at every concurrency level on one database, then open-loop cells.
+
+    The open-loop cells run as many conversations as the top level, offering each share of
+    the rate that level reached (see ``bench.paced``).
+    """
     store = await open_store(url, migrate=True, schema=schema)
     service = Service(load_flow(), store, MemoryBus(), MemoryLocks(), SystemClock())
     cells: dict[int, Cell] = {}
+    paced: dict[float, Paced] = {}
     try:
         await drive(4, Budget(60, 5.0), service_sender(service, "warm"))
         for level in levels:
             budget = _budget(level, quick)
             cells[level] = await drive(level, budget, service_sender(service, f"c{level}"))
             await service.drain()  # the relay's work belongs to the cell that caused it
+        top = levels[-1]
+        for share in PACED_SHARES:
+            send = service_sender(service, f"p{share}")
+            rate = cells[top].rate * share
+            paced[share] = await paced_drive(top, rate, 2.0 if quick else 12.0, send)
+            await service.drain()
     finally:
         await service.drain()
         await store.close()
-    return cells
+    return cells, paced
 
 
 async def sqlite_ceiling(path: Path, levels: list[int], quick: bool) -> dict[int, Cell]:
@@ -203,13 +221,25 @@ async def postgres_ceiling(schema: str, levels: list[int], quick: bool) -> dict[
     return cells
 
 
+def _paced_summary(run: Paced) -> dict[str, float]:
+    return {
+        "messages": len(run.latencies),
+        "answered_in_window": run.answered_in_window,
+        "p50_ms": round(percentile(run.latencies, 50) * 1e3, 2),
+        "p99_ms": round(percentile(run.latencies, 99) * 1e3, 2),
+        "cpu_ms_per_message": round(run.cpu_seconds / max(1, len(run.latencies)) * 1e3, 3),
+    }
+
+
 def _budget(level: int, quick: bool) -> Budget:
     if quick:
         return Budget(max(100, level * 2), 2.0)
     return Budget(max(3000, level * 6), 12.0)
 
 
-def _figures(db: str, service: dict[int, Cell], ceiling: dict[int, Cell]) -> list[Figure]:
+def _figures(
+    db: str, service: dict[int, Cell], ceiling: dict[int, Cell], paced: dict[float, Paced]
+) -> list[Figure]:
     figures: list[Figure] = []
     for level, cell in service.items():
         base = ceiling[level]
@@ -226,6 +256,18 @@ def _figures(db: str, service: dict[int, Cell], ceiling: dict[int, Cell]) -> lis
             Figure(PART, f"{db}, {level} concurrent: CPU per message", cell.cpu_ms, "ms",
                    base.cpu_ms, "ms", note="this process, all threads (not the database server)"),
         ]  # fmt: skip
+    top = max(service)
+    for share, run in paced.items():
+        name = f"{db}, {top} conversations, open loop at {share:.0%}"
+        offered = service[top].rate * share
+        figures += [
+            Figure(PART, f"{name}: answered in the window", run.achieved * 100, "%",
+                   note=f"{offered:,.0f} messages/s offered"),
+            Figure(PART, f"{name}: p50", percentile(run.latencies, 50) * 1e3, "ms"),
+            Figure(PART, f"{name}: p99", percentile(run.latencies, 99) * 1e3, "ms"),
+            Figure(PART, f"{name}: CPU per message",
+                   run.cpu_seconds / max(1, len(run.latencies)) * 1e3, "ms"),
+        ]  # fmt: skip
     return figures
 
 
@@ -235,24 +277,26 @@ async def _run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     details: dict[str, Any] = {"levels": levels}
     with tempfile.TemporaryDirectory(prefix="qualibot-bench-") as tmp:
         path = Path(tmp) / "service.db"
-        service = await measure_service(f"sqlite:///{path}", None, levels, quick)
+        service, paced = await measure_service(f"sqlite:///{path}", None, levels, quick)
         ceiling = await sqlite_ceiling(Path(tmp) / "ceiling.db", levels, quick)
-    figures += _figures("SQLite", service, ceiling)
+    figures += _figures("SQLite", service, ceiling, paced)
     details["sqlite"] = {
         "service": {n: c.summary() for n, c in service.items()},
         "ceiling": {n: c.summary() for n, c in ceiling.items()},
+        "open_loop": {share: _paced_summary(r) for share, r in paced.items()},
     }
     if not pg.available():
         details["postgresql"] = "skipped: nothing listens on 127.0.0.1:5432"
         return figures, details
     async with pg.schema() as name:
-        service = await measure_service(pg.POSTGRES_URL, name, levels, quick)
+        service, paced = await measure_service(pg.POSTGRES_URL, name, levels, quick)
     async with pg.schema() as name:
         ceiling = await postgres_ceiling(name, levels, quick)
-    figures += _figures("PostgreSQL", service, ceiling)
+    figures += _figures("PostgreSQL", service, ceiling, paced)
     details["postgresql"] = {
         "settings": await pg.settings(),
         "service": {n: c.summary() for n, c in service.items()},
+        "open_loop": {share: _paced_summary(r) for share, r in paced.items()},
         "ceiling": {n: c.summary() for n, c in ceiling.items()},
     }
     return figures, details
