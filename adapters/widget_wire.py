@@ -16,7 +16,7 @@ import contextlib
 import json
 import struct
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 _LEN1 = struct.Struct("!BB").pack
 _LEN2 = struct.Struct("!BBH").pack
@@ -62,7 +62,10 @@ class Wire:
         drain: Callable[[], Awaitable[None]],
     ) -> None:
         self._closed = closed
-        self._transport = transport if isinstance(transport, asyncio.WriteTransport) else None
+        # Duck-typed, not ``isinstance(transport, asyncio.WriteTransport)``: uvloop's transports
+        # write as asyncio's do without subclassing it, and that test dropped every frame.
+        writes = transport is not None and callable(getattr(transport, "write", None))
+        self._transport = cast(asyncio.WriteTransport, transport) if writes else None
         self._drain = drain
         self._out: list[bytes] = []
 
