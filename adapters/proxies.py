@@ -3,9 +3,10 @@
 Behind nginx, Caddy or a cloud load balancer, ``request.remote`` is the proxy for every visitor,
 so per-address limits (the widget's connection cap, the console's log-in throttle) would lump
 the whole site together. ``QUALIBOT_TRUSTED_PROXIES`` lists the proxies; a request whose peer is
-one of them gets its ``remote`` from ``X-Forwarded-For`` and its ``scheme`` from
-``X-Forwarded-Proto``. From any other peer both headers are ignored, so a visitor connecting
-directly cannot choose their own address.
+one of them gets its ``remote`` from ``X-Forwarded-For``, its ``scheme`` from
+``X-Forwarded-Proto`` and its ``host`` from ``X-Forwarded-Host`` (a proxy that rewrites ``Host``
+to reach us still tells the console which site the rep opened). From any other peer the headers
+are ignored, so a visitor connecting directly cannot choose their own address or host.
 
 Written here rather than taken from aiohttp-remotes 1.4.0 (read for this): its
 ``XForwardedStrict`` expects a fixed number of hops and answers 400 to a request from an
@@ -32,8 +33,16 @@ log = structlog.stdlib.get_logger(__name__)
 
 IPAddress = IPv4Address | IPv6Address
 SCHEMES = ("http", "https")
+MAX_HOST = 260  # a DNS name (253) with a port
 # An entry with a port, as some load balancers write it: "203.0.113.7:4711", "[2001:db8::7]:443".
 _WITH_PORT = re.compile(r"\[(?P<v6>[^\]]+)\](?::\d{1,5})?|(?P<v4>[\d.]+):\d{1,5}")
+# A host as a Host header carries it: a DNS name or IPv4 address, or a bracketed IPv6 address,
+# with an optional port. Anything else (paths, spaces, user info) is not a host and is ignored.
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +52,12 @@ class Client:
     Attributes:
         address: the client's IP address in canonical form (the key of per-address limits).
         scheme: ``http`` or ``https`` as the client used it, or None to keep the connection's.
+        host: the host (and port) the client asked for, or None to keep the ``Host`` header.
     """
 
     address: str
     scheme: str | None
+    host: str | None = None
 
 
 def parse_address(text: str) -> IPAddress | None:
@@ -82,7 +93,11 @@ class TrustedProxies:
         return any(address in network for network in self._networks)
 
     def resolve(
-        self, peer: str | None, forwarded_for: Sequence[str], forwarded_proto: Sequence[str]
+        self,
+        peer: str | None,
+        forwarded_for: Sequence[str],
+        forwarded_proto: Sequence[str],
+        forwarded_host: Sequence[str] = (),
     ) -> Client | None:
         """The client behind a trusted ``peer``, or None when ``peer`` is not trusted.
 
@@ -95,10 +110,19 @@ class TrustedProxies:
             peer: the connection's address (``request.remote``).
             forwarded_for: every ``X-Forwarded-For`` header line, in order.
             forwarded_proto: every ``X-Forwarded-Proto`` header line, in order.
+            forwarded_host: every ``X-Forwarded-Host`` header line, in order.
         """
         peer_address = parse_address(peer or "")
         if peer_address is None or not self.trusts(peer_address):
             return None
+        client = self._client(peer_address, forwarded_for, forwarded_proto)
+        host = _host(forwarded_host)
+        return client if host is None else Client(client.address, client.scheme, host)
+
+    def _client(
+        self, peer_address: IPAddress, forwarded_for: Sequence[str], forwarded_proto: Sequence[str]
+    ) -> Client:
+        """The address and scheme behind the trusted ``peer_address`` (see ``resolve``)."""
         hops = [hop.strip() for line in forwarded_for for hop in line.split(",")]
         if not any(hops):
             log.debug("proxy.no_forwarded_for", peer=str(peer_address))
@@ -123,7 +147,7 @@ class TrustedProxies:
     async def middleware(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        """Rewrite ``request.remote`` and ``request.scheme`` for requests from trusted proxies.
+        """Rewrite ``remote``, ``scheme`` and ``host`` for requests from trusted proxies.
 
         Every route sees the result: the widget and console websockets, the console pages and
         API, the Slack and Telegram webhooks and /healthz.
@@ -132,12 +156,33 @@ class TrustedProxies:
             request.remote,
             request.headers.getall(hdrs.X_FORWARDED_FOR, []),
             request.headers.getall(hdrs.X_FORWARDED_PROTO, []),
+            request.headers.getall(hdrs.X_FORWARDED_HOST, []),
         )
         if client is None:
             return await handler(request)
         return await handler(
-            request.clone(remote=client.address, scheme=client.scheme or request.scheme)
+            request.clone(
+                remote=client.address,
+                scheme=client.scheme or request.scheme,
+                host=client.host or request.host,
+            )
         )
+
+
+def _host(lines: Sequence[str]) -> str | None:
+    """The host the client asked for, from ``X-Forwarded-Host`` lines; None if none is usable.
+
+    The rightmost value, written by the proxy that called us (the one we trust), lowered. A
+    value that is not a host (a path, a space, user info) is logged and ignored.
+    """
+    values = [value.strip() for line in lines for value in line.split(",")]
+    if not values or not values[-1]:
+        return None
+    value = values[-1]
+    if len(value) > MAX_HOST or _HOST.fullmatch(value) is None:
+        log.info("proxy.malformed_forwarded_host", value=value[:100])
+        return None
+    return value.lower()
 
 
 def _scheme(lines: Sequence[str], index: int | None, hops: int) -> str | None:

@@ -105,3 +105,28 @@ def test_the_scheme_comes_from_x_forwarded_proto(
 def test_header_entries_are_parsed_strictly(text: str, address: str | None) -> None:
     parsed = parse_address(text)
     assert (str(parsed) if parsed is not None else None) == address
+
+
+@pytest.mark.parametrize(
+    ("lines", "host"),
+    [
+        ([], None),
+        (["chat.example.com"], "chat.example.com"),
+        (["Chat.Example.com:8443"], "chat.example.com:8443"),
+        (["[2001:db8::1]:443"], "[2001:db8::1]:443"),
+        (["spoofed.example, chat.example.com"], "chat.example.com"),  # the rightmost, our proxy's
+        (["spoofed.example", "chat.example.com"], "chat.example.com"),
+        (["evil.example/path"], None),
+        (["user@evil.example"], None),
+        (["<script>alert(1)</script>"], None),
+        (["a" * 300], None),
+        ([""], None),
+    ],
+)
+def test_the_host_comes_from_x_forwarded_host(lines: list[str], host: str | None) -> None:
+    client = PROXIES.resolve("10.0.0.2", ["198.51.100.1"], [], lines)
+    assert client == Client("198.51.100.1", None, host)
+
+
+def test_a_forwarded_host_from_an_untrusted_peer_is_ignored() -> None:
+    assert PROXIES.resolve("192.0.2.1", [], [], ["chat.example.com"]) is None

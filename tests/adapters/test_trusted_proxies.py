@@ -137,3 +137,30 @@ async def test_the_login_throttle_locks_out_only_the_address_that_guessed(
     dana = await proxied_browsers.new()  # same proxy, another office
     response = await dana.login("dana@example.com", headers={"X-Forwarded-For": "198.51.100.4"})
     assert response.status == 303
+
+
+PUBLIC = {
+    "Origin": "https://chat.example.com",
+    "X-Forwarded-Host": "chat.example.com",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "198.51.100.4",
+}
+
+
+async def test_the_console_opens_behind_a_proxy_that_rewrites_the_host(
+    proxied_browsers: Browsers,
+) -> None:
+    # The proxy reached us as 127.0.0.1:PORT; the rep's page is on https://chat.example.com.
+    dana = await proxied_browsers.signed_in("dana@example.com")
+    ws = await dana.session.ws_connect(dana.url("/console/ws"), headers=PUBLIC)
+    assert not ws.closed
+    await ws.close()
+
+
+@pytest.mark.parametrize("env", [{}, {"QUALIBOT_TRUSTED_PROXIES": "10.0.0.0/8"}])
+async def test_a_forwarded_host_from_anyone_but_a_trusted_proxy_opens_nothing(
+    aiohttp_client: AiohttpClient, tmp_path: Path, env: dict[str, str]
+) -> None:
+    client = await app_client(aiohttp_client, tmp_path, **env)
+    async with client.get("/console/ws", headers=PUBLIC) as response:
+        assert response.status == 403
