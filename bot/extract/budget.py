@@ -10,24 +10,21 @@ from bot.extract.common import clamp01, guarded
 from bot.extract.folded import Folded
 from bot.extract.money import (
     APPROX_LEFT,
-    APPROX_RIGHT,
+    LOWERED_RULES,
     MAX_LEFT,
-    MAX_RIGHT,
     MIN_LEFT,
-    MIN_RIGHT,
     MONEY_WORDS,
     NO_BUDGET,
     NO_BUDGET_ASKED,
     NOT_MONEY_LEFT,
-    NOT_MONEY_RIGHT,
     PHONE_LIKE,
     RANGE_JOIN,
-    TIME_RIGHT,
+    RULES,
     YEAR_PREP,
     Candidate,
     find_candidates,
-    period_of,
 )
+from bot.extract.money_period import period_of, stated_period
 from bot.extract.numbers import MULTIPLIERS, spell_out_digits
 from bot.extract.types import Budget, Extracted
 
@@ -51,6 +48,9 @@ _NO_BUDGET = Folded(NO_BUDGET)
 _NOT_MONEY_LEFT, _YEAR_PREP, _MONEY_WORDS = map(Folded, (NOT_MONEY_LEFT, YEAR_PREP, MONEY_WORDS))
 _MAX_LEFT, _MIN_LEFT, _APPROX_LEFT = map(Folded, (MAX_LEFT, MIN_LEFT, APPROX_LEFT))
 _DIGIT = re.compile(r"\d")
+# Every match of ``PHONE_LIKE`` has a "+" or three digits in a row (and a digit): without them
+# the substitution, which tries seven alternatives at every character, is skipped.
+_THREE_DIGITS = re.compile(r"\d\d\d")
 
 
 @dataclass(slots=True)
@@ -63,26 +63,44 @@ class _Reading:
     score: float
 
 
+def _found(folded: Folded, piece: str, lowered: bool) -> bool:
+    """``folded.exact.search(piece) is not None``; ``lowered``: ``piece`` is ASCII, lowered."""
+    return folded.in_lowered(piece) if lowered else folded.search(piece) is not None
+
+
 def _usable(
-    c: Candidate, text: str, asked: bool, money_context: bool, in_range: bool = False
-) -> bool:
-    """Whether a figure can be money here: not a year, time, head count, percentage or date."""
-    left, right = text[max(0, c.start - 30) : c.start], text[c.end : c.end + 30]
-    if c.currency is None and (NOT_MONEY_RIGHT.match(right) or _NOT_MONEY_LEFT.search(left)):
-        return False
-    if c.mult is None and TIME_RIGHT.match(right):
-        return False
+    c: Candidate, text: str, lowered: str | None, asked: bool, money_context: bool
+) -> tuple[bool, bool]:
+    """Whether a figure can be money here, alone and as one end of a range.
+
+    Not a year, time, head count, percentage or date. ``lowered`` is ``text.lower()`` when
+    ``text`` is ASCII, else None (see ``period_of``).
+    """
+    folded = lowered is not None
+    src, rules = (lowered, LOWERED_RULES) if lowered is not None else (text, RULES)
+    left, right = src[max(0, c.start - 30) : c.start], src[c.end : c.end + 30]
+    if c.currency is None and (
+        rules.not_money.match(right) or _found(_NOT_MONEY_LEFT, left, folded)
+    ):
+        return False, False
+    if c.mult is None and rules.time.match(right):
+        return False, False
+    alone = True
     if c.currency is None and c.mult is None:
-        if c.value < 10 and not in_range:
-            return False  # "2 brands", "(1)": single digits are counts, not money
+        if c.value < 10:
+            alone = False  # "2 brands", "(1)": single digits are counts, not money
         if c.plain_year:
-            near_money = _MONEY_WORDS.search(left) is not None
+            near_money = _found(_MONEY_WORDS, left, folded)
             recent = 2020 <= c.value <= 2040  # "around 2030" is a year, "around 2000" may be cash
-            if _YEAR_PREP.search(left) or not (asked or near_money) or (recent and not near_money):
-                return False
+            if (
+                _found(_YEAR_PREP, left, folded)
+                or not (asked or near_money)
+                or (recent and not near_money)
+            ):
+                return False, False
     if c.value <= 0 and c.currency is None:
-        return False
-    return in_range or c.currency is not None or asked or money_context
+        return False, False
+    return alone and (c.currency is not None or asked or money_context), True
 
 
 def _scale_low(low: float, high: float, low_has_mult: bool, high_mult: str | None) -> float:
@@ -102,12 +120,16 @@ def _scale_low(low: float, high: float, low_has_mult: bool, high_mult: str | Non
 
 
 def _readings(
-    text: str, cands: list[Candidate], ok: list[bool], ok_in_range: list[bool], cued: bool
+    text: str,
+    lowered: str | None,
+    cands: list[Candidate],
+    usable: list[tuple[bool, bool]],
+    cued: bool,
 ) -> list[_Reading]:
     readings: list[_Reading] = []
     skip: set[int] = set()
     for i, c in enumerate(cands):
-        if i in skip or not ok_in_range[i]:
+        if i in skip or not usable[i][1]:
             continue
         nxt = cands[i + 1] if i + 1 < len(cands) else None
         join = RANGE_JOIN.fullmatch(text[c.end : nxt.start]) if nxt else None
@@ -115,46 +137,52 @@ def _readings(
         currency = c.currency
         has_cue = cued or c.currency is not None or (nxt is not None and nxt.currency is not None)
         counted = c.currency is None and c.mult is None and join and join.group("word") != "and"
-        if nxt is not None and counted and not ok_in_range[i + 1]:
+        if nxt is not None and counted and not usable[i + 1][1]:
             continue  # "50-200 people": the low end of a head count is not money either
-        if nxt is not None and join and ok_in_range[i + 1] and has_cue:
+        if nxt is not None and join and usable[i + 1][1] and has_cue:
             between = join.group("word") != "and" or left.rstrip().lower().endswith("between")
             if between:
                 skip.add(i + 1)
                 low = _scale_low(c.value, nxt.value, c.mult is not None, nxt.mult)
                 currency = currency or nxt.currency
-                period = period_of(text, c.start, nxt.end)
+                period = period_of(text, c.start, nxt.end, lowered)
                 lo, hi = min(low, nxt.value), max(low, nxt.value)
                 score = 3.0 + (currency is not None) * 2 + (nxt.mult is not None)
                 readings.append(
                     _Reading(Budget(None, lo, hi, currency, period), c.start, nxt.end, score)
                 )
                 continue
-        if ok[i]:
-            readings.append(_single(text, c, left))
+        if usable[i][0]:
+            readings.append(_single(text, lowered, c))
     return readings
 
 
-def _single(text: str, c: Candidate, left: str) -> _Reading:
-    right = text[c.end : c.end + 30]
-    period = period_of(text, c.start, c.end)
+def _single(text: str, lowered: str | None, c: Candidate) -> _Reading:
+    """One figure read alone: an amount, or a bound ("under 5k", "5k+")."""
+    period = period_of(text, c.start, c.end, lowered)
+    if lowered is None:
+        src, rules, max_left, min_left = text, RULES, _MAX_LEFT.exact, _MIN_LEFT.exact
+    else:  # the same matches, at the same offsets (see ``Folded``)
+        src, rules, max_left, min_left = lowered, LOWERED_RULES, _MAX_LEFT.fast, _MIN_LEFT.fast
+    left, right = src[max(0, c.start - 40) : c.start], src[c.end : c.end + 30]
     start, end = c.start, c.end
     score = 1.0 + (c.currency is not None) * 2 + (c.mult is not None)
-    if m := MIN_RIGHT.match(right):
+    if m := rules.min.match(right):
         budget = Budget(None, c.value, None, c.currency, period)
         end += m.end()
-    elif m := MAX_RIGHT.match(right):
+    elif m := rules.max.match(right):
         budget = Budget(None, None, c.value, c.currency, period)
         end += m.end()
-    elif m := _MAX_LEFT.search(left):
+    elif m := max_left.search(left):
         budget = Budget(None, None, c.value, c.currency, period)
         start -= len(left) - m.start()
-    elif m := _MIN_LEFT.search(left):
+    elif m := min_left.search(left):
         budget = Budget(None, c.value, None, c.currency, period)
         start -= len(left) - m.start()
     else:
         budget = Budget(c.value, None, None, c.currency, period)
-        score -= 0.2 * bool(_APPROX_LEFT.search(left) or APPROX_RIGHT.match(right))
+        approx = _found(_APPROX_LEFT, left, lowered is not None) or rules.approx.match(right)
+        score -= 0.2 * bool(approx)
     return _Reading(budget, start, end, score)
 
 
@@ -184,33 +212,33 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     if not _FIGURE_HINT.found(text):
         m = _NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None
-    masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
+    masked = text
+    if (digit := _DIGIT.search(text)) is not None and (
+        "+" in text or _THREE_DIGITS.search(text, digit.start()) is not None
+    ):
+        masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
     rw = spell_out_digits(masked)
     work = rw.text
     # Every money figure has a digit (after spelling out): without one there is nothing to
-    # read, and the two scans below (the costliest here) are skipped.
+    # read, and the scans below (the costliest here) are skipped.
     readings: list[_Reading] = []
+    money_context = False  # read only with readings, which need candidates
     if _DIGIT.search(work) is not None:
-        money_context = _MONEY_WORDS.search(work) is not None
-        cands = find_candidates(work)
-        ok = [_usable(c, work, asked, money_context) for c in cands]
-        in_range = [_usable(c, work, asked, money_context, True) for c in cands]
-        readings = _readings(work, cands, ok, in_range, asked or money_context)
+        # On ASCII text the patterns run case-sensitively over the text lowered (see ``Folded``).
+        lowered = work.lower() if work.isascii() else None
+        cands = find_candidates(work, lowered)
+        if cands:
+            money_context = _MONEY_WORDS.found(work)
+            usable = [_usable(c, work, lowered, asked, money_context) for c in cands]
+            readings = _readings(work, lowered, cands, usable, asked or money_context)
     if readings:
         best = max(readings, key=lambda r: r.score)
         budget = best.budget
-        if budget.period is None:
-            budget = _period_anywhere(work, budget)
+        if budget.period is None and (period := stated_period(work)) is not None:
+            # A period stated elsewhere ("monthly budget ... 5k") when the figure had none.
+            budget = Budget(budget.amount, budget.min, budget.max, budget.currency, period)
         conf = _confidence(best, asked, money_context)
         return Extracted(budget, conf, rw.span(best.start, best.end))
     if m := _NO_BUDGET.search(work):
         return Extracted(Budget(amount=0.0), 0.85, rw.span(m.start(), m.end()))
     return None
-
-
-def _period_anywhere(text: str, budget: Budget) -> Budget:
-    """Use a period stated elsewhere ("monthly budget ... 5k") when the figure had none."""
-    found = period_of(text, 0, len(text), anywhere=True)
-    if found is None:
-        return budget
-    return Budget(budget.amount, budget.min, budget.max, budget.currency, found)
