@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.branches import top_level_branches
+from bot.extract.roles_regex import by_first_letter
 
 _I = re.IGNORECASE
 
 
-def _by_first_letter(alternation: str) -> str:
-    """``alternation`` ("(?:sales|support|marketing)") grouped by first letter: "s(?:ales|upport)".
-
-    ``re`` tries each alternative of a group in turn at every place it scans (about two hundred
-    in a title); grouped, it tries one group per first letter. Alternatives with different first
-    letters never match at the same place, and a group keeps its alternatives' order, so the
-    matches are the same (on lowered text as with IGNORECASE).
-    """
-    groups: dict[str, list[str]] = {}
-    for alternative in top_level_branches(alternation.removeprefix("(?:").removesuffix(")")):
-        if not "a" <= alternative[:1] <= "z":
-            raise ValueError(alternative)  # a class or group first could overlap another letter
-        groups.setdefault(alternative[0], []).append(alternative[1:])
-    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
-
-
-DEPT = (
-    r"(?:sales|marketing|growth|product|engineering|it|hr|people|operations|ops|revops|"
+# Grouped by first letter (``by_first_letter``): a title tries some two hundred words.
+DEPT = by_first_letter(
+    r"sales|marketing|growth|product|engineering|it|hr|people|operations|ops|revops|"
     r"customer success|success|support|customer support|customer service|cx|finance|revenue|"
     r"demand gen(?:eration)?|content|digital|business development|bd|biz ?dev|partnerships|"
     r"procurement|purchasing|data|analytics|security|infosec|design|project|program|account|"
@@ -35,11 +20,10 @@ DEPT = (
     r"general|managing|business|solutions|platform|infrastructure|commercial|communications|comms|events|"
     r"client services|services|training|learning|admissions|fundraising|development|research|"
     r"r&d|ux|ui|seo|lead gen(?:eration)?|enablement|quality|logistics|supply chain|"
-    r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national)"
+    r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national"
 )
-DEPT = _by_first_letter(DEPT)
-_ROLE = (
-    r"(?:ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
+_ROLE = by_first_letter(
+    r"ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
     r"cofounder|founder|co-?owner|owner|proprietor|president|vice[- ]president|svp|evp|vp|"
     r"head|director|manager|mgr|team lead|lead|supervisor|managing partner|partner|principal|"
     r"chair(?:man|woman|person)?|consultant|advisor|adviser|architect|engineer|developer|dev|"
@@ -48,15 +32,13 @@ _ROLE = (
     r"accountant|controller|buyer|gm|md|general manager|managing director|product owner|"
     r"scrum master|freelancer|contractor|sdr|bdr|account executive|csm|secretary|receptionist|"
     r"clerk|technician|operator|researcher|scientist|editor|writer|producer|trainee|"
-    r"apprentice|board member|treasurer|ops lead|team leader|leader|boss)"
+    r"apprentice|board member|treasurer|ops lead|team leader|leader|boss"
 )
-_ROLE = _by_first_letter(_ROLE)
-_MODS = (
-    r"(?:senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
+_MODS = by_first_letter(
+    r"senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
     r"interim|global|regional|executive|staff|founding|area|country|group|national|sole|"
-    r"marketing|sales|it|freelance|independent|external|solo|interim)"
+    r"marketing|sales|it|freelance|independent|external|solo|interim"
 )
-_MODS = _by_first_letter(_MODS)
 _TITLE = (
     r"(?:(?:executive |personal )?assistant|deputy|advisor|adviser) to (?:the )?(?:ceo|cto|cfo|coo|"
     r"founder|president|owner|md|vp|director|head of \w+)|"
