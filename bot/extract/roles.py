@@ -77,8 +77,9 @@ PLURAL_TITLE = re.compile(
     r"managing partner|partner|managing director|director|board member)s\b",
     _I,
 )
+# "\b" first: it fails at once inside a word, before the five look-behinds are tried there.
 ANY_TITLE = re.compile(
-    rf"(?<!my )(?<!our )(?<!not a )(?<!not an )(?<!not the )\b(?P<title>{_TITLE})(?!['’]s\b)", _I
+    rf"\b(?<!my )(?<!our )(?<!not a )(?<!not an )(?<!not the )(?P<title>{_TITLE})(?!['’]s\b)", _I
 )
 
 SELF_DECIDES = re.compile(
