@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from bot.extract.common import clamp01, guarded, squash
+from bot.extract.folded import current_message
 from bot.extract.names import (
     CAPITAL_AFTER_SPACE,
     COMMON_WORDS,
     LEADING_NAME,
     NAME_CUE,
     NAME_CUE_GATE,
+    NAME_CUE_LOWERED,
     NAME_HERE,
     ORG_CUE,
     ORG_CUE_GATE,
@@ -89,7 +92,7 @@ def _clean_name(raw: str, strict: bool = False) -> str | None:
 def find_name(text: str, asked: bool) -> Found | None:
     """A person's name after "I'm", "my name is", "this is"; with ``asked``, a bare name."""
     cued = NAME_CUE_GATE.found(text)
-    for m in NAME_CUE.finditer(text) if cued else ():
+    for m in _name_cues(text) if cued else ():
         raw = m["name"]
         lenient = m["cue"].lower().startswith(("my name", "name", "call me"))
         if not lenient and not raw[0].isupper():
@@ -109,6 +112,23 @@ def find_name(text: str, asked: bool) -> Found | None:
         if name and len(name.split()) == len(words.split()):
             return name, 0.6, text.find(words), text.find(words) + len(words)
     return None
+
+
+def _name_cues(text: str) -> Iterator[re.Match[str]]:
+    """``NAME_CUE.finditer(text)``, scanned on the lowered text when ASCII (several times faster).
+
+    ``NAME_CUE_LOWERED`` finds the same spans in the lowered text, one after the other as
+    ``finditer`` does; each is then matched in ``text`` for its groups as written.
+    """
+    if not text.isascii():
+        yield from NAME_CUE.finditer(text)
+        return
+    message = current_message(text)
+    lowered = message.lowered if message is not None else text.lower()
+    for found in NAME_CUE_LOWERED.finditer(lowered):
+        m = NAME_CUE.match(text, found.start())
+        if m is not None:  # always: the same pattern, case aside, at the same place
+            yield m
 
 
 _SENTENCE_END = re.compile(r"(?:(?<=[a-z]{2})|(?<=[0-9)]))[.!?;]\s+|\n")

@@ -121,6 +121,8 @@ def _names() -> dict[str, str]:
 
 _NAMES = {name.replace("-", " "): code for name, code in _names().items()}
 _FIRST_WORDS = frozenset(name.split()[0] for name in _NAMES)
+# The first two words of every name of two words or more ("the states", "united arab").
+_FIRST_PAIRS = frozenset(" ".join(name.split(" ")[:2]) for name in _NAMES if " " in name)
 _LONGEST = 4  # words in the longest name worth matching ("united states of america")
 _WORD = re.compile(r"[A-Za-z][A-Za-z.']*")  # hyphens split: "Netherlands-based"
 _LOWER_WORD = re.compile(r"[a-z][a-z.']*")  # ``_WORD`` on lowered ASCII text
@@ -196,6 +198,8 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
             "." not in text or _FIRST_WORDS.isdisjoint([t.rstrip(".") for t in tokens])
         ):
             return []
+        if not _may_name(tokens):
+            return []
     words = [(w.group().lower(), w.start(), w.end()) for w in _WORD.finditer(text)]
     found = []
     for i, (first, start, _) in enumerate(words):
@@ -208,6 +212,25 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
                 found.append((key, start, words[i + n - 1][2]))
                 break
     return found
+
+
+def _may_name(tokens: list[str]) -> bool:
+    """Whether the walk in ``_candidates`` can find a name among ``tokens`` (its words, lowered).
+
+    A first word alone ("the", "united", "south" open many messages) is not enough: the walk
+    finds a name only where a word is one ("the" or "." stripped, as it looks them up), or where
+    two words in a row begin one (the second "." stripped when the name ends there).
+    """
+    for i, token in enumerate(tokens):
+        if token not in _FIRST_WORDS and token.rstrip(".") not in _FIRST_WORDS:
+            continue
+        if token in _NAMES or token.rstrip(".") in _NAMES:
+            return True
+        if i + 1 < len(tokens):
+            pair = f"{token} {tokens[i + 1]}"
+            if pair in _FIRST_PAIRS or pair.rstrip(".") in _FIRST_PAIRS:
+                return True
+    return False
 
 
 def _found(code: str, confidence: float, span: str) -> Extracted[dict[str, Any]] | None:

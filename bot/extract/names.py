@@ -56,6 +56,10 @@ NAME_CUE = re.compile(
     rf"(?P<cue>(?i:{_NAME_CUES}))\s+(?:(?i:mr|mrs|ms|miss|dr|prof)\.?\s+)?"
     rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})",
 )
+# ``NAME_CUE`` for lowered ASCII text: without "(?i:" its cues are plain literals, which ``re``
+# skips past in C (the case-insensitive ones it tries at every place). On ASCII text lowered it
+# matches where ``NAME_CUE`` matches in the text (its other parts are case-blind classes).
+NAME_CUE_LOWERED = re.compile(NAME_CUE.pattern.replace("(?i:", "(?:"))
 # Every ``NAME_CUE`` match starts with a cue and a space: a cheap test before the costly scan.
 NAME_CUE_GATE = Folded(re.compile(rf"(?:{_NAME_CUES})\s", re.IGNORECASE))
 _CAP_TOKEN = r"[^\W\d_a-z](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
