@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import datetime
 
@@ -68,9 +67,6 @@ _SMALL = {"of", "and", "for", "the", "&", "in", "at"}
 _NEEDS_OF = re.compile(rf"^(vp|svp|evp|head|director)\s+(?!of\b)({DEPT})$", _I)
 
 
-# Titles are few and repeat from message to message ("CTO", "VP of Sales"): both title functions
-# are pure, and a cache skips their half-dozen regex calls (4-6 µs a message that has a title).
-@functools.lru_cache(maxsize=4096)
 def normalize_title(raw: str) -> str:
     """Title-case a title, keep acronyms upper, and write "VP sales" as "VP of Sales"."""
     title = squash(raw).strip(" ,.-")
@@ -104,7 +100,6 @@ _SENIOR_IC = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
 def level_of_title(title: str) -> AuthorityLevel:
     """Level implied by a title alone.
 
