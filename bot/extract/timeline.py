@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
-from bot.extract.common import clamp01, guarded, start_of_day
-from bot.extract.folded import Folded, Prefilter, foldable, heads_of
+from bot.extract.common import clamp01, guarded
+from bot.extract.folded import Folded, Prefilter, foldable, heads_of, heads_of_text
 from bot.extract.numbers import spell_out_digits
-from bot.extract.timerules import RULES
+from bot.extract.timedates import ONE_DAY, ONE_WEEK, start_of_day
+from bot.extract.timerules import RULES, Rule
 from bot.extract.timewords import (
     AFTER,
     ASAP,
@@ -31,6 +32,7 @@ from bot.extract.timewords import (
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
+from bot.extract.word_gates import Heads
 
 # Searched in every message: ``Folded`` gives them a fast path on ASCII text.
 _CUE = Folded(CUE)
@@ -55,6 +57,52 @@ for _index, _test in enumerate(_RULE_TESTS):
     for _token in _test.gate or ():
         _RULES_OF_TOKEN[_token] = _RULES_OF_TOKEN.get(_token, 0) | 1 << _index
 _RULE_TOKENS = frozenset(_RULES_OF_TOKEN)
+# The rules' own cheaper tests (``Rule.words``, ``Rule.near``), by bit.
+_WORD_TESTS = tuple((1 << i, rule.words) for i, rule in enumerate(RULES) if rule.words)
+_NEAR_TESTS = tuple((1 << i, rule.near) for i, rule in enumerate(RULES) if rule.near)
+_WORDED_RULES = sum(bit for bit, _ in _WORD_TESTS)
+_NEAR_RULES = sum(bit for bit, _ in _NEAR_TESTS)
+# Every byte but a word character (``\w`` on lowered ASCII) becomes a space: ``split`` then
+# gives the text's whole words (maximal runs of word characters).
+_TO_WORDS = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(128)) + bytes(
+    [32] * 128
+)
+# The rules of a bit set, in order (the order decides overlaps), made once per set: at most
+# 2**15 sets, and a handful occur.
+_PLANS: dict[int, tuple[tuple[Rule, Folded | Prefilter], ...]] = {}
+
+
+def _plan(rules: int) -> tuple[tuple[Rule, Folded | Prefilter], ...]:
+    plan = _PLANS.get(rules)
+    if plan is None:
+        pairs = zip(RULES, _RULE_TESTS, strict=True)
+        plan = _PLANS[rules] = tuple(pair for i, pair in enumerate(pairs) if rules >> i & 1)
+    return plan
+
+
+def _rules_of(lower: str | None) -> tuple[int, Heads | None]:
+    """The bit set of rules that may match, and the message's heads (None: not known).
+
+    ``lower`` is the text lowered, None when it is not ASCII.
+    """
+    if lower is None:
+        return _ALL_RULES, None
+    rules = _ALL_RULES
+    heads = heads_of(lower)  # None once numbers are rewritten
+    if heads is not None:
+        rules = _UNGATED_RULES
+        for token in _RULE_TOKENS.intersection(heads):
+            rules |= _RULES_OF_TOKEN[token]
+    if rules & _WORDED_RULES:
+        words = lower.encode("ascii").translate(_TO_WORDS).split()
+        for bit, needed in _WORD_TESTS:
+            if rules & bit and needed.isdisjoint(words):
+                rules &= ~bit
+    if rules & _NEAR_RULES:
+        for bit, near in _NEAR_TESTS:
+            if rules & bit and near.search(lower) is None:
+                rules &= ~bit
+    return rules, heads
 
 
 # PREP is "(?:word|...|-)[\s-]*$": a match's alternative is followed by whitespace and "-" up to
@@ -85,12 +133,14 @@ def _ends_in_prep(left: str) -> bool:
 _DEADLINE_LONGEST = 18  # "towards the end of"
 
 
-def _deadline(left: str) -> re.Match[str] | None:
-    # ``DEADLINE.search(left)``, scanning only the end of ``left``.
+def _deadline(left: str, lowered: str | None = None) -> re.Match[str] | None:
+    # ``DEADLINE.search(left)``, scanning only the end of ``left`` (``lowered`` is its lowered
+    # text when the caller has it, ASCII only).
     needs = _DEADLINE.needs
-    if not left.isascii():
-        return DEADLINE.search(left)
-    lowered = left.lower()
+    if lowered is None:
+        if not left.isascii():
+            return DEADLINE.search(left)
+        lowered = left.lower()
     if needs is not None and not needs.present(lowered):
         return None
     body = lowered.rstrip()
@@ -110,23 +160,36 @@ def _cued(m: re.Match[str], left: str) -> bool:
     return _ends_in_prep(left) or m.group().lower().startswith("fy")
 
 
-def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
+def _find(folded: Folded, text: str, lowered: str | None) -> re.Match[str] | None:
+    """``folded.search(text)`` for a part of the message, given it lowered (None: not ASCII)."""
+    if lowered is None:
+        return folded.exact.search(text)
+    start = folded._start(lowered, None)
+    return None if start < 0 else folded.exact.search(text, start)
+
+
+def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tuple[Span, int]:
     """Apply "early/mid/late", "by/until/end of", "after" and "from" written before a date.
+
+    ``lowered`` is ``left`` lowered (None when not ASCII), ``today`` the start of today.
 
     Returns:
         The adjusted interval and how many characters of ``left`` the modifiers used.
     """
+    if not left:
+        return span, 0  # every modifier is a word before the date
     used = 0
-    if p := _PART.search(left):
+    if p := _find(_PART, left, lowered):
         span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
-    today = start_of_day(now)
-    if (d := _deadline(left)) and span.end is not None:
+        lowered = None if lowered is None else lowered[: p.start()]
+    # The searches have no side effect: testing ``span.end`` first skips them, same outcome.
+    if span.end is not None and (d := _deadline(left, lowered)):
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
         return Span(today, end, span.grain), len(left) - d.start() + used
-    if (a := _AFTER.search(left)) and span.end is not None:
+    if span.end is not None and (a := _find(_AFTER, left, lowered)):
         return Span(span.end, None, span.grain), len(left) - a.start() + used
-    if f := _FROM.search(left):
+    if f := _find(_FROM, left, lowered):
         return Span(span.start, None, span.grain), len(left) - f.start() + used
     return span, used
 
@@ -143,54 +206,52 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
     lower = work.lower() if work.isascii() else None
-    heads = heads_of(lower) if lower is not None else None  # None once numbers are rewritten
-    # Rules whose word gate the message opens: one set intersection instead of a test each.
-    rules = _ALL_RULES
-    if heads is not None:
-        rules = _UNGATED_RULES
-        for token in _RULE_TOKENS.intersection(heads):
-            rules |= _RULES_OF_TOKEN[token]
-    for index, (rule, test) in enumerate(zip(RULES, _RULE_TESTS, strict=True)):
-        if not rules >> index & 1:
-            continue
+    rules, heads = _rules_of(lower)
+    if not rules:
+        return hits
+    for rule, test in _plan(rules):
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
         start = 0 if lower is None else test._start(lower, heads)
         if start < 0:
             continue
         for m in rule.pattern.finditer(work, start):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            at = m.start()
+            if any(at < e and s < m.end() for s, e in taken):
                 continue
-            left = work[max(0, m.start() - 40) : m.start()]
+            left = work[max(0, at - 40) : at]
             if rule.needs_cue and not asked and not _cued(m, left):
                 continue
-            if _PAST.search(left):
+            # Lowering ASCII keeps offsets: the lowered slice is ``left`` lowered.
+            lowered = None if lower is None else lower[max(0, at - 40) : at]
+            if left and _find(_PAST, left, lowered):  # PAST needs a word: never in ""
                 continue
             span = rule.handler(m, now)
             if span is None:
                 continue
-            span, used = _modify(span, left, now)
             if today is None:
                 today = start_of_day(now)
+            span, used = _modify(span, left, lowered, today)
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
                 # Indian English "by March end" / "Q3 end": the end of it is a deadline.
                 span, tail = Span(today, span.end, span.grain), e.end() - m.end()
-            if (span.end or span.start + timedelta(days=1)) <= today:
+            if (span.end or span.start + ONE_DAY) <= today:
                 continue  # a past date is history, not a buying timeline
-            taken.append((m.start(), m.end() + tail))
+            taken.append((at, m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
-            hits.append(_Hit(m.start() - used, m.end() + tail, span, conf))
+            hits.append(_Hit(at - used, m.end() + tail, span, conf))
     return hits
 
 
-def urgency_of(span: Span, now: datetime) -> Urgency:
-    """Immediate when the interval ends within 31 days of today, soon within 92, else later.
+def urgency_of(span: Span, today: datetime) -> Urgency:
+    """Immediate when the interval ends within 31 days of ``today``, soon within 92, else later.
 
-    An open-ended interval ("after March") is judged by its start.
+    ``today`` is the start of today. An open-ended interval ("after March") is judged by its
+    start.
     """
     edge = span.end if span.end is not None else span.start
-    days = (edge - start_of_day(now)).total_seconds() / 86400
+    days = (edge - today).total_seconds() / 86400
     return "immediate" if days <= 31 else "soon" if days <= 92 else "later"
 
 
@@ -206,12 +267,34 @@ _VAGUE_CHECKS: tuple[tuple[Folded, Urgency, float, bool], ...] = (
 )
 
 
+def _vague_tokens(checks: tuple[tuple[Folded, Urgency, float, bool], ...]) -> frozenset[bytes]:
+    """Heads one of which the message needs for any of ``checks`` to match (one set test).
+
+    ``Folded`` says yes at once for a sure head and no for heads disjoint from its gate: heads
+    disjoint from every gate and sure head get no from each. A check without a gate is
+    refused (at import), as it would make the shortcut unsound.
+    """
+    tokens: set[bytes] = set()
+    for folded, *_ in checks:
+        if folded.gate is None:
+            raise ValueError("a vague reading without a word gate: the shortcut is unsound")
+        tokens |= folded.gate | (folded._sure_heads or frozenset())
+    return frozenset(tokens)
+
+
+_VAGUE_TOKENS_ASKED = _vague_tokens(_VAGUE_CHECKS)
+_VAGUE_TOKENS = _vague_tokens(tuple(check for check in _VAGUE_CHECKS if not check[3]))
+
+
 def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
+    heads = heads_of_text(work)  # None unless ``work`` is the message under way (not rewritten)
+    if heads is not None and heads.isdisjoint(_VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS):
+        return None  # every test below would say no at its word gate
     for folded, urgency, conf, only_asked in _VAGUE_CHECKS:
         if (asked or not only_asked) and (m := folded.search(work)):
             if urgency == "immediate":
                 today = start_of_day(now)
-                week = Timeline(today, today + timedelta(days=7), "week", "immediate")
+                week = Timeline(today, today + ONE_WEEK, "week", "immediate")
                 return week, conf, m
             return Timeline(None, None, None, urgency), conf, m
     return None
@@ -236,7 +319,7 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     if hits:
         hit = min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
-        value = Timeline(start, end, grain, urgency_of(hit.span, now))
+        value = Timeline(start, end, grain, urgency_of(hit.span, start_of_day(now)))
         return Extracted(value, clamp01(hit.confidence), rw.span(hit.start, hit.end))
     found = _vague(rw.text, now, asked)
     if found is None:

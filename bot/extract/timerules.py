@@ -40,7 +40,24 @@ class Rule(NamedTuple):
     handler: Handler
     needs_cue: bool  # without ``asked``, only counts after a preposition ("in March")
     confidence: float
+    # Cheap necessary conditions on the lowered ASCII message, tested before the scan: whole
+    # words one of which every match is made of, and a case-sensitive pattern that finds
+    # something in the lowered text wherever the rule matches.
+    words: frozenset[bytes] | None = None
+    near: re.Pattern[str] | None = None
 
+
+# A month name in a match is a whole word: ``\b`` or whitespace before it, ``\b`` after (MONTH).
+# The word heads cannot tell "dec" from "decides"; whole words can.
+_MONTH_WORDS = frozenset(
+    b"jan january feb february mar march apr april may jun june jul july aug august "
+    b"sep sept september oct october nov november dec december".split()
+)
+# Right before an amount's unit, after optional whitespace, is the last character of a figure
+# (``n`` or ``n2``) or of "a" / "an": a unit after anything else cannot be an amount.
+_UNIT_AFTER_NUMBER = re.compile(
+    r"[0-9an]\s*(?:days?|weeks?|wks?|fortnights?|months?|mos?|quarters?|years?|yrs?)\b"
+)
 
 # Never start inside a figure: on a long run of digits that would make the scan quadratic.
 _NUM = r"(?P<n>(?<![\d.])\d+(?:\.\d+)?|an?)"
@@ -64,6 +81,7 @@ RULES: tuple[Rule, ...] = (
         month_day,
         False,
         0.95,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(
@@ -73,6 +91,7 @@ RULES: tuple[Rule, ...] = (
         month_day,
         False,
         0.95,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(
@@ -107,8 +126,9 @@ RULES: tuple[Rule, ...] = (
         0.75,
     ),
     Rule(
-        re.compile(r"\b(?:eod|eow|eom|eoq|eoy|today|tonight|tomorrow|tmrw|day after tomorrow)\b",
-                   _I),
+        re.compile(
+            r"\b(?:eod|eow|eom|eoq|eoy|today|tonight|tomorrow|tmrw|day after tomorrow)\b", _I
+        ),
         dayword,
         False,
         0.9,
@@ -157,6 +177,7 @@ RULES: tuple[Rule, ...] = (
         amount,
         True,
         0.85,
+        near=_UNIT_AFTER_NUMBER,
     ),
     Rule(
         re.compile(rf"\b(?:(?P<rel>next|this|coming|on)\s+)?(?P<wd>{'|'.join(WEEKDAYS)})\b", _I),
@@ -173,6 +194,7 @@ RULES: tuple[Rule, ...] = (
         month,
         True,
         0.85,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(

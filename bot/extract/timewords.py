@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.extract.common import add_months, day, start_of_day
+from bot.extract.timedates import ONE_DAY, ONE_WEEK, add_months, day, start_of_day
 from bot.extract.types import Grain
 
 _I = re.IGNORECASE
@@ -72,14 +72,14 @@ def year_span(now: datetime, year: int) -> Span:
 
 def week_span(moment: datetime) -> Span:
     """The Monday-to-Monday week containing ``moment``."""
-    monday = start_of_day(moment) - timedelta(days=moment.weekday())
-    return Span(monday, monday + timedelta(days=7), "week")
+    monday = start_of_day(moment) - timedelta(moment.weekday())
+    return Span(monday, monday + ONE_WEEK, "week")
 
 
 def day_span(moment: datetime) -> Span:
     """The single day of ``moment``."""
     start = start_of_day(moment)
-    return Span(start, start + timedelta(days=1), "day")
+    return Span(start, start + ONE_DAY, "day")
 
 
 def next_occurrence(now: datetime, build: Callable[[int], Span]) -> Span:
@@ -91,13 +91,13 @@ def next_occurrence(now: datetime, build: Callable[[int], Span]) -> Span:
 def shift(moment: datetime, n: float, unit: str) -> datetime:
     """``moment`` plus ``n`` days, weeks, months, quarters or years (fractions allowed)."""
     if unit == "day":
-        return moment + timedelta(days=n)
+        return moment + timedelta(n)
     if unit == "week":
-        return moment + timedelta(days=7 * n)
+        return moment + timedelta(7 * n)
     months = n * {"month": 1, "quarter": 3, "year": 12}[unit]
     if months == int(months):
         return add_months(moment, int(months))
-    return moment + timedelta(days=round(months * 30.44))
+    return moment + timedelta(round(months * 30.44))
 
 
 def part_of(span: Span, part: str) -> Span:
@@ -106,8 +106,10 @@ def part_of(span: Span, part: str) -> Span:
     if end is None:
         return span
     p = part.lower()
-    third = 0 if p.startswith(("early", "beginning", "start", "the start", "the beginning")) else (
-        2 if p.startswith(("late", "the end", "end")) else 1
+    third = (
+        0
+        if p.startswith(("early", "beginning", "start", "the start", "the beginning"))
+        else (2 if p.startswith(("late", "the end", "end")) else 1)
     )
     if grain == "year":
         bounds = [(0, 3), (3, 9), (9, 12)][third]
