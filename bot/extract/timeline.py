@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import NamedTuple
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded, Prefilter, foldable, heads_of, heads_of_text
-from bot.extract.numbers import spell_out_digits
+from bot.extract.folded import Folded, heads_of_text
+from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, ONE_WEEK, start_of_day
-from bot.extract.timerules import RULES, Rule
+from bot.extract.timegates import has_cue, rules_for
+from bot.extract.timerules import RULES
 from bot.extract.timewords import (
     AFTER,
     ASAP,
     ASAP_ASKED,
-    CUE,
     DEADLINE,
     END_AFTER,
     FROM,
@@ -32,78 +32,13 @@ from bot.extract.timewords import (
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
-from bot.extract.word_gates import Heads
 
 # Searched in every message: ``Folded`` gives them a fast path on ASCII text.
-_CUE = Folded(CUE)
 _VAGUE = {p: Folded(p) for p in (ASAP, LATER, SOON, NONE, ASAP_ASKED, LATER_ASKED, NONE_ASKED)}
 # The modifier tests read the 40 characters left of each date; case-insensitive, they cost
 # 1-15 µs each there, and most of those texts lack the tests' literals (``Folded.search`` is
 # ``exact.search`` with the same match).
 _PAST, _PART, _DEADLINE, _AFTER, _FROM = (Folded(p) for p in (PAST, PART, DEADLINE, AFTER, FROM))
-# Most rules find nothing in most messages: a fast yes/no test skips their exact scan.
-# The case-sensitive ones (figures: "2026-05-01", "1/6") still get the tests without the scan.
-_RULE_TESTS = tuple(
-    Folded(rule.pattern) if foldable(rule.pattern) else Prefilter(rule.pattern) for rule in RULES
-)
-
-
-# Keyword dispatch over the rules' word gates, as bit sets of rule indexes: a rule whose gate
-# shares no token with the message's heads cannot match (its test would say so).
-_ALL_RULES = (1 << len(RULES)) - 1
-_UNGATED_RULES = sum(1 << i for i, test in enumerate(_RULE_TESTS) if test.gate is None)
-_RULES_OF_TOKEN: dict[bytes, int] = {}
-for _index, _test in enumerate(_RULE_TESTS):
-    for _token in _test.gate or ():
-        _RULES_OF_TOKEN[_token] = _RULES_OF_TOKEN.get(_token, 0) | 1 << _index
-_RULE_TOKENS = frozenset(_RULES_OF_TOKEN)
-# The rules' own cheaper tests (``Rule.words``, ``Rule.near``), by bit.
-_WORD_TESTS = tuple((1 << i, rule.words) for i, rule in enumerate(RULES) if rule.words)
-_NEAR_TESTS = tuple((1 << i, rule.near) for i, rule in enumerate(RULES) if rule.near)
-_WORDED_RULES = sum(bit for bit, _ in _WORD_TESTS)
-_NEAR_RULES = sum(bit for bit, _ in _NEAR_TESTS)
-# Every byte but a word character (``\w`` on lowered ASCII) becomes a space: ``split`` then
-# gives the text's whole words (maximal runs of word characters).
-_TO_WORDS = bytes(c if chr(c).isalnum() or c == ord("_") else 32 for c in range(128)) + bytes(
-    [32] * 128
-)
-# The rules of a bit set, in order (the order decides overlaps), made once per set: at most
-# 2**15 sets, and a handful occur.
-_PLANS: dict[int, tuple[tuple[Rule, Folded | Prefilter], ...]] = {}
-
-
-def _plan(rules: int) -> tuple[tuple[Rule, Folded | Prefilter], ...]:
-    plan = _PLANS.get(rules)
-    if plan is None:
-        pairs = zip(RULES, _RULE_TESTS, strict=True)
-        plan = _PLANS[rules] = tuple(pair for i, pair in enumerate(pairs) if rules >> i & 1)
-    return plan
-
-
-def _rules_of(lower: str | None) -> tuple[int, Heads | None]:
-    """The bit set of rules that may match, and the message's heads (None: not known).
-
-    ``lower`` is the text lowered, None when it is not ASCII.
-    """
-    if lower is None:
-        return _ALL_RULES, None
-    rules = _ALL_RULES
-    heads = heads_of(lower)  # None once numbers are rewritten
-    if heads is not None:
-        rules = _UNGATED_RULES
-        for token in _RULE_TOKENS.intersection(heads):
-            rules |= _RULES_OF_TOKEN[token]
-    if rules & _WORDED_RULES:
-        words = lower.encode("ascii").translate(_TO_WORDS).split()
-        for bit, needed in _WORD_TESTS:
-            if rules & bit and needed.isdisjoint(words):
-                rules &= ~bit
-    if rules & _NEAR_RULES:
-        for bit, near in _NEAR_TESTS:
-            if rules & bit and near.search(lower) is None:
-                rules &= ~bit
-    return rules, heads
-
 
 # PREP is "(?:word|...|-)[\s-]*$": a match's alternative is followed by whitespace and "-" up to
 # the end, so a word alternative ends where the text's trailing run of them begins and starts at
@@ -206,10 +141,8 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
     lower = work.lower() if work.isascii() else None
-    rules, heads = _rules_of(lower)
-    if not rules:
-        return hits
-    for rule, test in _plan(rules):
+    plan, heads = rules_for(lower)
+    for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
         start = 0 if lower is None else test._start(lower, heads)
@@ -217,7 +150,7 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
             continue
         for m in rule.pattern.finditer(work, start):
             at = m.start()
-            if any(at < e and s < m.end() for s, e in taken):
+            if taken and any(at < e and s < m.end() for s, e in taken):
                 continue
             left = work[max(0, at - 40) : at]
             if rule.needs_cue and not asked and not _cued(m, left):
@@ -300,6 +233,22 @@ def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.M
     return None
 
 
+def _span(rw: Rewritten, start: int, end: int) -> str:
+    """``rw.span(start, end)``: without edits, offsets in ``rw.text`` are the original's."""
+    return rw.original[start:end].strip() if not rw.edits else rw.span(start, end)
+
+
+# ``clamp01`` of each confidence seen: a handful of constants (the rules', less 0.1 if asked).
+_CLAMPED: dict[float, float] = {}
+
+
+def _clamped(confidence: float) -> float:
+    clamped = _CLAMPED.get(confidence)
+    if clamped is None:
+        clamped = _CLAMPED[confidence] = clamp01(confidence)
+    return clamped
+
+
 @guarded
 def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted[Timeline] | None:
     """Find when the prospect wants to buy.
@@ -312,7 +261,7 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     Returns:
         The timeline with its confidence and span, or None.
     """
-    if now.tzinfo is None or not _CUE.found(text):
+    if now.tzinfo is None or not has_cue(text):
         return None
     rw = spell_out_digits(text)
     hits = _date_hits(rw.text, now, asked)
@@ -320,9 +269,9 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
         hit = min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
         value = Timeline(start, end, grain, urgency_of(hit.span, start_of_day(now)))
-        return Extracted(value, clamp01(hit.confidence), rw.span(hit.start, hit.end))
+        return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
     found = _vague(rw.text, now, asked)
     if found is None:
         return None
     value, conf, m = found
-    return Extracted(value, conf, rw.span(m.start(), m.end()))
+    return Extracted(value, conf, _span(rw, m.start(), m.end()))

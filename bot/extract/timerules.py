@@ -124,6 +124,7 @@ RULES: tuple[Rule, ...] = (
         season,
         True,
         0.75,
+        words=frozenset({b"spring", b"summer", b"fall", b"autumn", b"winter"}),  # "\b" both sides
     ),
     Rule(
         re.compile(
@@ -143,6 +144,7 @@ RULES: tuple[Rule, ...] = (
         lambda m, now: period_end_any(m, now),
         False,
         0.85,
+        words=frozenset({b"end", b"within", b"during"}),  # after "\b" or [\s-], before \s or "\b"
     ),
     Rule(
         re.compile(
@@ -153,6 +155,7 @@ RULES: tuple[Rule, ...] = (
         lambda m, now: within_one(m, now),
         False,
         0.85,
+        words=frozenset({b"within", b"fortnight"}),  # "within " after "\b"; " fortnight\b"
     ),
     Rule(
         re.compile(
@@ -163,6 +166,8 @@ RULES: tuple[Rule, ...] = (
         relative,
         False,
         0.9,
+        # The unit follows \s and ends at "\b"; "fiscal" is followed by a space.
+        words=frozenset({b"week", b"month", b"quarter", b"fiscal", b"year", b"fy"}),
     ),
     Rule(
         re.compile(

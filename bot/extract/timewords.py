@@ -218,17 +218,21 @@ NONE_ASKED = re.compile(
     r"can'?t say|hard to say|unknown|unclear|idk|not certain|we'?ll see|none|nope|no)\b",
     _I,
 )
-CUE = re.compile(
-    r"\d|\b(?:q[1-4]|h[12]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|quarter|"
-    r"year|fy|day|today|tom|tonight|tmrw|fortnight|timing|asap|a\.s\.a\.p|soon|now|immediate|"
-    r"urgen|right away|straight away|at once|rush|hurry|time|deadline|date|poking|nosing|research|"
-    r"brows|explor|look|sure|know|idea|"
-    r"tbd|tba|half|spring|summer|fall|autumn|winter|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|eo[dwmqy]|end of|yesterday|eventual|future|later|while|road|line|whenever|"
-    r"flexible|depend|decid|undecid|hard|say|determin|clue|dunno|idk|unsure|unclear|unknown|plan|priorit|pressing|"
-    r"early|mid|late|stage|pronto|sooner|wait|n/?a|none|nope|no|quick|fast|someday|some|point|"
-    r"long|short|near|coming|curious|window|check|certain|see|season|one|two|three|four|five|six|"
-    r"seven|eight|nine|ten|twelve|couple|few|several|half)",
-    _I,
+# Words and phrases a timing answer may hold, each matched from a word start, as plain text:
+# the extractor tests them with the message's word heads and a few substring tests (timegates).
+_CUES = (
+    "q1|q2|q3|q4|h1|h2|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|quarter|"
+    "year|fy|day|today|tom|tonight|tmrw|fortnight|timing|asap|a.s.a.p|soon|now|immediate|"
+    "urgen|right away|straight away|at once|rush|hurry|time|deadline|date|poking|nosing|research|"
+    "brows|explor|look|sure|know|idea|"
+    "tbd|tba|half|spring|summer|fall|autumn|winter|monday|tuesday|wednesday|thursday|friday|"
+    "saturday|sunday|eod|eow|eom|eoq|eoy|end of|yesterday|eventual|future|later|while|road|line|"
+    "whenever|flexible|depend|decid|undecid|hard|say|determin|clue|dunno|idk|unsure|unclear|"
+    "unknown|plan|priorit|pressing|"
+    "early|mid|late|stage|pronto|sooner|wait|na|n/a|none|nope|no|quick|fast|someday|some|point|"
+    "long|short|near|coming|curious|window|check|certain|see|season|one|two|three|four|five|six|"
+    "seven|eight|nine|ten|twelve|couple|few|several|half"
 )
+CUE_WORDS = tuple(_CUES.split("|"))
+CUE = re.compile(r"\d|\b(?:" + "|".join(map(re.escape, CUE_WORDS)) + ")", _I)
 PAST = re.compile(r"\b(?:back in|since|last|ago|earlier in|during last|in early)\s*$", _I)
