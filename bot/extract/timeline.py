@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded, heads_of_text
+from bot.extract.folded import Folded, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, ONE_WEEK, start_of_day
 from bot.extract.timegates import has_cue, rules_for
@@ -16,6 +16,7 @@ from bot.extract.timewords import (
     AFTER,
     ASAP,
     ASAP_ASKED,
+    ASAP_STRINGS,
     DEADLINE,
     END_AFTER,
     FROM,
@@ -189,18 +190,20 @@ def urgency_of(span: Span, today: datetime) -> Urgency:
 
 
 # The vague readings, in order: pattern, urgency, confidence, and whether only when asked.
-_VAGUE_CHECKS: tuple[tuple[Folded, Urgency, float, bool], ...] = (
-    (_VAGUE[ASAP], "immediate", 0.9, False),
-    (_VAGUE[LATER], "later", 0.65, False),
-    (_VAGUE[SOON], "soon", 0.65, False),
-    (_VAGUE[NONE], "none", 0.85, False),
-    (_VAGUE[ASAP_ASKED], "immediate", 0.7, True),
-    (_VAGUE[LATER_ASKED], "later", 0.55, True),
-    (_VAGUE[NONE_ASKED], "none", 0.6, True),
+# Last, strings one of which every match holds (lowered), sharper than the derived literals.
+_Check = tuple[Folded, Urgency, float, bool, tuple[str, ...] | None]
+_VAGUE_CHECKS: tuple[_Check, ...] = (
+    (_VAGUE[ASAP], "immediate", 0.9, False, ASAP_STRINGS),
+    (_VAGUE[LATER], "later", 0.65, False, None),
+    (_VAGUE[SOON], "soon", 0.65, False, None),
+    (_VAGUE[NONE], "none", 0.85, False, None),
+    (_VAGUE[ASAP_ASKED], "immediate", 0.7, True, None),
+    (_VAGUE[LATER_ASKED], "later", 0.55, True, None),
+    (_VAGUE[NONE_ASKED], "none", 0.6, True, None),
 )
 
 
-def _vague_tokens(checks: tuple[tuple[Folded, Urgency, float, bool], ...]) -> frozenset[bytes]:
+def _vague_tokens(checks: tuple[_Check, ...]) -> frozenset[bytes]:
     """Heads one of which the message needs for any of ``checks`` to match (one set test).
 
     ``Folded`` says yes at once for a sure head and no for heads disjoint from its gate: heads
@@ -219,12 +222,26 @@ _VAGUE_TOKENS_ASKED = _vague_tokens(_VAGUE_CHECKS)
 _VAGUE_TOKENS = _vague_tokens(tuple(check for check in _VAGUE_CHECKS if not check[3]))
 
 
+def _holds_any(lowered: str, strings: tuple[str, ...]) -> bool:
+    for string in strings:  # noqa: SIM110 (a plain loop: half the cost of ``any()``)
+        if string in lowered:
+            return True
+    return False
+
+
 def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
-    heads = heads_of_text(work)  # None unless ``work`` is the message under way (not rewritten)
-    if heads is not None and heads.isdisjoint(_VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS):
+    message = current_message(work)  # None unless ``work`` is the message (not rewritten)
+    lowered = None if message is None else message.lowered
+    if message is not None and message.heads.isdisjoint(
+        _VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS
+    ):
         return None  # every test below would say no at its word gate
-    for folded, urgency, conf, only_asked in _VAGUE_CHECKS:
-        if (asked or not only_asked) and (m := folded.search(work)):
+    for folded, urgency, conf, only_asked, strings in _VAGUE_CHECKS:
+        if only_asked and not asked:
+            continue
+        if strings is not None and lowered is not None and not _holds_any(lowered, strings):
+            continue
+        if m := folded.search(work):
             if urgency == "immediate":
                 today = start_of_day(now)
                 week = Timeline(today, today + ONE_WEEK, "week", "immediate")

@@ -178,6 +178,12 @@ ASAP = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:right )?now)\b",
     _I,
 )
+# One of these is in every ASAP match, lowered: one per alternative, "now" or "yesterday" for
+# the verb forms, which start with the common "need", "want" or "like" (the derived literals).
+ASAP_STRINGS = (
+    "asap", "a.s.a.p", "as soon as", "away", "immediate", "urgen", "at once", "pronto",
+    "sooner", "yesterday", "top priority", "now", "instant", "sensitive", "t wait",
+)  # fmt: skip
 ASAP_ASKED = re.compile(r"\b(?:right now|now|now-?ish|yesterday|quickly|fast)\b", _I)
 LATER = re.compile(
     r"\b(?:not (?:any ?time |that |too |so |very )?soon|eventually|some ?day|at some point|"
