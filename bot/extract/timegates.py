@@ -6,6 +6,8 @@ tests say no is skipped without its regex scan (the tests are sound: no means no
 
 from __future__ import annotations
 
+import re
+
 from bot.extract.folded import Folded, Prefilter, current_message, foldable, heads_of
 from bot.extract.timerules import RULES, Rule
 from bot.extract.timewords import CUE, CUE_WORDS
@@ -18,12 +20,18 @@ _CUE = Folded(CUE)
 # - a cue of word characters is a head exactly when a word starts with it, or, longer than
 #   HEAD_WIDTH, when it is a whole word: a match either way (as is a digit, head "#");
 # - a longer cue from a word start puts its first HEAD_WIDTH characters among the heads;
-# - a cue with other characters ("n/a", "end of") is a substring of the text.
+# - a cue with other characters ("n/a", "end of") is a substring of the text, and its first
+#   word ("n", "end") starts a word of the text.
 # Failing all three, ``CUE`` cannot match; passing only the last two, the scan decides.
 _WORDLIKE = tuple(w for w in CUE_WORDS if set(w) <= WORD_CHARS)
 _CUE_SURE = frozenset(w.encode("ascii") for w in _WORDLIKE) | {b"#"}
 _CUE_HEADS = frozenset(w[:HEAD_WIDTH].encode("ascii") for w in _WORDLIKE)
 _CUE_STRINGS = tuple(w for w in CUE_WORDS if not set(w) <= WORD_CHARS)
+_FIRST_WORD = re.compile(r"[a-z0-9_]+")  # every cue starts with a word character
+_CUE_MAYBE = _CUE_HEADS | {
+    _FIRST_WORD.match(w)[0][:HEAD_WIDTH].encode("ascii")  # type: ignore[index]
+    for w in _CUE_STRINGS
+}
 
 # A fast yes/no test per rule, and where its exact scan may start (``_start``). The
 # case-sensitive ones (figures: "2026-05-01", "1/6") still get the tests without the scan.
@@ -46,6 +54,8 @@ _WORD_TESTS = tuple((1 << i, rule.words) for i, rule in enumerate(RULES) if rule
 _NEAR_TESTS = tuple((1 << i, rule.near) for i, rule in enumerate(RULES) if rule.near)
 _WORDED_RULES = sum(bit for bit, _ in _WORD_TESTS)
 _NEAR_RULES = sum(bit for bit, _ in _NEAR_TESTS)
+_HEAD_TESTS = tuple((1 << i, rule.heads) for i, rule in enumerate(RULES) if rule.heads)
+_VOUCH_TESTS = tuple((1 << i, rule.vouch) for i, rule in enumerate(RULES) if rule.vouch)
 # Every byte but a word character (``\w`` on ASCII: letters, digits, "_") becomes a space:
 # ``split`` then gives the text's whole words (maximal runs of word characters).
 _TO_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
@@ -62,10 +72,11 @@ def _plan(rules: int) -> Plan:
     return plan
 
 
-def rules_for(lower: str | None) -> tuple[Plan, Heads | None]:
+def rules_for(lower: str | None, asked: bool) -> tuple[Plan, Heads | None]:
     """The rules that may match the message, with their tests, and its heads (None: unknown).
 
     ``lower`` is the text lowered, None when it is not ASCII (then every rule may match).
+    Without ``asked``, a rule whose matches could not count is left out too.
     """
     if lower is None:
         return _plan(_ALL_RULES), None
@@ -75,6 +86,13 @@ def rules_for(lower: str | None) -> tuple[Plan, Heads | None]:
         rules = _UNGATED_RULES
         for token in _RULE_TOKENS.intersection(heads):
             rules |= _RULES_OF_TOKEN[token]
+        for bit, needed in _HEAD_TESTS:
+            if rules & bit and needed.isdisjoint(heads):
+                rules &= ~bit
+        if not asked:
+            for bit, needed in _VOUCH_TESTS:
+                if rules & bit and needed.isdisjoint(heads):
+                    rules &= ~bit
     if rules & _WORDED_RULES:
         words = lower.encode("ascii").translate(_TO_WORDS).split()
         for bit, needed in _WORD_TESTS:
@@ -95,6 +113,8 @@ def has_cue(text: str) -> bool:
     heads, lowered = message.heads, message.lowered
     if not heads.isdisjoint(_CUE_SURE):
         return True
+    if heads.isdisjoint(_CUE_MAYBE):
+        return False
     if heads.isdisjoint(_CUE_HEADS):
         for string in _CUE_STRINGS:
             if string in lowered:

@@ -142,7 +142,7 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
     lower = work.lower() if work.isascii() else None
-    plan, heads = rules_for(lower)
+    plan, heads = rules_for(lower, asked)
     for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.

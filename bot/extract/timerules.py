@@ -45,6 +45,10 @@ class Rule(NamedTuple):
     # something in the lowered text wherever the rule matches.
     words: frozenset[bytes] | None = None
     near: re.Pattern[str] | None = None
+    # Word heads (``word_gates.word_heads``) one of which the message has: whenever the rule
+    # matches (sharper than the derived gate), and whenever a match counts without ``asked``.
+    heads: frozenset[bytes] | None = None
+    vouch: frozenset[bytes] | None = None
 
 
 # A month name in a match is a whole word: ``\b`` or whitespace before it, ``\b`` after (MONTH).
@@ -59,6 +63,14 @@ _UNIT_AFTER_NUMBER = re.compile(
     r"[0-9an]\s*(?:days?|weeks?|wks?|fortnights?|months?|mos?|quarters?|years?|yrs?)\b"
 )
 
+# A numeric date is a digit, "/" or ".", and a digit.
+_DIGIT_SEP_DIGIT = re.compile(r"[0-9][/.][0-9]")
+# Without ``asked`` an amount counts with its "pre" word (whole, before whitespace) or "post"
+# word (after whitespace): ``timeline._cued``.
+_AMOUNT_VOUCHERS = frozenset(
+    b"in within over during the next inside under less from out away time".split()
+)
+
 # Never start inside a figure: on a long run of digits that would make the scan quadratic.
 _NUM = r"(?P<n>(?<![\d.])\d+(?:\.\d+)?|an?)"
 RULES: tuple[Rule, ...] = (
@@ -71,6 +83,7 @@ RULES: tuple[Rule, ...] = (
         numeric,
         False,
         0.9,
+        near=_DIGIT_SEP_DIGIT,
     ),
     Rule(
         re.compile(
@@ -103,6 +116,8 @@ RULES: tuple[Rule, ...] = (
         quarter,
         False,
         0.9,
+        # "q1".."q4" start a word; the others are whole words (a space follows).
+        heads=frozenset(b"q1 q2 q3 q4 first 1st second 2nd third 3rd fourth 4th last".split()),
     ),
     Rule(
         re.compile(
@@ -183,6 +198,7 @@ RULES: tuple[Rule, ...] = (
         True,
         0.85,
         near=_UNIT_AFTER_NUMBER,
+        vouch=_AMOUNT_VOUCHERS,
     ),
     Rule(
         re.compile(rf"\b(?:(?P<rel>next|this|coming|on)\s+)?(?P<wd>{'|'.join(WEEKDAYS)})\b", _I),

@@ -117,12 +117,15 @@ def _period(now: datetime, unit: str, step: int) -> Span:
     return year_span(now, now.year + step)
 
 
+_UNIT_ABBREVIATIONS = {"wk": "week", "mo": "month", "yr": "year"}
+
+
 def amount(m: re.Match[str], now: datetime) -> Span | None:
     """An amount of time from now (in 3 weeks, 2-3 months)."""
     n = 1.0 if m["n"].lower() in ("a", "an") else float(m["n"])
     n2 = float(m["n2"]) if m["n2"] else None
-    unit = {"wk": "week", "mo": "month", "yr": "year"}.get(m["unit"].lower().rstrip("s"))
-    unit = unit or m["unit"].lower().rstrip("s")
+    unit = m["unit"].lower().rstrip("s")
+    unit = _UNIT_ABBREVIATIONS.get(unit) or unit
     if unit == "fortnight":  # British "in a fortnight": two weeks
         n, n2, unit = 2 * n, 2 * n2 if n2 is not None else None, "week"
     if n > 400 or (n2 or 0) > 400 or unit not in ("day", "week", "month", "quarter", "year"):
