@@ -7,35 +7,26 @@ from datetime import datetime
 from typing import NamedTuple
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded, current_message
+from bot.extract.folded import Folded
 from bot.extract.numbers import Rewritten, spell_out_digits
-from bot.extract.timedates import ONE_DAY, ONE_WEEK, start_of_day
+from bot.extract.timedates import ONE_DAY, start_of_day
 from bot.extract.timegates import has_cue, rules_for
 from bot.extract.timerules import RULES
+from bot.extract.timevague import vague
 from bot.extract.timewords import (
     AFTER,
-    ASAP,
-    ASAP_ASKED,
-    ASAP_STRINGS,
     DEADLINE,
     END_AFTER,
     FROM,
-    LATER,
-    LATER_ASKED,
-    NONE,
-    NONE_ASKED,
     PART,
     PAST,
     PREP,
-    SOON,
     STRICTLY_BEFORE,
     Span,
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
 
-# Searched in every message: ``Folded`` gives them a fast path on ASCII text.
-_VAGUE = {p: Folded(p) for p in (ASAP, LATER, SOON, NONE, ASAP_ASKED, LATER_ASKED, NONE_ASKED)}
 # The modifier tests read the 40 characters left of each date; case-insensitive, they cost
 # 1-15 µs each there, and most of those texts lack the tests' literals (``Folded.search`` is
 # ``exact.search`` with the same match).
@@ -137,7 +128,18 @@ class _Hit(NamedTuple):
     confidence: float
 
 
-def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
+def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
+    """Where the exact scan may start for a rule with ``anchors`` (``Rule``); -1: no match."""
+    first = -1
+    for anchor in anchors:
+        at = lower.find(anchor)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    return first if first < 0 else max(0, first - lead)
+
+
+def _date_hits(work: str, now: datetime, asked: bool) -> tuple[list[_Hit], datetime | None]:
+    """The dates read in ``work``, and the start of today once one was (None before)."""
     today: datetime | None = None  # made when a rule matches: most messages have no date
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
@@ -146,7 +148,12 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
     for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
-        start = 0 if lower is None else test._start(lower, heads)
+        if lower is None:
+            start = 0
+        elif rule.anchors is not None:
+            start = _first_anchor(lower, rule.anchors, rule.lead)
+        else:
+            start = test._start(lower, heads)
         if start < 0:
             continue
         for m in rule.pattern.finditer(work, start):
@@ -175,7 +182,7 @@ def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
             taken.append((at, m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
             hits.append(_Hit(at - used, m.end() + tail, span, conf))
-    return hits
+    return hits, today
 
 
 def urgency_of(span: Span, today: datetime) -> Urgency:
@@ -187,67 +194,6 @@ def urgency_of(span: Span, today: datetime) -> Urgency:
     edge = span.end if span.end is not None else span.start
     days = (edge - today).total_seconds() / 86400
     return "immediate" if days <= 31 else "soon" if days <= 92 else "later"
-
-
-# The vague readings, in order: pattern, urgency, confidence, and whether only when asked.
-# Last, strings one of which every match holds (lowered), sharper than the derived literals.
-_Check = tuple[Folded, Urgency, float, bool, tuple[str, ...] | None]
-_VAGUE_CHECKS: tuple[_Check, ...] = (
-    (_VAGUE[ASAP], "immediate", 0.9, False, ASAP_STRINGS),
-    (_VAGUE[LATER], "later", 0.65, False, None),
-    (_VAGUE[SOON], "soon", 0.65, False, None),
-    (_VAGUE[NONE], "none", 0.85, False, None),
-    (_VAGUE[ASAP_ASKED], "immediate", 0.7, True, None),
-    (_VAGUE[LATER_ASKED], "later", 0.55, True, None),
-    (_VAGUE[NONE_ASKED], "none", 0.6, True, None),
-)
-
-
-def _vague_tokens(checks: tuple[_Check, ...]) -> frozenset[bytes]:
-    """Heads one of which the message needs for any of ``checks`` to match (one set test).
-
-    ``Folded`` says yes at once for a sure head and no for heads disjoint from its gate: heads
-    disjoint from every gate and sure head get no from each. A check without a gate is
-    refused (at import), as it would make the shortcut unsound.
-    """
-    tokens: set[bytes] = set()
-    for folded, *_ in checks:
-        if folded.gate is None:
-            raise ValueError("a vague reading without a word gate: the shortcut is unsound")
-        tokens |= folded.gate | (folded._sure_heads or frozenset())
-    return frozenset(tokens)
-
-
-_VAGUE_TOKENS_ASKED = _vague_tokens(_VAGUE_CHECKS)
-_VAGUE_TOKENS = _vague_tokens(tuple(check for check in _VAGUE_CHECKS if not check[3]))
-
-
-def _holds_any(lowered: str, strings: tuple[str, ...]) -> bool:
-    for string in strings:  # noqa: SIM110 (a plain loop: half the cost of ``any()``)
-        if string in lowered:
-            return True
-    return False
-
-
-def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
-    message = current_message(work)  # None unless ``work`` is the message (not rewritten)
-    lowered = None if message is None else message.lowered
-    if message is not None and message.heads.isdisjoint(
-        _VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS
-    ):
-        return None  # every test below would say no at its word gate
-    for folded, urgency, conf, only_asked, strings in _VAGUE_CHECKS:
-        if only_asked and not asked:
-            continue
-        if strings is not None and lowered is not None and not _holds_any(lowered, strings):
-            continue
-        if m := folded.search(work):
-            if urgency == "immediate":
-                today = start_of_day(now)
-                week = Timeline(today, today + ONE_WEEK, "week", "immediate")
-                return week, conf, m
-            return Timeline(None, None, None, urgency), conf, m
-    return None
 
 
 def _span(rw: Rewritten, start: int, end: int) -> str:
@@ -281,13 +227,13 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     if now.tzinfo is None or not has_cue(text):
         return None
     rw = spell_out_digits(text)
-    hits = _date_hits(rw.text, now, asked)
-    if hits:
-        hit = min(hits, key=lambda h: h.start)
+    hits, today = _date_hits(rw.text, now, asked)
+    if hits and today is not None:  # a hit makes ``today``
+        hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
-        value = Timeline(start, end, grain, urgency_of(hit.span, start_of_day(now)))
+        value = Timeline(start, end, grain, urgency_of(hit.span, today))
         return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
-    found = _vague(rw.text, now, asked)
+    found = vague(rw.text, now, asked)
     if found is None:
         return None
     value, conf, m = found
