@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.folded import Folded, Prefilter, current_message, foldable, heads_of
+from bot.extract.folded import Folded, Message, Prefilter, foldable
 from bot.extract.timerules import RULES, Rule
 from bot.extract.timewords import CUE, CUE_WORDS
 from bot.extract.word_gates import HEAD_WIDTH, WORD_CHARS, Heads
@@ -72,16 +72,16 @@ def _plan(rules: int) -> Plan:
     return plan
 
 
-def rules_for(lower: str | None, asked: bool) -> tuple[Plan, Heads | None]:
-    """The rules that may match the message, with their tests, and its heads (None: unknown).
+def rules_for(lower: str | None, heads: Heads | None, asked: bool) -> Plan:
+    """The rules that may match a text, with their tests.
 
-    ``lower`` is the text lowered, None when it is not ASCII (then every rule may match).
-    Without ``asked``, a rule whose matches could not count is left out too.
+    ``lower`` is the text lowered, None when it is not ASCII (then every rule may match), and
+    ``heads`` its ``word_heads`` (None: unknown). Without ``asked``, a rule whose matches could
+    not count is left out too.
     """
     if lower is None:
-        return _plan(_ALL_RULES), None
+        return _plan(_ALL_RULES)
     rules = _ALL_RULES
-    heads = heads_of(lower)  # None once numbers are rewritten
     if heads is not None:
         rules = _UNGATED_RULES
         for token in _RULE_TOKENS.intersection(heads):
@@ -102,12 +102,11 @@ def rules_for(lower: str | None, asked: bool) -> tuple[Plan, Heads | None]:
         for bit, near in _NEAR_TESTS:
             if rules & bit and near.search(lower) is None:
                 rules &= ~bit
-    return _plan(rules), heads
+    return _plan(rules)
 
 
-def has_cue(text: str) -> bool:
-    """``CUE.search(text) is not None``, mostly without the scan for the message under way."""
-    message = current_message(text)
+def has_cue(text: str, message: Message | None) -> bool:
+    """``CUE.search(text) is not None``, mostly without a scan given ``message`` (``text``)."""
     if message is None:
         return _CUE.found(text)
     heads, lowered = message.heads, message.lowered

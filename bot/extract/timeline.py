@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded
+from bot.extract.folded import Folded, Message, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
 from bot.extract.timegates import has_cue, rules_for
@@ -26,6 +26,7 @@ from bot.extract.timewords import (
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
+from bot.extract.word_gates import Heads
 
 # The modifier tests read the 40 characters left of each date; case-insensitive, they cost
 # 1-15 µs each there, and most of those texts lack the tests' literals (``Folded.search`` is
@@ -138,13 +139,23 @@ def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
     return first if first < 0 else max(0, first - lead)
 
 
-def _date_hits(work: str, now: datetime, asked: bool) -> tuple[list[_Hit], datetime | None]:
-    """The dates read in ``work``, and the start of today once one was (None before)."""
+def _date_hits(
+    work: str, now: datetime, asked: bool, message: Message | None
+) -> tuple[list[_Hit], datetime | None]:
+    """The dates read in ``work``, and the start of today once one was (None before).
+
+    ``message`` is ``work`` prepared (``folded.Message``), or None.
+    """
     today: datetime | None = None  # made when a rule matches: most messages have no date
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
-    lower = work.lower() if work.isascii() else None
-    plan, heads = rules_for(lower, asked)
+    lower: str | None = None
+    heads: Heads | None = None
+    if message is not None:
+        lower, heads = message.lowered, message.heads
+    elif work.isascii():
+        lower = work.lower()
+    plan = rules_for(lower, heads, asked)
     for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
@@ -224,16 +235,23 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     Returns:
         The timeline with its confidence and span, or None.
     """
-    if now.tzinfo is None or not has_cue(text):
+    if now.tzinfo is None:
+        return None
+    message = current_message(text)
+    if message is None and text.isascii():
+        message = Message(text)  # called outside ``read_text``: prepared here, for this call
+    if not has_cue(text, message):
         return None
     rw = spell_out_digits(text)
-    hits, today = _date_hits(rw.text, now, asked)
+    if message is not None and rw.text != text:
+        message = None  # the heads are the written text's, not of its numbers spelled out
+    hits, today = _date_hits(rw.text, now, asked, message)
     if hits and today is not None:  # a hit makes ``today``
         hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
         value = Timeline(start, end, grain, urgency_of(hit.span, today))
         return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
-    found = vague(rw.text, now, asked)
+    found = vague(rw.text, now, asked, message)
     if found is None:
         return None
     value, conf, m = found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.extract.folded import Folded, current_message
+from bot.extract.folded import Folded, Message
 from bot.extract.timedates import ONE_WEEK, start_of_day
 from bot.extract.timewords import (
     ASAP,
@@ -62,13 +62,16 @@ def _holds_any(lowered: str, strings: tuple[str, ...]) -> bool:
     return False
 
 
-def vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
+def vague(
+    work: str, now: datetime, asked: bool, message: Message | None
+) -> tuple[Timeline, float, re.Match[str]] | None:
     """The first vague reading of ``work`` (the loose ones only when ``asked``), or None.
+
+    ``message`` is ``work`` prepared (``folded.Message``), or None.
 
     Returns:
         The timeline (a week from today when immediate), its confidence, and the match.
     """
-    message = current_message(work)  # None unless ``work`` is the message (not rewritten)
     lowered = None if message is None else message.lowered
     if message is not None and message.heads.isdisjoint(
         _VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS
