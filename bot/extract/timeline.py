@@ -3,59 +3,35 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
-from bot.extract.common import clamp01, guarded, start_of_day
-from bot.extract.folded import Folded, Prefilter, foldable, heads_of
-from bot.extract.numbers import spell_out_digits
+from bot.extract.common import clamp01, guarded
+from bot.extract.folded import Folded, Message, current_message
+from bot.extract.numbers import Rewritten, spell_out_digits
+from bot.extract.timedates import ONE_DAY, start_of_day
+from bot.extract.timegates import has_cue, rules_for
 from bot.extract.timerules import RULES
+from bot.extract.timevague import vague
 from bot.extract.timewords import (
     AFTER,
-    ASAP,
-    ASAP_ASKED,
-    CUE,
     DEADLINE,
     END_AFTER,
     FROM,
-    LATER,
-    LATER_ASKED,
-    NONE,
-    NONE_ASKED,
     PART,
     PAST,
     PREP,
-    SOON,
     STRICTLY_BEFORE,
     Span,
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
+from bot.extract.word_gates import Heads
 
-# Searched in every message: ``Folded`` gives them a fast path on ASCII text.
-_CUE = Folded(CUE)
-_VAGUE = {p: Folded(p) for p in (ASAP, LATER, SOON, NONE, ASAP_ASKED, LATER_ASKED, NONE_ASKED)}
 # The modifier tests read the 40 characters left of each date; case-insensitive, they cost
 # 1-15 µs each there, and most of those texts lack the tests' literals (``Folded.search`` is
 # ``exact.search`` with the same match).
 _PAST, _PART, _DEADLINE, _AFTER, _FROM = (Folded(p) for p in (PAST, PART, DEADLINE, AFTER, FROM))
-# Most rules find nothing in most messages: a fast yes/no test skips their exact scan.
-# The case-sensitive ones (figures: "2026-05-01", "1/6") still get the tests without the scan.
-_RULE_TESTS = tuple(
-    Folded(rule.pattern) if foldable(rule.pattern) else Prefilter(rule.pattern) for rule in RULES
-)
-
-
-# Keyword dispatch over the rules' word gates, as bit sets of rule indexes: a rule whose gate
-# shares no token with the message's heads cannot match (its test would say so).
-_ALL_RULES = (1 << len(RULES)) - 1
-_UNGATED_RULES = sum(1 << i for i, test in enumerate(_RULE_TESTS) if test.gate is None)
-_RULES_OF_TOKEN: dict[bytes, int] = {}
-for _index, _test in enumerate(_RULE_TESTS):
-    for _token in _test.gate or ():
-        _RULES_OF_TOKEN[_token] = _RULES_OF_TOKEN.get(_token, 0) | 1 << _index
-_RULE_TOKENS = frozenset(_RULES_OF_TOKEN)
-
 
 # PREP is "(?:word|...|-)[\s-]*$": a match's alternative is followed by whitespace and "-" up to
 # the end, so a word alternative ends where the text's trailing run of them begins and starts at
@@ -85,12 +61,14 @@ def _ends_in_prep(left: str) -> bool:
 _DEADLINE_LONGEST = 18  # "towards the end of"
 
 
-def _deadline(left: str) -> re.Match[str] | None:
-    # ``DEADLINE.search(left)``, scanning only the end of ``left``.
+def _deadline(left: str, lowered: str | None = None) -> re.Match[str] | None:
+    # ``DEADLINE.search(left)``, scanning only the end of ``left`` (``lowered`` is its lowered
+    # text when the caller has it, ASCII only).
     needs = _DEADLINE.needs
-    if not left.isascii():
-        return DEADLINE.search(left)
-    lowered = left.lower()
+    if lowered is None:
+        if not left.isascii():
+            return DEADLINE.search(left)
+        lowered = left.lower()
     if needs is not None and not needs.present(lowered):
         return None
     body = lowered.rstrip()
@@ -110,23 +88,36 @@ def _cued(m: re.Match[str], left: str) -> bool:
     return _ends_in_prep(left) or m.group().lower().startswith("fy")
 
 
-def _modify(span: Span, left: str, now: datetime) -> tuple[Span, int]:
+def _find(folded: Folded, text: str, lowered: str | None) -> re.Match[str] | None:
+    """``folded.search(text)`` for a part of the message, given it lowered (None: not ASCII)."""
+    if lowered is None:
+        return folded.exact.search(text)
+    start = folded._start(lowered, None)
+    return None if start < 0 else folded.exact.search(text, start)
+
+
+def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tuple[Span, int]:
     """Apply "early/mid/late", "by/until/end of", "after" and "from" written before a date.
+
+    ``lowered`` is ``left`` lowered (None when not ASCII), ``today`` the start of today.
 
     Returns:
         The adjusted interval and how many characters of ``left`` the modifiers used.
     """
+    if not left:
+        return span, 0  # every modifier is a word before the date
     used = 0
-    if p := _PART.search(left):
+    if p := _find(_PART, left, lowered):
         span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
-    today = start_of_day(now)
-    if (d := _deadline(left)) and span.end is not None:
+        lowered = None if lowered is None else lowered[: p.start()]
+    # The searches have no side effect: testing ``span.end`` first skips them, same outcome.
+    if span.end is not None and (d := _deadline(left, lowered)):
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
         return Span(today, end, span.grain), len(left) - d.start() + used
-    if (a := _AFTER.search(left)) and span.end is not None:
+    if span.end is not None and (a := _find(_AFTER, left, lowered)):
         return Span(span.end, None, span.grain), len(left) - a.start() + used
-    if f := _FROM.search(left):
+    if f := _find(_FROM, left, lowered):
         return Span(span.start, None, span.grain), len(left) - f.start() + used
     return span, used
 
@@ -138,83 +129,98 @@ class _Hit(NamedTuple):
     confidence: float
 
 
-def _date_hits(work: str, now: datetime, asked: bool) -> list[_Hit]:
+def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
+    """Where the exact scan may start for a rule with ``anchors`` (``Rule``); -1: no match."""
+    first = -1
+    for anchor in anchors:
+        at = lower.find(anchor)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    return first if first < 0 else max(0, first - lead)
+
+
+def _date_hits(
+    work: str, now: datetime, asked: bool, message: Message | None
+) -> tuple[list[_Hit], datetime | None]:
+    """The dates read in ``work``, and the start of today once one was (None before).
+
+    ``message`` is ``work`` prepared (``folded.Message``), or None.
+    """
     today: datetime | None = None  # made when a rule matches: most messages have no date
     taken: list[tuple[int, int]] = []
     hits: list[_Hit] = []
-    lower = work.lower() if work.isascii() else None
-    heads = heads_of(lower) if lower is not None else None  # None once numbers are rewritten
-    # Rules whose word gate the message opens: one set intersection instead of a test each.
-    rules = _ALL_RULES
-    if heads is not None:
-        rules = _UNGATED_RULES
-        for token in _RULE_TOKENS.intersection(heads):
-            rules |= _RULES_OF_TOKEN[token]
-    for index, (rule, test) in enumerate(zip(RULES, _RULE_TESTS, strict=True)):
-        if not rules >> index & 1:
-            continue
+    lower: str | None = None
+    heads: Heads | None = None
+    if message is not None:
+        lower, heads = message.lowered, message.heads
+    elif work.isascii():
+        lower = work.lower()
+    plan = rules_for(lower, heads, asked)
+    for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
-        start = 0 if lower is None else test._start(lower, heads)
+        if lower is None:
+            start = 0
+        elif rule.anchors is not None:
+            start = _first_anchor(lower, rule.anchors, rule.lead)
+        else:
+            start = test._start(lower, heads)
         if start < 0:
             continue
         for m in rule.pattern.finditer(work, start):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            at = m.start()
+            if taken and any(at < e and s < m.end() for s, e in taken):
                 continue
-            left = work[max(0, m.start() - 40) : m.start()]
+            left = work[max(0, at - 40) : at]
             if rule.needs_cue and not asked and not _cued(m, left):
                 continue
-            if _PAST.search(left):
+            # Lowering ASCII keeps offsets: the lowered slice is ``left`` lowered.
+            lowered = None if lower is None else lower[max(0, at - 40) : at]
+            if left and _find(_PAST, left, lowered):  # PAST needs a word: never in ""
                 continue
             span = rule.handler(m, now)
             if span is None:
                 continue
-            span, used = _modify(span, left, now)
             if today is None:
                 today = start_of_day(now)
+            span, used = _modify(span, left, lowered, today)
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
                 # Indian English "by March end" / "Q3 end": the end of it is a deadline.
                 span, tail = Span(today, span.end, span.grain), e.end() - m.end()
-            if (span.end or span.start + timedelta(days=1)) <= today:
+            if (span.end or span.start + ONE_DAY) <= today:
                 continue  # a past date is history, not a buying timeline
-            taken.append((m.start(), m.end() + tail))
+            taken.append((at, m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
-            hits.append(_Hit(m.start() - used, m.end() + tail, span, conf))
-    return hits
+            hits.append(_Hit(at - used, m.end() + tail, span, conf))
+    return hits, today
 
 
-def urgency_of(span: Span, now: datetime) -> Urgency:
-    """Immediate when the interval ends within 31 days of today, soon within 92, else later.
+def urgency_of(span: Span, today: datetime) -> Urgency:
+    """Immediate when the interval ends within 31 days of ``today``, soon within 92, else later.
 
-    An open-ended interval ("after March") is judged by its start.
+    ``today`` is the start of today. An open-ended interval ("after March") is judged by its
+    start.
     """
     edge = span.end if span.end is not None else span.start
-    days = (edge - start_of_day(now)).total_seconds() / 86400
+    days = (edge - today).total_seconds() / 86400
     return "immediate" if days <= 31 else "soon" if days <= 92 else "later"
 
 
-# The vague readings, in order: pattern, urgency, confidence, and whether only when asked.
-_VAGUE_CHECKS: tuple[tuple[Folded, Urgency, float, bool], ...] = (
-    (_VAGUE[ASAP], "immediate", 0.9, False),
-    (_VAGUE[LATER], "later", 0.65, False),
-    (_VAGUE[SOON], "soon", 0.65, False),
-    (_VAGUE[NONE], "none", 0.85, False),
-    (_VAGUE[ASAP_ASKED], "immediate", 0.7, True),
-    (_VAGUE[LATER_ASKED], "later", 0.55, True),
-    (_VAGUE[NONE_ASKED], "none", 0.6, True),
-)
+def _span(rw: Rewritten, start: int, end: int) -> str:
+    """``rw.span(start, end)``: without edits, offsets in ``rw.text`` are the original's."""
+    return rw.original[start:end].strip() if not rw.edits else rw.span(start, end)
 
 
-def _vague(work: str, now: datetime, asked: bool) -> tuple[Timeline, float, re.Match[str]] | None:
-    for folded, urgency, conf, only_asked in _VAGUE_CHECKS:
-        if (asked or not only_asked) and (m := folded.search(work)):
-            if urgency == "immediate":
-                today = start_of_day(now)
-                week = Timeline(today, today + timedelta(days=7), "week", "immediate")
-                return week, conf, m
-            return Timeline(None, None, None, urgency), conf, m
-    return None
+# ``clamp01`` of each confidence seen: a handful of constants (the rules', less 0.1 if asked).
+_CLAMPED: dict[float, float] = {}
+
+
+def _clamped(confidence: float) -> float:
+    clamped = _CLAMPED.get(confidence)
+    if clamped is None:
+        clamped = _CLAMPED[confidence] = clamp01(confidence)
+    return clamped
 
 
 @guarded
@@ -229,17 +235,24 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     Returns:
         The timeline with its confidence and span, or None.
     """
-    if now.tzinfo is None or not _CUE.found(text):
+    if now.tzinfo is None:
+        return None
+    message = current_message(text)
+    if message is None and text.isascii():
+        message = Message(text)  # called outside ``read_text``: prepared here, for this call
+    if not has_cue(text, message):
         return None
     rw = spell_out_digits(text)
-    hits = _date_hits(rw.text, now, asked)
-    if hits:
-        hit = min(hits, key=lambda h: h.start)
+    if message is not None and rw.text != text:
+        message = None  # the heads are the written text's, not of its numbers spelled out
+    hits, today = _date_hits(rw.text, now, asked, message)
+    if hits and today is not None:  # a hit makes ``today``
+        hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
-        value = Timeline(start, end, grain, urgency_of(hit.span, now))
-        return Extracted(value, clamp01(hit.confidence), rw.span(hit.start, hit.end))
-    found = _vague(rw.text, now, asked)
+        value = Timeline(start, end, grain, urgency_of(hit.span, today))
+        return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
+    found = vague(rw.text, now, asked, message)
     if found is None:
         return None
     value, conf, m = found
-    return Extracted(value, conf, rw.span(m.start(), m.end()))
+    return Extracted(value, conf, _span(rw, m.start(), m.end()))

@@ -40,7 +40,40 @@ class Rule(NamedTuple):
     handler: Handler
     needs_cue: bool  # without ``asked``, only counts after a preposition ("in March")
     confidence: float
+    # Cheap necessary conditions on the lowered ASCII message, tested before the scan: whole
+    # words one of which every match is made of, and a case-sensitive pattern that finds
+    # something in the lowered text wherever the rule matches.
+    words: frozenset[bytes] | None = None
+    near: re.Pattern[str] | None = None
+    # Word heads (``word_gates.word_heads``) one of which the message has: whenever the rule
+    # matches (sharper than the derived gate), and whenever a match counts without ``asked``.
+    heads: frozenset[bytes] | None = None
+    vouch: frozenset[bytes] | None = None
+    # Strings one of which every match holds (lowered) at most ``lead`` characters from its
+    # start: the exact scan may start ``lead`` before the first in the text, no fast scan.
+    anchors: tuple[str, ...] | None = None
+    lead: int = 0
 
+
+# A month name in a match is a whole word: ``\b`` or whitespace before it, ``\b`` after (MONTH).
+# The word heads cannot tell "dec" from "decides"; whole words can.
+_MONTH_WORDS = frozenset(
+    b"jan january feb february mar march apr april may jun june jul july aug august "
+    b"sep sept september oct october nov november dec december".split()
+)
+# Right before an amount's unit, after optional whitespace, is the last character of a figure
+# (``n`` or ``n2``) or of "a" / "an": a unit after anything else cannot be an amount.
+_UNIT_AFTER_NUMBER = re.compile(
+    r"[0-9an]\s*(?:days?|weeks?|wks?|fortnights?|months?|mos?|quarters?|years?|yrs?)\b"
+)
+
+# A numeric date is a digit, "/" or ".", and a digit.
+_DIGIT_SEP_DIGIT = re.compile(r"[0-9][/.][0-9]")
+# Without ``asked`` an amount counts with its "pre" word (whole, before whitespace) or "post"
+# word (after whitespace): ``timeline._cued``.
+_AMOUNT_VOUCHERS = frozenset(
+    b"in within over during the next inside under less from out away time".split()
+)
 
 # Never start inside a figure: on a long run of digits that would make the scan quadratic.
 _NUM = r"(?P<n>(?<![\d.])\d+(?:\.\d+)?|an?)"
@@ -54,6 +87,7 @@ RULES: tuple[Rule, ...] = (
         numeric,
         False,
         0.9,
+        near=_DIGIT_SEP_DIGIT,
     ),
     Rule(
         re.compile(
@@ -64,6 +98,7 @@ RULES: tuple[Rule, ...] = (
         month_day,
         False,
         0.95,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(
@@ -73,6 +108,7 @@ RULES: tuple[Rule, ...] = (
         month_day,
         False,
         0.95,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(
@@ -84,6 +120,11 @@ RULES: tuple[Rule, ...] = (
         quarter,
         False,
         0.9,
+        # "q1".."q4" start a word; the others are whole words (a space follows).
+        heads=frozenset(b"q1 q2 q3 q4 first 1st second 2nd third 3rd fourth 4th last".split()),
+        # After at most "coming " (and "fourth "): 7 characters before "q1", 14 before "quarter".
+        anchors=("q1", "q2", "q3", "q4", "quarter"),
+        lead=14,
     ),
     Rule(
         re.compile(
@@ -105,10 +146,12 @@ RULES: tuple[Rule, ...] = (
         season,
         True,
         0.75,
+        words=frozenset({b"spring", b"summer", b"fall", b"autumn", b"winter"}),  # "\b" both sides
     ),
     Rule(
-        re.compile(r"\b(?:eod|eow|eom|eoq|eoy|today|tonight|tomorrow|tmrw|day after tomorrow)\b",
-                   _I),
+        re.compile(
+            r"\b(?:eod|eow|eom|eoq|eoy|today|tonight|tomorrow|tmrw|day after tomorrow)\b", _I
+        ),
         dayword,
         False,
         0.9,
@@ -123,6 +166,7 @@ RULES: tuple[Rule, ...] = (
         lambda m, now: period_end_any(m, now),
         False,
         0.85,
+        words=frozenset({b"end", b"within", b"during"}),  # after "\b" or [\s-], before \s or "\b"
     ),
     Rule(
         re.compile(
@@ -133,6 +177,7 @@ RULES: tuple[Rule, ...] = (
         lambda m, now: within_one(m, now),
         False,
         0.85,
+        words=frozenset({b"within", b"fortnight"}),  # "within " after "\b"; " fortnight\b"
     ),
     Rule(
         re.compile(
@@ -143,6 +188,8 @@ RULES: tuple[Rule, ...] = (
         relative,
         False,
         0.9,
+        # The unit follows \s and ends at "\b"; "fiscal" is followed by a space.
+        words=frozenset({b"week", b"month", b"quarter", b"fiscal", b"year", b"fy"}),
     ),
     Rule(
         re.compile(
@@ -157,6 +204,8 @@ RULES: tuple[Rule, ...] = (
         amount,
         True,
         0.85,
+        near=_UNIT_AFTER_NUMBER,
+        vouch=_AMOUNT_VOUCHERS,
     ),
     Rule(
         re.compile(rf"\b(?:(?P<rel>next|this|coming|on)\s+)?(?P<wd>{'|'.join(WEEKDAYS)})\b", _I),
@@ -173,6 +222,7 @@ RULES: tuple[Rule, ...] = (
         month,
         True,
         0.85,
+        words=_MONTH_WORDS,
     ),
     Rule(
         re.compile(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.extract.common import day, start_of_day
+from bot.extract.timedates import ONE_DAY, TWO_DAYS, day, start_of_day
 from bot.extract.timewords import (
     MAY_PREP,
     ORDINALS,
@@ -107,7 +107,7 @@ def relative(m: re.Match[str], now: datetime) -> Span | None:
 def _period(now: datetime, unit: str, step: int) -> Span:
     """The calendar week/month/quarter/year ``step`` periods after the current one."""
     if unit == "week":
-        return week_span(now + timedelta(days=7 * step))
+        return week_span(now + timedelta(7 * step))
     if unit == "month":
         base = shift(now, step, "month")
         return month_span(now, base.year, base.month)
@@ -117,12 +117,15 @@ def _period(now: datetime, unit: str, step: int) -> Span:
     return year_span(now, now.year + step)
 
 
+_UNIT_ABBREVIATIONS = {"wk": "week", "mo": "month", "yr": "year"}
+
+
 def amount(m: re.Match[str], now: datetime) -> Span | None:
     """An amount of time from now (in 3 weeks, 2-3 months)."""
     n = 1.0 if m["n"].lower() in ("a", "an") else float(m["n"])
     n2 = float(m["n2"]) if m["n2"] else None
-    unit = {"wk": "week", "mo": "month", "yr": "year"}.get(m["unit"].lower().rstrip("s"))
-    unit = unit or m["unit"].lower().rstrip("s")
+    unit = m["unit"].lower().rstrip("s")
+    unit = _UNIT_ABBREVIATIONS.get(unit) or unit
     if unit == "fortnight":  # British "in a fortnight": two weeks
         n, n2, unit = 2 * n, 2 * n2 if n2 is not None else None, "week"
     if n > 400 or (n2 or 0) > 400 or unit not in ("day", "week", "month", "quarter", "year"):
@@ -141,16 +144,16 @@ def weekday(m: re.Match[str], now: datetime) -> Span | None:
     """A weekday (Friday), strictly after today."""
     target = WEEKDAYS[m["wd"].lower()]
     ahead = (target - now.weekday() - 1) % 7 + 1  # strictly after today
-    return day_span(now + timedelta(days=ahead))
+    return day_span(now + timedelta(ahead))
 
 
 def dayword(m: re.Match[str], now: datetime) -> Span | None:
     """A day word (today, tomorrow, EOD, day after tomorrow)."""
     w = m.group().lower()
     if "after" in w:
-        return day_span(now + timedelta(days=2))
+        return day_span(now + TWO_DAYS)
     if w.startswith(("tom", "tm")):
-        return day_span(now + timedelta(days=1))
+        return day_span(now + ONE_DAY)
     unit = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}.get(w)
     if unit:
         return Span(start_of_day(now), _period(now, unit, 0).end, unit)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.extract.common import add_months, day, start_of_day
+from bot.extract.timedates import ONE_DAY, ONE_WEEK, add_months, day, start_of_day
 from bot.extract.types import Grain
 
 _I = re.IGNORECASE
@@ -72,14 +72,14 @@ def year_span(now: datetime, year: int) -> Span:
 
 def week_span(moment: datetime) -> Span:
     """The Monday-to-Monday week containing ``moment``."""
-    monday = start_of_day(moment) - timedelta(days=moment.weekday())
-    return Span(monday, monday + timedelta(days=7), "week")
+    monday = start_of_day(moment) - timedelta(moment.weekday())
+    return Span(monday, monday + ONE_WEEK, "week")
 
 
 def day_span(moment: datetime) -> Span:
     """The single day of ``moment``."""
     start = start_of_day(moment)
-    return Span(start, start + timedelta(days=1), "day")
+    return Span(start, start + ONE_DAY, "day")
 
 
 def next_occurrence(now: datetime, build: Callable[[int], Span]) -> Span:
@@ -91,13 +91,13 @@ def next_occurrence(now: datetime, build: Callable[[int], Span]) -> Span:
 def shift(moment: datetime, n: float, unit: str) -> datetime:
     """``moment`` plus ``n`` days, weeks, months, quarters or years (fractions allowed)."""
     if unit == "day":
-        return moment + timedelta(days=n)
+        return moment + timedelta(n)
     if unit == "week":
-        return moment + timedelta(days=7 * n)
+        return moment + timedelta(7 * n)
     months = n * {"month": 1, "quarter": 3, "year": 12}[unit]
     if months == int(months):
         return add_months(moment, int(months))
-    return moment + timedelta(days=round(months * 30.44))
+    return moment + timedelta(round(months * 30.44))
 
 
 def part_of(span: Span, part: str) -> Span:
@@ -106,8 +106,10 @@ def part_of(span: Span, part: str) -> Span:
     if end is None:
         return span
     p = part.lower()
-    third = 0 if p.startswith(("early", "beginning", "start", "the start", "the beginning")) else (
-        2 if p.startswith(("late", "the end", "end")) else 1
+    third = (
+        0
+        if p.startswith(("early", "beginning", "start", "the start", "the beginning"))
+        else (2 if p.startswith(("late", "the end", "end")) else 1)
     )
     if grain == "year":
         bounds = [(0, 3), (3, 9), (9, 12)][third]
@@ -176,6 +178,12 @@ ASAP = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:right )?now)\b",
     _I,
 )
+# One of these is in every ASAP match, lowered: one per alternative, "now" or "yesterday" for
+# the verb forms, which start with the common "need", "want" or "like" (the derived literals).
+ASAP_STRINGS = (
+    "asap", "a.s.a.p", "as soon as", "away", "immediate", "urgen", "at once", "pronto",
+    "sooner", "yesterday", "top priority", "now", "instant", "sensitive", "t wait",
+)  # fmt: skip
 ASAP_ASKED = re.compile(r"\b(?:right now|now|now-?ish|yesterday|quickly|fast)\b", _I)
 LATER = re.compile(
     r"\b(?:not (?:any ?time |that |too |so |very )?soon|eventually|some ?day|at some point|"
@@ -216,17 +224,21 @@ NONE_ASKED = re.compile(
     r"can'?t say|hard to say|unknown|unclear|idk|not certain|we'?ll see|none|nope|no)\b",
     _I,
 )
-CUE = re.compile(
-    r"\d|\b(?:q[1-4]|h[12]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|quarter|"
-    r"year|fy|day|today|tom|tonight|tmrw|fortnight|timing|asap|a\.s\.a\.p|soon|now|immediate|"
-    r"urgen|right away|straight away|at once|rush|hurry|time|deadline|date|poking|nosing|research|"
-    r"brows|explor|look|sure|know|idea|"
-    r"tbd|tba|half|spring|summer|fall|autumn|winter|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|eo[dwmqy]|end of|yesterday|eventual|future|later|while|road|line|whenever|"
-    r"flexible|depend|decid|undecid|hard|say|determin|clue|dunno|idk|unsure|unclear|unknown|plan|priorit|pressing|"
-    r"early|mid|late|stage|pronto|sooner|wait|n/?a|none|nope|no|quick|fast|someday|some|point|"
-    r"long|short|near|coming|curious|window|check|certain|see|season|one|two|three|four|five|six|"
-    r"seven|eight|nine|ten|twelve|couple|few|several|half)",
-    _I,
+# Words and phrases a timing answer may hold, each matched from a word start, as plain text:
+# the extractor tests them with the message's word heads and a few substring tests (timegates).
+_CUES = (
+    "q1|q2|q3|q4|h1|h2|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|quarter|"
+    "year|fy|day|today|tom|tonight|tmrw|fortnight|timing|asap|a.s.a.p|soon|now|immediate|"
+    "urgen|right away|straight away|at once|rush|hurry|time|deadline|date|poking|nosing|research|"
+    "brows|explor|look|sure|know|idea|"
+    "tbd|tba|half|spring|summer|fall|autumn|winter|monday|tuesday|wednesday|thursday|friday|"
+    "saturday|sunday|eod|eow|eom|eoq|eoy|end of|yesterday|eventual|future|later|while|road|line|"
+    "whenever|flexible|depend|decid|undecid|hard|say|determin|clue|dunno|idk|unsure|unclear|"
+    "unknown|plan|priorit|pressing|"
+    "early|mid|late|stage|pronto|sooner|wait|na|n/a|none|nope|no|quick|fast|someday|some|point|"
+    "long|short|near|coming|curious|window|check|certain|see|season|one|two|three|four|five|six|"
+    "seven|eight|nine|ten|twelve|couple|few|several|half"
 )
+CUE_WORDS = tuple(_CUES.split("|"))
+CUE = re.compile(r"\d|\b(?:" + "|".join(map(re.escape, CUE_WORDS)) + ")", _I)
 PAST = re.compile(r"\b(?:back in|since|last|ago|earlier in|during last|in early)\s*$", _I)

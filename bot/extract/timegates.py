@@ -1,0 +1,123 @@
+"""Which date rules of the timeline extractor may match a message: cheap tests before scans.
+
+Most messages hold no date, and most rules find nothing in a message that does: a rule whose
+tests say no is skipped without its regex scan (the tests are sound: no means no match).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.extract.folded import Folded, Message, Prefilter, foldable
+from bot.extract.timerules import RULES, Rule
+from bot.extract.timewords import CUE, CUE_WORDS
+from bot.extract.word_gates import HEAD_WIDTH, WORD_CHARS, Heads
+
+# A message without a cue (a digit or a ``CUE_WORDS`` entry from a word start) has no timing.
+_CUE = Folded(CUE)
+# On the lowered ASCII message, with its word heads (prefixes of 1 to HEAD_WIDTH characters of
+# each word, and each whole word):
+# - a cue of word characters is a head exactly when a word starts with it, or, longer than
+#   HEAD_WIDTH, when it is a whole word: a match either way (as is a digit, head "#");
+# - a longer cue from a word start puts its first HEAD_WIDTH characters among the heads;
+# - a cue with other characters ("n/a", "end of") is a substring of the text, and its first
+#   word ("n", "end") starts a word of the text.
+# Failing all three, ``CUE`` cannot match; passing only the last two, the scan decides.
+_WORDLIKE = tuple(w for w in CUE_WORDS if set(w) <= WORD_CHARS)
+_CUE_SURE = frozenset(w.encode("ascii") for w in _WORDLIKE) | {b"#"}
+_CUE_HEADS = frozenset(w[:HEAD_WIDTH].encode("ascii") for w in _WORDLIKE)
+_CUE_STRINGS = tuple(w for w in CUE_WORDS if not set(w) <= WORD_CHARS)
+_FIRST_WORD = re.compile(r"[a-z0-9_]+")  # every cue starts with a word character
+_CUE_MAYBE = _CUE_HEADS | {
+    _FIRST_WORD.match(w)[0][:HEAD_WIDTH].encode("ascii")  # type: ignore[index]
+    for w in _CUE_STRINGS
+}
+
+# A fast yes/no test per rule, and where its exact scan may start (``_start``). The
+# case-sensitive ones (figures: "2026-05-01", "1/6") still get the tests without the scan.
+RULE_TESTS = tuple(
+    Folded(rule.pattern) if foldable(rule.pattern) else Prefilter(rule.pattern) for rule in RULES
+)
+Plan = tuple[tuple[Rule, Folded | Prefilter], ...]
+
+# Keyword dispatch over the rules' word gates, as bit sets of rule indexes: a rule whose gate
+# shares no token with the message's heads cannot match (its test would say so).
+_ALL_RULES = (1 << len(RULES)) - 1
+_UNGATED_RULES = sum(1 << i for i, test in enumerate(RULE_TESTS) if test.gate is None)
+_RULES_OF_TOKEN: dict[bytes, int] = {}
+for _index, _test in enumerate(RULE_TESTS):
+    for _token in _test.gate or ():
+        _RULES_OF_TOKEN[_token] = _RULES_OF_TOKEN.get(_token, 0) | 1 << _index
+_RULE_TOKENS = frozenset(_RULES_OF_TOKEN)
+# The rules' own cheaper tests (``Rule.words``, ``Rule.near``), by bit.
+_WORD_TESTS = tuple((1 << i, rule.words) for i, rule in enumerate(RULES) if rule.words)
+_NEAR_TESTS = tuple((1 << i, rule.near) for i, rule in enumerate(RULES) if rule.near)
+_WORDED_RULES = sum(bit for bit, _ in _WORD_TESTS)
+_NEAR_RULES = sum(bit for bit, _ in _NEAR_TESTS)
+_HEAD_TESTS = tuple((1 << i, rule.heads) for i, rule in enumerate(RULES) if rule.heads)
+_VOUCH_TESTS = tuple((1 << i, rule.vouch) for i, rule in enumerate(RULES) if rule.vouch)
+# Every byte but a word character (``\w`` on ASCII: letters, digits, "_") becomes a space:
+# ``split`` then gives the text's whole words (maximal runs of word characters).
+_TO_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
+# The rules of each bit set, in order (the order decides overlaps), made once per set: at most
+# 2**15 sets, and a handful occur.
+_PLANS: dict[int, Plan] = {}
+
+
+def _plan(rules: int) -> Plan:
+    plan = _PLANS.get(rules)
+    if plan is None:
+        pairs = zip(RULES, RULE_TESTS, strict=True)
+        plan = _PLANS[rules] = tuple(pair for i, pair in enumerate(pairs) if rules >> i & 1)
+    return plan
+
+
+def rules_for(lower: str | None, heads: Heads | None, asked: bool) -> Plan:
+    """The rules that may match a text, with their tests.
+
+    ``lower`` is the text lowered, None when it is not ASCII (then every rule may match), and
+    ``heads`` its ``word_heads`` (None: unknown). Without ``asked``, a rule whose matches could
+    not count is left out too.
+    """
+    if lower is None:
+        return _plan(_ALL_RULES)
+    rules = _ALL_RULES
+    if heads is not None:
+        rules = _UNGATED_RULES
+        for token in _RULE_TOKENS.intersection(heads):
+            rules |= _RULES_OF_TOKEN[token]
+        for bit, needed in _HEAD_TESTS:
+            if rules & bit and needed.isdisjoint(heads):
+                rules &= ~bit
+        if not asked:
+            for bit, needed in _VOUCH_TESTS:
+                if rules & bit and needed.isdisjoint(heads):
+                    rules &= ~bit
+    if rules & _WORDED_RULES:
+        words = lower.encode("ascii").translate(_TO_WORDS).split()
+        for bit, needed in _WORD_TESTS:
+            if rules & bit and needed.isdisjoint(words):
+                rules &= ~bit
+    if rules & _NEAR_RULES:
+        for bit, near in _NEAR_TESTS:
+            if rules & bit and near.search(lower) is None:
+                rules &= ~bit
+    return _plan(rules)
+
+
+def has_cue(text: str, message: Message | None) -> bool:
+    """``CUE.search(text) is not None``, mostly without a scan given ``message`` (``text``)."""
+    if message is None:
+        return _CUE.found(text)
+    heads, lowered = message.heads, message.lowered
+    if not heads.isdisjoint(_CUE_SURE):
+        return True
+    if heads.isdisjoint(_CUE_MAYBE):
+        return False
+    if heads.isdisjoint(_CUE_HEADS):
+        for string in _CUE_STRINGS:
+            if string in lowered:
+                break
+        else:
+            return False
+    return _CUE.fast.search(lowered) is not None  # ``Folded``: the same answer on ASCII text
