@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.events import Event
-from bot.flow import Flow
 from bot.messages import QuickReply
 from bot.state import Evidence, HandoffRequest, Owner, StageChange
+
+if TYPE_CHECKING:  # bot.flow builds each question's ``Line`` once, so it imports this module
+    from bot.flow import Flow
 
 LEAD_FIELDS = ("name", "email", "phone", "company", "company_size")
 

@@ -13,11 +13,19 @@ from bot.extract.common import clean as clean_for_extractors
 from bot.extract.folded import begin_message, end_message
 from bot.flow import Flow
 from bot.handoff import sla_expired
-from bot.machine import CLOSED, OPTED_OUT, START, asked_slot
+from bot.machine import CLOSED, OPTED_OUT, START
 from bot.messages import Inbound
 from bot.state import Snapshot
 from bot.turn import TurnDraft
-from bot.understand import Reading, clean, intent_of, read_click, read_text, says, signal_of_page
+from bot.understand import (
+    GLOBAL_INTENTS,
+    Reading,
+    clean,
+    intent_of,
+    read_click,
+    read_text,
+    signal_of_page,
+)
 
 _RESUME = ("start", "restart", "start again", "start over", "hi", "hello", "resume", "unstop")
 
@@ -97,7 +105,13 @@ class Engine:
 
     def _converse(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
         say = self.flow.spec.say
-        intent = intent_of(self.flow, text)
+        # Every cue of the message at once (pure tests: which ones a turn needs is immaterial).
+        cues = self.flow.cue_set.found(text)
+        intent = None
+        for name in GLOBAL_INTENTS:  # ``intent_of``: the first in order wins
+            if name in cues:
+                intent = name
+                break
         if intent == "opt_out":
             draft.fire("opt_out")
             draft.opted_out = True
@@ -124,18 +138,20 @@ class Engine:
                 draft.record(reading, inbound.external_id, text)
             draft.request_handoff("the prospect asked for a person")
             return
-        self._understand(draft, text, inbound)
+        self._understand(draft, text, inbound, cues)
         if not draft.reasking:
             draft.advance()
 
-    def _understand(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
-        """Record what the message tells, handle corrections, refusals and non-answers."""
+    def _understand(self, draft: TurnDraft, text: str, inbound: Inbound, cues: set[str]) -> None:
+        """Record what the message tells, handle corrections, refusals and non-answers.
+
+        ``cues`` are the intents the message carries (``CueSet.found``).
+        """
         say = self.flow.spec.say
-        current = asked_slot(draft.state)
-        # (both tests are pure: the cheap one first)
-        correcting = bool(draft.last_answered()) and says(self.flow, "correction", text)
-        refusing = current is not None and says(self.flow, "refusal", text)
-        smalltalk = says(self.flow, "smalltalk", text)  # "hi there" is not a need
+        current = self.flow.table.asked[draft.state]  # ``asked_slot``
+        correcting = "correction" in cues and bool(draft.last_answered())
+        refusing = current is not None and "refusal" in cues
+        smalltalk = "smalltalk" in cues  # "hi there" is not a need
         found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)
         corrected = [s for s in found if s != current and draft.is_answered(s)]
         target = draft.last_answered()

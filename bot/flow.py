@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from transitions import Machine
 
+from bot.cues import CueSet
+from bot.decision import Line
 from bot.extract import EXTRACTORS, NeedExtractor
 from bot.extract.folded import Folded, foldable
 from bot.extract.types import Extractor
@@ -48,9 +50,11 @@ class Flow:
     table: Table
     scorer: Scorer
     cues: Mapping[str, Callable[[str], bool]]  # ``intents`` as yes/no tests, fast on ASCII
+    cue_set: CueSet  # ``cues`` all tested at once, pattern by pattern (the engine's turns)
     readers: tuple[SlotReader, ...]  # ``extractors`` as ``read_text`` runs them
     offered: Mapping[str, tuple[QuickReply, ...]]  # each question's buttons, built once
     idle_after: tuple[timedelta, timedelta]  # the idle nudge's and close's delays (``idle_due``)
+    asks: Mapping[str, Line]  # each question as ``TurnDraft.say`` says it (immutable: shared)
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -77,6 +81,10 @@ def compile_flow(spec: FlowSpec) -> Flow:
             buttons[button.value] = (question.slot, button)
     order = tuple(q.slot for q in spec.questions)
     machine = build_machine(list(order))
+    cues = {name: _cue(pattern) for name, pattern in intents.items()}
+    offered = {
+        q.slot: tuple(QuickReply(b.label, b.value) for b in q.quick_replies) for q in spec.questions
+    }
     return Flow(
         spec=spec,
         machine=machine,
@@ -91,16 +99,15 @@ def compile_flow(spec: FlowSpec) -> Flow:
         handoff_rank=rank(spec.stages, spec.handoff.at_stage),
         table=Table(machine),
         scorer=Scorer(spec.scoring, spec.stages),
-        cues={name: _cue(pattern) for name, pattern in intents.items()},
+        cues=cues,
+        cue_set=CueSet({name: getattr(spec.intents, name) for name in INTENTS}, cues),
         readers=build_readers(extractors, spec.slots),
         idle_after=(
             timedelta(minutes=spec.idle.nudge_after_minutes),
             timedelta(minutes=spec.idle.close_after_minutes),
         ),
-        offered={
-            q.slot: tuple(QuickReply(b.label, b.value) for b in q.quick_replies)
-            for q in spec.questions
-        },
+        offered=offered,
+        asks={q.slot: Line(q.ask.strip(), offered[q.slot]) for q in spec.questions},
     )
 
 

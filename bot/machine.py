@@ -132,6 +132,9 @@ class Table:
         """Read every (state, trigger) pair's candidate transitions from ``machine``."""
         _refuse_callbacks(machine)
         self.states = frozenset(machine.states)
+        # ``asked_slot`` of every state, looked up rather than recomputed: a turn asks it of
+        # its state several times, and a turn's state is always one of these (see TurnDraft).
+        self.asked: dict[str, str | None] = {state: asked_slot(state) for state in self.states}
         self._candidates: dict[tuple[str, str], tuple[Candidate, ...]] = {}
         for trigger, event in machine.events.items():
             for source, transitions in event.transitions.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.scoring import amount_figure, reason, stage_reason
+from bot.scoring import reason, stage_reason
 from bot.state import Evidence
 from flows.schema import Condition, ScoringRule, StageSpec
 
@@ -101,21 +101,33 @@ def _value_checks(condition: Condition) -> tuple[tuple[Check, ...], bool]:
 
 
 def _at_least_check(threshold: float) -> Check:
-    """``_at_least(value, threshold)`` in one call fewer."""
+    """``_at_least(value, threshold)`` with ``amount_figure(value, "min", "max")`` inlined."""
 
     def check(value: Mapping[str, Any]) -> bool:
-        figure = amount_figure(value, "min", "max")
-        return figure is not None and figure >= threshold
+        raw = value.get("amount")  # the same lookups, in the same order, as ``amount_figure``
+        if raw is None:
+            raw = value.get("min")
+        if raw is None:
+            raw = value.get("max")
+        if not isinstance(raw, (int, float)):  # (a tuple: faster than a union)
+            return False
+        return float(raw) * (12 if value.get("period") == "month" else 1) >= threshold
 
     return check
 
 
 def _below_check(threshold: float) -> Check:
-    """``_below(value, threshold)`` in one call fewer."""
+    """``_below(value, threshold)`` with ``amount_figure(value, "max", "min")`` inlined."""
 
     def check(value: Mapping[str, Any]) -> bool:
-        figure = amount_figure(value, "max", "min")
-        return figure is not None and figure < threshold
+        raw = value.get("amount")
+        if raw is None:
+            raw = value.get("max")
+        if raw is None:
+            raw = value.get("min")
+        if not isinstance(raw, (int, float)):
+            return False
+        return float(raw) * (12 if value.get("period") == "month" else 1) < threshold
 
     return check
 
@@ -178,7 +190,9 @@ class Scorer:
             if item.status != "answer":
                 total += others.get(item.status, 0)
                 continue
-            value = _mapping(item.value)
+            value = item.value  # ``_mapping``, inlined
+            if type(value) is not dict and not isinstance(value, Mapping):
+                value = _EMPTY
             for points, checks, browsing_fails in answers:
                 ok = True
                 for test in checks:  # every test runs, as in ``compile_condition``
@@ -190,20 +204,25 @@ class Scorer:
 
     def reached(self, evidence: Mapping[str, Evidence], total: int) -> StageSpec | None:
         """The stage ``stage()`` names: the last one in flow order the lead reaches."""
+        get = evidence.get
         for min_score, requires, requires_any, signals, spec in self._stages:
-            if total < min_score:  # ``_reaches``, with the cheaper ``_has_meaning``
+            if total < min_score:  # ``_reaches``, with the cheaper ``_has_meaning`` inlined
                 continue
             # ``all``/``any`` over generators, unrolled: a generator per stage per rescoring
             missing = False
             for slot in requires:
-                if not _has_meaning(evidence, slot):
+                item = get(slot)
+                if item is None or item.status != "answer" or _mapping(item.value).get("none"):
                     missing = True
                     break
             if missing:
                 continue
             if requires_any:
                 for slot in requires_any:
-                    if _has_meaning(evidence, slot):
+                    item = get(slot)
+                    if item is None or item.status != "answer":
+                        continue
+                    if not _mapping(item.value).get("none"):
                         break
                 else:
                     continue

@@ -17,7 +17,7 @@ from bot.events import (
     StageChanged,
 )
 from bot.flow import Flow
-from bot.machine import HANDOFF, NURTURE, START, Position, asked_slot
+from bot.machine import HANDOFF, NURTURE, START, Position
 from bot.messages import QuickReply
 from bot.scoring import answered
 from bot.state import Evidence, EvidenceStatus, HandoffRequest, Snapshot, StageChange
@@ -29,6 +29,12 @@ QUOTE_LIMIT = 500
 
 class TurnDraft:
     """The working copy of a conversation during one turn; ``finish()`` freezes it."""
+
+    __slots__ = (
+        "_reached", "_scored", "context", "events", "evidence", "flow", "handoff",
+        "last_inbound_at", "new_evidence", "now", "opted_out", "owner", "reasking", "replies",
+        "snapshot", "stage", "state", "total",
+    )  # fmt: skip
 
     def __init__(self, flow: Flow, snapshot: Snapshot, now: datetime) -> None:
         self.flow, self.snapshot, self.now = flow, snapshot, now
@@ -71,8 +77,11 @@ class TurnDraft:
                 self.now,
             )
         )
-        answered_slots = [s for s in self.context["answered"] if s != reading.slot]
-        self.context["answered"] = [*answered_slots, reading.slot]
+        # The draft's own copy (made in ``__init__``, or new in ``retract_all``): edited in place.
+        slots: list[str] = self.context["answered"]
+        while reading.slot in slots:
+            slots.remove(reading.slot)
+        slots.append(reading.slot)
 
     def record_status(self, slot: str, status: EvidenceStatus, message_id: str, text: str) -> None:
         """Record a refusal, a give-up (unknown) or a retraction for ``slot``."""
@@ -146,28 +155,31 @@ class TurnDraft:
 
     def advance(self, handoff_allowed: bool = True, quiet: bool = False) -> None:
         """Move to the next open question, hand-off or nurture, and say what that state says."""
-        self._rescore()
-        reached = self.flow.scorer.rank(self.stage)
-        floor = max(self.flow.handoff_rank, int(self.context.get("handed_back_at", -2)) + 1)
+        if self._scored != len(self.new_evidence):  # ``_rescore``, inlined (once per turn)
+            self._rescore()
+        flow = self.flow
+        reached = flow.scorer.ranks.get(self.stage, -1)  # ``Scorer.rank``
+        floor = max(flow.handoff_rank, int(self.context.get("handed_back_at", -2)) + 1)
         due = handoff_allowed and reached >= floor
         before = self.state
-        self.state = self.flow.table.fire("advance", Position(self.state, self.evidence, due))
-        slot = asked_slot(self.state)
-        if self.state == HANDOFF:
+        table = flow.table
+        self.state = state = table.fire("advance", Position(before, self.evidence, due))
+        slot = table.asked[state]
+        if state == HANDOFF:
             self.request_handoff(f"reached {self.stage} ({self.stage_reason})")
-        elif slot is not None and not (quiet and self.state == before):
+        elif slot is not None and not (quiet and state == before):
             self._ask(slot, rephrase=False)
-        elif self.state == NURTURE and before != NURTURE:
-            nurture = self.flow.spec.nurture
+        elif state == NURTURE and before != NURTURE:
+            nurture = flow.spec.nurture
             lines = [nurture.message.strip(), *(f"• {r.title}: {r.url}" for r in nurture.resources)]
             self.say("\n".join(lines))
-        elif self.state == NURTURE and not quiet and not self.context.get("said_anything_else"):
+        elif state == NURTURE and not quiet and not self.context.get("said_anything_else"):
             self.context["said_anything_else"] = True
-            self.say(self.flow.spec.say.anything_else)
+            self.say(flow.spec.say.anything_else)
 
     def reask(self, rephrase: bool) -> None:
         """Ask the current question again (rephrased after a failed attempt)."""
-        slot = asked_slot(self.state)
+        slot = self.flow.table.asked[self.state]
         if slot is None:
             self.advance()
             return
@@ -176,10 +188,11 @@ class TurnDraft:
 
     def _ask(self, slot: str, rephrase: bool) -> None:
         question = self.flow.questions[slot]
-        text = question.ask
         if rephrase and question.rephrase:
             text = question.rephrase[(self.attempts(slot) - 1) % len(question.rephrase)]
-        self.say(text, self.flow.offered[slot])
+            self.say(text, self.flow.offered[slot])
+        else:
+            self.replies.append(self.flow.asks[slot])  # ``say(question.ask, offered)``, built once
 
     def request_handoff(self, reason: str) -> None:
         """Stop the bot and queue the conversation for a human rep."""
@@ -208,12 +221,14 @@ class TurnDraft:
 
     def waiting_for_answer(self) -> bool:
         """Whether the bot asked something and is waiting (the idle timer runs only then)."""
-        return self.owner == "bot" and not self.opted_out and asked_slot(self.state) is not None
+        asked = self.flow.table.asked[self.state]
+        return self.owner == "bot" and not self.opted_out and asked is not None
 
     def next_timer(self) -> datetime | None:
         """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
-        if self.waiting_for_answer():
-            return self.timer_due()
+        asked = self.flow.table.asked[self.state]
+        if self.owner == "bot" and not self.opted_out and asked is not None:
+            return self.timer_due()  # (``waiting_for_answer``, inlined: once per turn)
         sla = self.context.get("sla_due_at")
         if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
             return datetime.fromisoformat(sla)
@@ -221,10 +236,11 @@ class TurnDraft:
 
     def timer_due(self) -> datetime | None:
         """When the idle timer fires, from the last message and the nudge already sent."""
-        nudged = self.context.get("nudged_at") if self.context.get("nudged") else None
-        return idle_due(
-            self.flow, self.last_inbound_at, datetime.fromisoformat(nudged) if nudged else None
-        )
+        context = self.context
+        nudged = context.get("nudged_at") if context.get("nudged") else None
+        if nudged:
+            return datetime.fromisoformat(nudged) + self.flow.idle_after[1]
+        return idle_due(self.flow, self.last_inbound_at, None)
 
     def _rescore(self) -> None:
         """Score and stage again if evidence was added since the last time."""
@@ -249,28 +265,37 @@ class TurnDraft:
 
     def finish(self, activity: bool = True) -> Decision:
         """Freeze the turn: events for what changed, the next timer, the lead card."""
-        self._rescore()
-        key, now, snap = self.snapshot.key, self.now, self.snapshot
+        if self._scored != len(self.new_evidence):
+            self._rescore()
+        key, now, snap, context = self.snapshot.key, self.now, self.snapshot, self.context
         if activity:
             self.last_inbound_at = now
-            self.context.pop("nudged", None)
-            self.context.pop("nudged_at", None)
+            context.pop("nudged", None)
+            context.pop("nudged_at", None)
         events: list[Event] = [
             EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
         ]
-        if self.total != snap.score:
-            events.append(ScoreChanged(key, now, self.total, snap.score))
+        total, stage = self.total, self.stage
+        if total != snap.score:
+            events.append(ScoreChanged(key, now, total, snap.score))
         change = None
-        if self.stage != snap.stage and self.stage is not None:
+        if stage != snap.stage and stage is not None:
             why = self.stage_reason
-            change = StageChange(snap.stage, self.stage, self.total, why, now)
-            events.append(StageChanged(key, now, snap.stage, self.stage, self.total, why))
+            change = StageChange(snap.stage, stage, total, why, now)
+            events.append(StageChanged(key, now, snap.stage, stage, total, why))
+        events += self.events
+        lead: dict[str, Any] = {}  # the lead-card fields answered now
+        evidence = self.evidence
+        for field in LEAD_FIELDS:
+            item = evidence.get(field)
+            if item is not None and item.status == "answer":
+                lead[field] = item.value
         return Decision(
             state=self.state,
             owner=self.owner,
-            stage=self.stage,
-            score=self.total,
-            context=self.context,
+            stage=stage,
+            score=total,
+            context=context,
             opted_out=self.opted_out,
             wake_at=self.next_timer(),
             last_inbound_at=self.last_inbound_at,
@@ -278,15 +303,6 @@ class TurnDraft:
             evidence=tuple(self.new_evidence),
             stage_change=change,
             handoff=self.handoff,
-            events=(*events, *self.events),
-            lead=self._lead(),
+            events=tuple(events),
+            lead=lead,
         )
-
-    def _lead(self) -> dict[str, Any]:
-        """The lead-card fields answered now."""
-        lead: dict[str, Any] = {}
-        for field in LEAD_FIELDS:
-            item = self.evidence.get(field)
-            if item is not None and item.status == "answer":
-                lead[field] = item.value
-        return lead
