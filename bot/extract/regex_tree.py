@@ -4,6 +4,8 @@
 ``sure_matches`` (alternatives whose presence proves a match) all walk the tree ``re`` itself
 builds. This module loads the private parser once and names the errors that mean "a construct
 the walk does not know": each analysis then answers "no prefilter", which is always correct.
+It also holds the smallest analysis, the characters a match starts with (``first_chars``), and
+the scan ``Folded`` builds from it (``scan_pattern``).
 """
 
 from __future__ import annotations
@@ -36,3 +38,123 @@ def parse(pattern: re.Pattern[str]) -> Any:
 @functools.lru_cache(maxsize=1024)
 def _parsed(source: str, flags: int) -> Any:
     return _parser.parse(source, flags)
+
+
+# Every ASCII character, and the classes ``\d``, ``\s``, ``\w`` and their negations over it.
+_ASCII = frozenset(map(chr, range(128)))
+_CATEGORY_CHARS = {
+    getattr(codes, name): frozenset(c for c in _ASCII if re.fullmatch(escape, c))
+    for name, escape in (
+        ("CATEGORY_DIGIT", r"\d"), ("CATEGORY_NOT_DIGIT", r"\D"),
+        ("CATEGORY_SPACE", r"\s"), ("CATEGORY_NOT_SPACE", r"\S"),
+        ("CATEGORY_WORD", r"\w"), ("CATEGORY_NOT_WORD", r"\W"),
+    )
+}  # fmt: skip
+_REPEATS = frozenset({codes.MAX_REPEAT, codes.MIN_REPEAT, codes.POSSESSIVE_REPEAT})
+_ZERO_WIDTH = frozenset({codes.AT, codes.ASSERT, codes.ASSERT_NOT})
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The ASCII characters a match of ``pattern`` can start with; None when unsure.
+
+    None too when a match may be empty (it consumes no first character). A superset is always
+    sound: a match starting at an ASCII character outside the set is impossible. Non-ASCII
+    characters are not described (callers must let them through).
+    """
+    try:
+        chars, may_be_empty = _first(parse(pattern))
+    except PARSE_ERRORS:
+        return None
+    return None if may_be_empty else chars
+
+
+def _first(sequence: Any) -> tuple[frozenset[str], bool]:
+    # (the ASCII first characters of the parsed sequence, whether it can match empty text); an
+    # unknown construct raises ValueError, which ``first_chars`` reads as "unsure".
+    chars: frozenset[str] = frozenset()
+    for op, av in sequence:
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the next item's first character is the match's
+        if op is codes.LITERAL:
+            return chars | {chr(av)}, False
+        if op is codes.NOT_LITERAL or op is codes.ANY:
+            return _ASCII, False
+        if op is codes.IN:
+            return chars | _class_chars(av), False
+        if op is codes.BRANCH:
+            parts = [_first(branch) for branch in av[1]]
+            empty = any(e for _, e in parts)
+            chars = chars.union(*(c for c, _ in parts))
+        elif op is codes.SUBPATTERN:
+            part, empty = _first(av[-1])
+            chars |= part
+        elif op is codes.ATOMIC_GROUP:
+            part, empty = _first(av)
+            chars |= part
+        elif op in _REPEATS:
+            part, empty = _first(av[2])
+            chars |= part
+            empty = empty or av[0] == 0
+        else:
+            raise ValueError(op)  # a back-reference, a conditional group: unsure
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _class_chars(items: Any) -> frozenset[str]:
+    # The ASCII characters of a parsed character class ("[a-z\d']", "[^,]").
+    chars: frozenset[str] = frozenset()
+    negate = False
+    for op, av in items:
+        if op is codes.NEGATE:
+            negate = True
+        elif op is codes.LITERAL:
+            chars |= {chr(av)}
+        elif op is codes.RANGE:
+            chars |= {chr(c) for c in range(av[0], min(av[1], 127) + 1)}
+        elif op is codes.CATEGORY and av in _CATEGORY_CHARS:
+            chars |= _CATEGORY_CHARS[av]
+        else:
+            raise ValueError(op)
+    return _ASCII - chars if negate else chars & _ASCII
+
+
+def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
+    r"""``fast`` behind a look-ahead for the characters its matches can start with, when it helps.
+
+    ``re`` tries a pattern that starts with ``\b`` or a look-behind at every character, each
+    alternative in turn; the look-ahead turns most places (spaces, other letters) away in one
+    class test. Same matches at the same places: every match starts with a character of the
+    set (``first_chars``), and non-ASCII characters are all let through. Kept
+    as is when ``re`` already skips ahead by itself (a leading literal or class), when the set
+    holds a space (most places pass anyway), or for verbose patterns (a trailing comment).
+    """
+    if fast.flags & re.VERBOSE or _has_prefix(fast):
+        return fast
+    chars = first_chars(fast)
+    if chars is None or " " in chars:
+        return fast
+    allowed = "".join(re.escape(c) for c in sorted(chars))
+    try:
+        return re.compile(rf"(?=[{allowed}\x80-\U0010ffff])(?:{fast.pattern})", fast.flags)
+    except re.error:
+        return fast  # a global inline flag ("(?s)") must open the pattern
+
+
+def _has_prefix(pattern: re.Pattern[str]) -> bool:
+    # Whether ``re`` finds the pattern's first character by itself (a literal, a class, or
+    # alternatives that each open with a literal), skipping places faster than a look-ahead,
+    # or the pattern opens with a look-ahead of its own (a second one only adds a test).
+    try:
+        items = parse(pattern)
+        while len(items) and items[0][0] is codes.SUBPATTERN:
+            items = items[0][1][-1]
+    except PARSE_ERRORS:
+        return True
+    if not len(items):
+        return True
+    op, av = items[0]
+    if op is codes.BRANCH:
+        return all(len(b) and b[0][0] is codes.LITERAL for b in av[1])
+    return op is codes.LITERAL or op is codes.IN or (op is codes.ASSERT and av[0] == 1)
