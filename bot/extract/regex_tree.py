@@ -10,6 +10,7 @@ the scan ``Folded`` builds from it (``scan_pattern``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import re
@@ -123,6 +124,8 @@ def _class_chars(items: Any) -> frozenset[str]:
 def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
     r"""``fast`` behind a look-ahead for the characters its matches can start with, when it helps.
 
+    Its alternatives are grouped by first letter too (``by_first_letter``).
+
     ``re`` tries a pattern that starts with ``\b`` or a look-behind at every character, each
     alternative in turn; the look-ahead turns most places (spaces, other letters) away in one
     class test. Same matches at the same places: every match starts with a character of the
@@ -130,16 +133,24 @@ def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
     as is when ``re`` already skips ahead by itself (a leading literal or class), when the set
     holds a space (most places pass anyway), or for verbose patterns (a trailing comment).
     """
-    if fast.flags & re.VERBOSE or _has_prefix(fast):
+    if fast.flags & re.VERBOSE:
         return fast
-    chars = first_chars(fast)
-    if chars is None or " " in chars:
+    source = fast.pattern
+    # A construct ``by_first_letter`` does not read (ValueError): the pattern as written.
+    with contextlib.suppress(ValueError):
+        source = by_first_letter(source)
+    chars = None if _has_prefix(fast) else first_chars(fast)
+    if chars is not None and " " not in chars:
+        allowed = "".join(re.escape(c) for c in sorted(chars))
+        source = rf"(?=[{allowed}\x80-\U0010ffff])(?:{source})"
+    if source == fast.pattern:
         return fast
-    allowed = "".join(re.escape(c) for c in sorted(chars))
     try:
-        return re.compile(rf"(?=[{allowed}\x80-\U0010ffff])(?:{fast.pattern})", fast.flags)
+        scan = re.compile(source, fast.flags)
     except re.error:
         return fast  # a global inline flag ("(?s)") must open the pattern
+    # The rewrite adds no capturing group; were one misread, the pattern stays as written.
+    return scan if scan.groupindex == fast.groupindex and scan.groups == fast.groups else fast
 
 
 def _has_prefix(pattern: re.Pattern[str]) -> bool:
@@ -158,3 +169,87 @@ def _has_prefix(pattern: re.Pattern[str]) -> bool:
     if op is codes.BRANCH:
         return all(len(b) and b[0][0] is codes.LITERAL for b in av[1])
     return op is codes.LITERAL or op is codes.IN or (op is codes.ASSERT and av[0] == 1)
+
+
+def by_first_letter(source: str) -> str:
+    r"""``source`` with the alternatives of each group that open with a letter grouped by it.
+
+    "jan|jun|week" becomes "j(?:an|un)|week": ``re`` tries each alternative at every place, and
+    one letter test now turns a whole group away. Same matches, in the same order of preference:
+    alternatives that open with different letters never match at the same place, a group keeps
+    its alternatives' order, and one that does not open with a plain letter ("\d", "(?:x)",
+    "a?b") closes the run (order across it kept). ValueError on a construct not read here.
+    """
+    rewritten, end = _regroup(source, 0)
+    if end != len(source):
+        raise ValueError(source)  # an unbalanced ")"
+    return rewritten
+
+
+def _regroup(source: str, index: int) -> tuple[str, int]:
+    # The alternation from ``index`` to its group's ")" (or the end), regrouped, and where it
+    # stopped.
+    alternatives: list[str] = []
+    current: list[str] = []
+    while index < len(source) and source[index] != ")":
+        char = source[index]
+        if char == "\\":
+            current.append(source[index : index + 2])
+            index += 2
+        elif char == "[":
+            end = index + 1 + (source[index + 1 : index + 2] == "^")
+            end += source[end : end + 1] == "]"  # a "]" first in a class is a literal
+            while source[end : end + 1] != "]":
+                end += 1 + (source[end : end + 1] == "\\")
+                if end >= len(source):
+                    raise ValueError(source)
+            current.append(source[index : end + 1])
+            index = end + 1
+        elif char == "(":
+            opener = _OPENER.match(source, index)
+            if opener is None:
+                raise ValueError(source)  # a conditional group, a comment: not read here
+            if opener.group().startswith("(?P="):
+                current.append(opener.group())  # a back-reference: no group body
+                index = opener.end()
+                continue
+            inner, close = _regroup(source, opener.end())
+            if close >= len(source):
+                raise ValueError(source)
+            current.append(opener.group() + inner + ")")
+            index = close + 1
+        elif char == "|":
+            alternatives.append("".join(current))
+            current = []
+            index += 1
+        else:
+            current.append(char)
+            index += 1
+    alternatives.append("".join(current))
+    return _grouped(alternatives), index
+
+
+# What opens a group: plain, non-capturing, named, look-around, atomic; or a back-reference.
+_OPENER = re.compile(r"\((?:\?(?::|P<\w+>|P=\w+\)|=|!|<=|<!|>))?")
+
+
+def _grouped(alternatives: list[str]) -> str:
+    # "|".join(alternatives), runs of letter-first alternatives grouped by their first letter.
+    pieces: list[str] = []
+    run: dict[str, list[str]] = {}
+
+    def close_run() -> None:
+        for letter, rests in run.items():
+            alone = len(rests) == 1
+            pieces.append(letter + rests[0] if alone else f"{letter}(?:{'|'.join(rests)})")
+        run.clear()
+
+    for alternative in alternatives:
+        # A letter followed by a quantifier ("s?x") is not the alternative's first character.
+        if "a" <= alternative[:1] <= "z" and alternative[1:2] not in ("?", "*", "+", "{"):
+            run.setdefault(alternative[0], []).append(alternative[1:])
+        else:
+            close_run()
+            pieces.append(alternative)
+    close_run()
+    return "|".join(pieces)
