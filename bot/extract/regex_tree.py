@@ -128,10 +128,11 @@ def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
 
     ``re`` tries a pattern that starts with ``\b`` or a look-behind at every character, each
     alternative in turn; the look-ahead turns most places (spaces, other letters) away in one
-    class test. Same matches at the same places: every match starts with a character of the
-    set (``first_chars``), and non-ASCII characters are all let through. Kept
-    as is when ``re`` already skips ahead by itself (a leading literal or class), when the set
-    holds a space (most places pass anyway), or for verbose patterns (a trailing comment).
+    class test. Same matches (spans and groups): every match starts with a character of the
+    set (``first_chars``), non-ASCII characters are all let through, and the grouping keeps
+    each group's order of preference and adds no capturing group. No look-ahead when ``re``
+    already skips ahead by itself (a leading literal or class) or when the set holds a space
+    (most places pass anyway); verbose patterns (comments) are kept as written.
     """
     if fast.flags & re.VERBOSE:
         return fast
