@@ -236,21 +236,30 @@ _OPENER = re.compile(r"\((?:\?(?::|P<\w+>|P=\w+\)|=|!|<=|<!|>))?")
 
 def _grouped(alternatives: list[str]) -> str:
     # "|".join(alternatives), runs of letter-first alternatives grouped by their first letter.
+    # The letter may follow a "\b" ("\bfrom|\bfor" -> "\bf(?:rom|or)"); "\bin" and "in" both
+    # open with "i" and may match at one place, so they never share a run (order kept).
     pieces: list[str] = []
-    run: dict[str, list[str]] = {}
+    run: dict[str, tuple[str, list[str]]] = {}
 
     def close_run() -> None:
-        for letter, rests in run.items():
+        for head, rests in run.values():
             alone = len(rests) == 1
-            pieces.append(letter + rests[0] if alone else f"{letter}(?:{'|'.join(rests)})")
+            pieces.append(head + rests[0] if alone else f"{head}(?:{'|'.join(rests)})")
         run.clear()
 
     for alternative in alternatives:
-        # A letter followed by a quantifier ("s?x") is not the alternative's first character.
-        if "a" <= alternative[:1] <= "z" and alternative[1:2] not in ("?", "*", "+", "{"):
-            run.setdefault(alternative[0], []).append(alternative[1:])
-        else:
+        opening = _LETTER_FIRST.match(alternative)
+        if opening is None:
             close_run()
             pieces.append(alternative)
+            continue
+        head, letter = opening.group(1), opening.group(2)
+        if letter in run and run[letter][0] != head:
+            close_run()
+        run.setdefault(letter, (head, []))[1].append(alternative[opening.end(1) :])
     close_run()
     return "|".join(pieces)
+
+
+# A first letter, after an optional "\b", not made optional or repeated by a quantifier ("s?x").
+_LETTER_FIRST = re.compile(r"((?:\\b)?([a-z]))(?![?*+{])")
