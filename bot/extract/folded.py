@@ -78,7 +78,7 @@ class Folded:
         # Rewritten for speed (``scan_pattern``: a first-character look-ahead, alternatives
         # grouped by first letter) with the same matches, groups and spans, so callers that
         # take matches from ``fast`` (on lowered text) gain too.
-        self.fast = scan_pattern(re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+        self.fast = scan_pattern(pattern, pattern.flags & ~re.IGNORECASE)
         # Literals every match contains: most messages lack them all, and testing them is a few
         # substring checks where the fast scan still tries the pattern at every character.
         self.needs = required(pattern, most_literals)

@@ -121,8 +121,8 @@ def _class_chars(items: Any) -> frozenset[str]:
     return _ASCII - chars if negate else chars & _ASCII
 
 
-def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
-    r"""``fast`` behind a look-ahead for the characters its matches can start with, when it helps.
+def scan_pattern(pattern: re.Pattern[str], flags: int) -> re.Pattern[str]:
+    r"""``pattern`` compiled with ``flags``, behind a look-ahead for its matches' first characters.
 
     Its alternatives are grouped by first letter too (``by_first_letter``).
 
@@ -133,25 +133,31 @@ def scan_pattern(fast: re.Pattern[str]) -> re.Pattern[str]:
     each group's order of preference and adds no capturing group. No look-ahead when ``re``
     already skips ahead by itself (a leading literal or class) or when the set holds a space
     (most places pass anyway); verbose patterns (comments) are kept as written.
+
+    ``Folded`` passes its exact pattern and flags without IGNORECASE: the parsed tree does not
+    depend on that flag (``re``'s compiler applies it), so the tree the other analyses already
+    parsed serves, and the pattern as written is compiled only when the rewrite changes nothing.
     """
-    if fast.flags & re.VERBOSE:
-        return fast
-    source = fast.pattern
+    if flags & re.VERBOSE:
+        return re.compile(pattern.pattern, flags)
+    source = pattern.pattern
     # A construct ``by_first_letter`` does not read (ValueError): the pattern as written.
     with contextlib.suppress(ValueError):
         source = by_first_letter(source)
-    chars = None if _has_prefix(fast) else first_chars(fast)
+    chars = None if _has_prefix(pattern) else first_chars(pattern)
     if chars is not None and " " not in chars:
         allowed = "".join(re.escape(c) for c in sorted(chars))
         source = rf"(?=[{allowed}\x80-\U0010ffff])(?:{source})"
-    if source == fast.pattern:
-        return fast
-    try:
-        scan = re.compile(source, fast.flags)
-    except re.error:
-        return fast  # a global inline flag ("(?s)") must open the pattern
-    # The rewrite adds no capturing group; were one misread, the pattern stays as written.
-    return scan if scan.groupindex == fast.groupindex and scan.groups == fast.groups else fast
+    if source != pattern.pattern:
+        try:
+            scan = re.compile(source, flags)
+        except re.error:
+            pass  # a global inline flag ("(?s)") must open the pattern
+        else:
+            # The rewrite adds no capturing group; were one misread, the pattern as written.
+            if scan.groupindex == pattern.groupindex and scan.groups == pattern.groups:
+                return scan
+    return re.compile(pattern.pattern, flags)
 
 
 def _has_prefix(pattern: re.Pattern[str]) -> bool:
