@@ -122,11 +122,19 @@ class Branches:
             return None
         lowered, heads = message.lowered, message.heads
         mask = self._ungated
+        of_token = self._of_token
         for token in self._tokens.intersection(heads):
-            mask |= self._of_token[token]
+            mask |= of_token[token]
+        # Only the set bits, lowest first (the branches' order): a message opens a few of them.
+        # A gated branch is in ``mask`` only through a token of its gate that the heads hold,
+        # so its gate test is skipped (``_start_opened``).
         starts = []
-        for index, branch in enumerate(self._branches):
-            if mask >> index & 1 and (start := branch._start(lowered, heads)) >= 0:
+        branches = self._branches
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            branch = branches[low.bit_length() - 1]
+            if (start := branch._start_opened(lowered, heads)) >= 0:
                 starts.append((branch, start))
         return starts
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from bot.extract.prefilter import MAX_LITERALS, required
+from bot.extract.regex_tree import scan_pattern
 from bot.extract.sure_matches import sure
 from bot.extract.word_gates import Heads, word_gate, word_heads
 
@@ -74,7 +75,10 @@ class Folded:
         if not foldable(pattern):
             raise ValueError(f"not a lowercase case-insensitive pattern: {pattern.pattern!r}")
         self.exact = pattern
-        self.fast = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+        # Rewritten for speed (``scan_pattern``: a first-character look-ahead, alternatives
+        # grouped by first letter) with the same matches, groups and spans, so callers that
+        # take matches from ``fast`` (on lowered text) gain too.
+        self.fast = scan_pattern(pattern, pattern.flags & ~re.IGNORECASE)
         # Literals every match contains: most messages lack them all, and testing them is a few
         # substring checks where the fast scan still tries the pattern at every character.
         self.needs = required(pattern, most_literals)
@@ -148,6 +152,24 @@ class Folded:
             gate = self.gate
             if gate is not None and heads.isdisjoint(gate):
                 return -1
+        strings = self._strings
+        if strings is not None and (not self._spaced or lowered.isprintable()):
+            for string in strings:
+                if string in lowered:
+                    if string in self._sure_strings:
+                        return 0
+                    break
+            else:
+                return -1
+        m = self._fast_search(lowered)
+        return -1 if m is None else m.start()
+
+    def _start_opened(self, lowered: str, heads: Heads) -> int:
+        # ``_start`` for a caller that has already found a token of ``gate`` in ``heads``
+        # (``Branches``): the same answer without testing the gate again.
+        sure_heads = self._sure_heads
+        if sure_heads is not None and not heads.isdisjoint(sure_heads):
+            return 0
         strings = self._strings
         if strings is not None and (not self._spaced or lowered.isprintable()):
             for string in strings:

@@ -4,10 +4,13 @@
 ``sure_matches`` (alternatives whose presence proves a match) all walk the tree ``re`` itself
 builds. This module loads the private parser once and names the errors that mean "a construct
 the walk does not know": each analysis then answers "no prefilter", which is always correct.
+It also holds the smallest analysis, the characters a match starts with (``first_chars``), and
+the scan ``Folded`` builds from it (``scan_pattern``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import re
@@ -36,3 +39,233 @@ def parse(pattern: re.Pattern[str]) -> Any:
 @functools.lru_cache(maxsize=1024)
 def _parsed(source: str, flags: int) -> Any:
     return _parser.parse(source, flags)
+
+
+# Every ASCII character, and the classes ``\d``, ``\s``, ``\w`` and their negations over it.
+_ASCII = frozenset(map(chr, range(128)))
+_CATEGORY_CHARS = {
+    getattr(codes, name): frozenset(c for c in _ASCII if re.fullmatch(escape, c))
+    for name, escape in (
+        ("CATEGORY_DIGIT", r"\d"), ("CATEGORY_NOT_DIGIT", r"\D"),
+        ("CATEGORY_SPACE", r"\s"), ("CATEGORY_NOT_SPACE", r"\S"),
+        ("CATEGORY_WORD", r"\w"), ("CATEGORY_NOT_WORD", r"\W"),
+    )
+}  # fmt: skip
+_REPEATS = frozenset({codes.MAX_REPEAT, codes.MIN_REPEAT, codes.POSSESSIVE_REPEAT})
+_ZERO_WIDTH = frozenset({codes.AT, codes.ASSERT, codes.ASSERT_NOT})
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The ASCII characters a match of ``pattern`` can start with; None when unsure.
+
+    None too when a match may be empty (it consumes no first character). A superset is always
+    sound: a match starting at an ASCII character outside the set is impossible. Non-ASCII
+    characters are not described (callers must let them through).
+    """
+    try:
+        chars, may_be_empty = _first(parse(pattern))
+    except PARSE_ERRORS:
+        return None
+    return None if may_be_empty else chars
+
+
+def _first(sequence: Any) -> tuple[frozenset[str], bool]:
+    # (the ASCII first characters of the parsed sequence, whether it can match empty text); an
+    # unknown construct raises ValueError, which ``first_chars`` reads as "unsure".
+    chars: frozenset[str] = frozenset()
+    for op, av in sequence:
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the next item's first character is the match's
+        if op is codes.LITERAL:
+            return chars | {chr(av)}, False
+        if op is codes.NOT_LITERAL or op is codes.ANY:
+            return _ASCII, False
+        if op is codes.IN:
+            return chars | _class_chars(av), False
+        if op is codes.BRANCH:
+            parts = [_first(branch) for branch in av[1]]
+            empty = any(e for _, e in parts)
+            chars = chars.union(*(c for c, _ in parts))
+        elif op is codes.SUBPATTERN:
+            part, empty = _first(av[-1])
+            chars |= part
+        elif op is codes.ATOMIC_GROUP:
+            part, empty = _first(av)
+            chars |= part
+        elif op in _REPEATS:
+            part, empty = _first(av[2])
+            chars |= part
+            empty = empty or av[0] == 0
+        else:
+            raise ValueError(op)  # a back-reference, a conditional group: unsure
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _class_chars(items: Any) -> frozenset[str]:
+    # The ASCII characters of a parsed character class ("[a-z\d']", "[^,]").
+    chars: frozenset[str] = frozenset()
+    negate = False
+    for op, av in items:
+        if op is codes.NEGATE:
+            negate = True
+        elif op is codes.LITERAL:
+            chars |= {chr(av)}
+        elif op is codes.RANGE:
+            chars |= {chr(c) for c in range(av[0], min(av[1], 127) + 1)}
+        elif op is codes.CATEGORY and av in _CATEGORY_CHARS:
+            chars |= _CATEGORY_CHARS[av]
+        else:
+            raise ValueError(op)
+    return _ASCII - chars if negate else chars & _ASCII
+
+
+def scan_pattern(pattern: re.Pattern[str], flags: int) -> re.Pattern[str]:
+    r"""``pattern`` compiled with ``flags``, behind a look-ahead for its matches' first characters.
+
+    Its alternatives are grouped by first letter too (``by_first_letter``).
+
+    ``re`` tries a pattern that starts with ``\b`` or a look-behind at every character, each
+    alternative in turn; the look-ahead turns most places (spaces, other letters) away in one
+    class test. Same matches (spans and groups): every match starts with a character of the
+    set (``first_chars``), non-ASCII characters are all let through, and the grouping keeps
+    each group's order of preference and adds no capturing group. No look-ahead when ``re``
+    already skips ahead by itself (a leading literal or class) or when the set holds a space
+    (most places pass anyway); verbose patterns (comments) are kept as written.
+
+    ``Folded`` passes its exact pattern and flags without IGNORECASE: the parsed tree does not
+    depend on that flag (``re``'s compiler applies it), so the tree the other analyses already
+    parsed serves, and the pattern as written is compiled only when the rewrite changes nothing.
+    """
+    if flags & re.VERBOSE:
+        return re.compile(pattern.pattern, flags)
+    source = pattern.pattern
+    # A construct ``by_first_letter`` does not read (ValueError): the pattern as written.
+    with contextlib.suppress(ValueError):
+        source = by_first_letter(source)
+    chars = None if _has_prefix(pattern) else first_chars(pattern)
+    if chars is not None and " " not in chars:
+        allowed = "".join(re.escape(c) for c in sorted(chars))
+        source = rf"(?=[{allowed}\x80-\U0010ffff])(?:{source})"
+    if source != pattern.pattern:
+        try:
+            scan = re.compile(source, flags)
+        except re.error:
+            pass  # a global inline flag ("(?s)") must open the pattern
+        else:
+            # The rewrite adds no capturing group; were one misread, the pattern as written.
+            if scan.groupindex == pattern.groupindex and scan.groups == pattern.groups:
+                return scan
+    return re.compile(pattern.pattern, flags)
+
+
+def _has_prefix(pattern: re.Pattern[str]) -> bool:
+    # Whether ``re`` finds the pattern's first character by itself (a literal, a class, or
+    # alternatives that each open with a literal), skipping places faster than a look-ahead,
+    # or the pattern opens with a look-ahead of its own (a second one only adds a test).
+    try:
+        items = parse(pattern)
+        while len(items) and items[0][0] is codes.SUBPATTERN:
+            items = items[0][1][-1]
+    except PARSE_ERRORS:
+        return True
+    if not len(items):
+        return True
+    op, av = items[0]
+    if op is codes.BRANCH:
+        return all(len(b) and b[0][0] is codes.LITERAL for b in av[1])
+    return op is codes.LITERAL or op is codes.IN or (op is codes.ASSERT and av[0] == 1)
+
+
+def by_first_letter(source: str) -> str:
+    r"""``source`` with the alternatives of each group that open with a letter grouped by it.
+
+    "jan|jun|week" becomes "j(?:an|un)|week": ``re`` tries each alternative at every place, and
+    one letter test now turns a whole group away. Same matches, in the same order of preference:
+    alternatives that open with different letters never match at the same place, a group keeps
+    its alternatives' order, and one that does not open with a plain letter ("\d", "(?:x)",
+    "a?b") closes the run (order across it kept). ValueError on a construct not read here.
+    """
+    rewritten, end = _regroup(source, 0)
+    if end != len(source):
+        raise ValueError(source)  # an unbalanced ")"
+    return rewritten
+
+
+def _regroup(source: str, index: int) -> tuple[str, int]:
+    # The alternation from ``index`` to its group's ")" (or the end), regrouped, and where it
+    # stopped.
+    alternatives: list[str] = []
+    current: list[str] = []
+    while index < len(source) and source[index] != ")":
+        char = source[index]
+        if char == "\\":
+            current.append(source[index : index + 2])
+            index += 2
+        elif char == "[":
+            end = index + 1 + (source[index + 1 : index + 2] == "^")
+            end += source[end : end + 1] == "]"  # a "]" first in a class is a literal
+            while source[end : end + 1] != "]":
+                end += 1 + (source[end : end + 1] == "\\")
+                if end >= len(source):
+                    raise ValueError(source)
+            current.append(source[index : end + 1])
+            index = end + 1
+        elif char == "(":
+            opener = _OPENER.match(source, index)
+            if opener is None:
+                raise ValueError(source)  # a conditional group, a comment: not read here
+            if opener.group().startswith("(?P="):
+                current.append(opener.group())  # a back-reference: no group body
+                index = opener.end()
+                continue
+            inner, close = _regroup(source, opener.end())
+            if close >= len(source):
+                raise ValueError(source)
+            current.append(opener.group() + inner + ")")
+            index = close + 1
+        elif char == "|":
+            alternatives.append("".join(current))
+            current = []
+            index += 1
+        else:
+            current.append(char)
+            index += 1
+    alternatives.append("".join(current))
+    return _grouped(alternatives), index
+
+
+# What opens a group: plain, non-capturing, named, look-around, atomic; or a back-reference.
+_OPENER = re.compile(r"\((?:\?(?::|P<\w+>|P=\w+\)|=|!|<=|<!|>))?")
+
+
+def _grouped(alternatives: list[str]) -> str:
+    # "|".join(alternatives), runs of letter-first alternatives grouped by their first letter.
+    # The letter may follow a "\b" ("\bfrom|\bfor" -> "\bf(?:rom|or)"); "\bin" and "in" both
+    # open with "i" and may match at one place, so they never share a run (order kept).
+    pieces: list[str] = []
+    run: dict[str, tuple[str, list[str]]] = {}
+
+    def close_run() -> None:
+        for head, rests in run.values():
+            alone = len(rests) == 1
+            pieces.append(head + rests[0] if alone else f"{head}(?:{'|'.join(rests)})")
+        run.clear()
+
+    for alternative in alternatives:
+        opening = _LETTER_FIRST.match(alternative)
+        if opening is None:
+            close_run()
+            pieces.append(alternative)
+            continue
+        head, letter = opening.group(1), opening.group(2)
+        if letter in run and run[letter][0] != head:
+            close_run()
+        run.setdefault(letter, (head, []))[1].append(alternative[opening.end(1) :])
+    close_run()
+    return "|".join(pieces)
+
+
+# A first letter, after an optional "\b", not made optional or repeated by a quantifier ("s?x").
+_LETTER_FIRST = re.compile(r"((?:\\b)?([a-z]))(?![?*+{])")
