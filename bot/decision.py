@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,3 +59,13 @@ def idle_due(
     if last_inbound_at is None:
         return None
     return last_inbound_at + nudge_after
+
+
+def lead_card(evidence: Mapping[str, Evidence]) -> dict[str, Any]:
+    """The lead-card fields (``LEAD_FIELDS``) the evidence holds an answer for."""
+    lead: dict[str, Any] = {}
+    for field in LEAD_FIELDS:
+        item = evidence.get(field)
+        if item is not None and item.status == "answer":
+            lead[field] = item.value
+    return lead

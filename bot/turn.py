@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import LEAD_FIELDS, Decision, Line, idle_due
+from bot.decision import Decision, Line, idle_due, lead_card
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -226,9 +226,8 @@ class TurnDraft:
 
     def next_timer(self) -> datetime | None:
         """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
-        asked = self.flow.table.asked[self.state]
-        if self.owner == "bot" and not self.opted_out and asked is not None:
-            return self.timer_due()  # (``waiting_for_answer``, inlined: once per turn)
+        if self.waiting_for_answer():
+            return self.timer_due()
         sla = self.context.get("sla_due_at")
         if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
             return datetime.fromisoformat(sla)
@@ -284,12 +283,6 @@ class TurnDraft:
             change = StageChange(snap.stage, stage, total, why, now)
             events.append(StageChanged(key, now, snap.stage, stage, total, why))
         events += self.events
-        lead: dict[str, Any] = {}  # the lead-card fields answered now
-        evidence = self.evidence
-        for field in LEAD_FIELDS:
-            item = evidence.get(field)
-            if item is not None and item.status == "answer":
-                lead[field] = item.value
         return Decision(
             state=self.state,
             owner=self.owner,
@@ -304,5 +297,5 @@ class TurnDraft:
             stage_change=change,
             handoff=self.handoff,
             events=tuple(events),
-            lead=lead,
+            lead=lead_card(self.evidence),
         )
