@@ -1,16 +1,23 @@
 """A bare aiohttp websocket echo server: the ceiling the widget path is compared with.
 
 Run as ``python -m bench.echo_server PORT``; it echoes every text frame and stops on SIGTERM.
+It runs on the event loop ``qualibot serve`` runs on (``QUALIBOT_EVENT_LOOP``), so the ceiling
+gains what the server gains from uvloop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import signal
 import sys
 
 from aiohttp import WSMsgType, web
+
+from bot.config import read_event_loop
+from bot.env import EnvReader
+from bot.loops import loop_factory
 
 
 async def echo(request: web.Request) -> web.WebSocketResponse:
@@ -49,4 +56,6 @@ async def serve(port: int) -> None:
 if __name__ == "__main__":
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(serve(int(sys.argv[1])))
+    kind = read_event_loop(EnvReader(os.environ))
+    with asyncio.Runner(loop_factory=loop_factory(kind)) as runner:
+        runner.run(serve(int(sys.argv[1])))

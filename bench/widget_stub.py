@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.events import MessageAdded
 from bot.logs import configure
+from bot.loops import loop_factory
 from bot.messages import ConversationKey, Inbound, QuickReply
 from bot.ports import Bus
 from bot.state import StoredMessage
@@ -120,4 +121,6 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(Settings.from_env(os.environ)))
+    settings = Settings.from_env(os.environ)
+    with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+        runner.run(serve(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Literal
 from bot.env import ConfigError, EnvReader, IPNetwork, Secret, load_or_create_secret
 
 LogFormat = Literal["console", "json"]
+EventLoop = Literal["uvloop", "asyncio"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///qualibot.db"
 SECRET_FILE = ".qualibot-secret"
@@ -98,6 +100,9 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     log_format: LogFormat = "console"
     log_level: str = "INFO"
+    # The server's event loop: uvloop (the default where installed: a third less CPU per widget
+    # message, docs/benchmarks.md) or the standard library's.
+    event_loop: EventLoop = "asyncio"
     redis_url: Secret | None = None
     widget: WidgetSettings = field(default_factory=WidgetSettings)
     # Channels other than the widget: each ``None`` when its variables are unset, so
@@ -136,6 +141,7 @@ class Settings:
             else "console"
         )
         return cls(
+            event_loop=read_event_loop(env),
             host=host,
             port=port,
             database_url=Secret(env.text("QUALIBOT_DATABASE_URL", DEFAULT_DATABASE_URL)),
@@ -161,6 +167,16 @@ class Settings:
             slack=_slack(env),
             telegram=_telegram(env),
         )
+
+
+def read_event_loop(env: EnvReader) -> EventLoop:
+    """``QUALIBOT_EVENT_LOOP``: uvloop when installed unless asked otherwise."""
+    installed = importlib.util.find_spec("uvloop") is not None
+    chosen = env.choice("QUALIBOT_EVENT_LOOP", "uvloop" if installed else "asyncio",
+                        ("uvloop", "asyncio"))  # fmt: skip
+    if chosen == "uvloop" and not installed:
+        raise ConfigError("QUALIBOT_EVENT_LOOP: uvloop is not installed (pip install uvloop)")
+    return "uvloop" if chosen == "uvloop" else "asyncio"
 
 
 def _slack(env: EnvReader) -> SlackSettings | None:

@@ -12,6 +12,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.heap import tuned_for_serving
 from bot.logs import configure
+from bot.loops import loop_factory
 
 log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
 
@@ -26,7 +27,8 @@ def run(settings: Settings) -> None:
     (clients reconnect elsewhere or later and replay from their last seq), then storage closes.
     """
     configure(settings.log_format, settings.log_level)
-    asyncio.run(serve(settings))
+    with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+        runner.run(serve(settings))
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -48,6 +50,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             url=f"http://{settings.host}:{settings.port}/",
             origins=list(settings.allowed_origins),
             log_format=settings.log_format,
+            event_loop=type(loop).__module__.split(".")[0],
         )
         with tuned_for_serving():  # start-up is done: no collector pause walks it again
             await stop.wait()

@@ -41,9 +41,10 @@ class ServerProcess:
     Restartable with the same database file and secret, as an operator would restart it.
     """
 
-    def __init__(self, workdir: Path, port: int) -> None:
+    def __init__(self, workdir: Path, port: int, **env: str) -> None:
         self.workdir = workdir
         self.port = port
+        self.extra_env = env
         self.url = f"http://127.0.0.1:{port}"
         self._proc: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
@@ -57,6 +58,7 @@ class ServerProcess:
             "QUALIBOT_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'qualibot.db'}",
             "QUALIBOT_SECRET": "browser-test-secret-0123456789",
             "QUALIBOT_LOG_LEVEL": "INFO",
+            **self.extra_env,
         }
 
     async def start(self) -> None:
