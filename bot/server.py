@@ -17,6 +17,9 @@ from bot.loops import loop_factory
 log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
 
 SHUTDOWN_TIMEOUT = 15.0  # seconds in-flight requests get after the listeners close
+# Connections the kernel queues before accept: after a restart every widget reconnects at once,
+# and a short queue (aiohttp's 128) drops SYNs that the clients resend only a second later.
+BACKLOG = 1024
 
 
 def run(settings: Settings) -> None:
@@ -43,7 +46,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG)
         await site.start()
         log.info(
             "server.started",
