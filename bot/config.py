@@ -100,8 +100,8 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     log_format: LogFormat = "console"
     log_level: str = "INFO"
-    # The server's event loop: uvloop (the default where installed: a third less CPU per widget
-    # message, docs/benchmarks.md) or the standard library's.
+    # The server's event loop: uvloop (what ``from_env`` picks where installed: a fifth to a
+    # third less CPU per widget message, docs/benchmarks.md) or the standard library's.
     event_loop: EventLoop = "asyncio"
     redis_url: Secret | None = None
     widget: WidgetSettings = field(default_factory=WidgetSettings)

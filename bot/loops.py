@@ -12,7 +12,7 @@ def loop_factory(kind: EventLoop) -> Callable[[], asyncio.AbstractEventLoop]:
     """A new event loop of ``kind`` (``QUALIBOT_EVENT_LOOP``).
 
     uvloop runs the same asyncio code with its transports and scheduler in C: the widget's
-    socket work per message is about a third cheaper. Imported only when chosen, so a machine
+    socket work per message is a fifth to a third cheaper. Imported only when chosen, so a machine
     without it (Windows) runs on the standard loop.
     """
     if kind == "uvloop":
