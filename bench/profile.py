@@ -30,7 +30,8 @@ def engine(seconds: float) -> None:
 
 def service(seconds: float, url: str | None = None, level: int = 100) -> None:
     """Service.receive at ``level`` concurrent conversations on SQLite (or ``url``)."""
-    from bench.service import Budget, drive, service_sender
+    from bench.closed import Budget, drive
+    from bench.service import service_sender
     from bot.clock import SystemClock
     from bot.inprocess import MemoryBus, MemoryLocks
     from bot.service import Service
