@@ -49,6 +49,8 @@ async def paced_drive(
     mean_gap = conversations / rate
     numbers = itertools.count()
     rng = random.Random(conversations)
+    began, cpu = time.perf_counter(), time.process_time()
+    deadline = began + seconds
 
     async def visitor() -> None:
         due = began + rng.expovariate(1 / mean_gap)
@@ -64,8 +66,6 @@ async def paced_drive(
                 run.answered_in_window += replied <= deadline
                 due += rng.expovariate(1 / mean_gap)
 
-    began, cpu = time.perf_counter(), time.process_time()
-    deadline = began + seconds
     await asyncio.gather(*(visitor() for _ in range(conversations)))
     run.seconds, run.cpu_seconds = time.perf_counter() - began, time.process_time() - cpu
     return run

@@ -14,7 +14,7 @@ from bot.extract.folded import Folded, heads_of_text
 
 # Re-exported: the default categories are part of this module's interface.
 from bot.extract.need_categories import DEFAULT_NEED_CATEGORIES as DEFAULT_NEED_CATEGORIES
-from bot.extract.roles_regex import by_first_letter, first_chars
+from bot.extract.regex_tree import by_first_letter, first_char_class
 from bot.extract.types import Extracted, Need
 from bot.extract.word_gates import Heads
 
@@ -91,13 +91,15 @@ NONE_CUE = re.compile(rf"\b(?:{_NONE_WORDS})", _I)
 PAIN_CUE = re.compile(rf"\b(?:{_PAIN_WORDS})\b", _I)
 # Phrases that carry a pain word but answer another slot ("we need it by March",
 # "I need approval", "can't spend more than 5k"); they are cut out before looking for pain.
-NOT_PAIN = re.compile(rf"(?={first_chars(_NOT_PAIN_PHRASES)})(?:{_NOT_PAIN_PHRASES})", _I)
+NOT_PAIN = re.compile(rf"(?={first_char_class(_NOT_PAIN_PHRASES)})(?:{_NOT_PAIN_PHRASES})", _I)
 _PAIN_CUE, _NOT_PAIN, _NONE_CUE = map(Folded, (PAIN_CUE, NOT_PAIN, NONE_CUE))
 # ``PAIN_CUE``'s fast scan on lowered ASCII text, rewritten to find the same matches several
-# times faster (see ``roles_regex``): the look-ahead skips places where no cue starts, and each
+# times faster (see ``regex_tree``): the look-ahead skips places where no cue starts, and each
 # place tries one group per first letter instead of 130 alternatives. ``_PAIN_CUE`` keeps the
 # word gate, which is read from the plain pattern (the grouped one gives a looser gate).
-_PAIN_SCAN = re.compile(rf"(?={first_chars(_PAIN_WORDS)})\b{by_first_letter(_PAIN_WORDS)}\b")
+_PAIN_SCAN = re.compile(
+    rf"(?={first_char_class(_PAIN_WORDS)})\b(?:{by_first_letter(_PAIN_WORDS)})\b"
+)
 
 
 def _has_pain(sentence: str, heads: Heads | None = None) -> bool:

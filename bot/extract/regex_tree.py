@@ -69,6 +69,19 @@ def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return None if may_be_empty else chars
 
 
+def first_char_class(source: str) -> str:
+    """A class ("[aeo']") of the characters every match of ``source`` starts with.
+
+    For a look-ahead written in front of a hand-made alternation, ``(?=[...])``. Raises
+    ValueError when unsure, or when a match may start with a character other than a lowercase
+    ASCII letter or "'" (the class would then need the care ``scan_pattern`` takes).
+    """
+    chars = first_chars(re.compile(source))
+    if not chars or any(not c.isascii() or not (c.islower() or c == "'") for c in chars):
+        raise ValueError(source)
+    return "[" + "".join(sorted(chars)) + "]"
+
+
 def _first(sequence: Any) -> tuple[frozenset[str], bool]:
     # (the ASCII first characters of the parsed sequence, whether it can match empty text); an
     # unknown construct raises ValueError, which ``first_chars`` reads as "unsure".

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.roles_regex import by_first_letter
+from bot.extract.regex_tree import by_first_letter
 
 _I = re.IGNORECASE
 
 
-# Grouped by first letter (``by_first_letter``): a title tries some two hundred words.
-DEPT = by_first_letter(
+def _words(alternation: str) -> str:
+    """``alternation`` as one group, its alternatives grouped by first letter."""
+    return f"(?:{by_first_letter(alternation)})"
+
+
+# Grouped by first letter (``_words``): a title tries some two hundred words.
+DEPT = _words(
     r"sales|marketing|growth|product|engineering|it|hr|people|operations|ops|revops|"
     r"customer success|success|support|customer support|customer service|cx|finance|revenue|"
     r"demand gen(?:eration)?|content|digital|business development|bd|biz ?dev|partnerships|"
@@ -22,7 +27,7 @@ DEPT = by_first_letter(
     r"r&d|ux|ui|seo|lead gen(?:eration)?|enablement|quality|logistics|supply chain|"
     r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national"
 )
-_ROLE = by_first_letter(
+_ROLE = _words(
     r"ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
     r"cofounder|founder|co-?owner|owner|proprietor|president|vice[- ]president|svp|evp|vp|"
     r"head|director|manager|mgr|team lead|lead|supervisor|managing partner|partner|principal|"
@@ -34,7 +39,7 @@ _ROLE = by_first_letter(
     r"clerk|technician|operator|researcher|scientist|editor|writer|producer|trainee|"
     r"apprentice|board member|treasurer|ops lead|team leader|leader|boss"
 )
-_MODS = by_first_letter(
+_MODS = _words(
     r"senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
     r"interim|global|regional|executive|staff|founding|area|country|group|national|sole|"
     r"marketing|sales|it|freelance|independent|external|solo|interim"
