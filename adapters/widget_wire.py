@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import struct
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, cast
+
+from bot.jsontext import dumps_bytes
 
 _LEN1 = struct.Struct("!BB").pack
 _LEN2 = struct.Struct("!BBH").pack
 _LEN3 = struct.Struct("!BBQ").pack
 _FIN_TEXT: Final = 0x81
-# Compact, ASCII-only JSON (a lone surrogate in a visitor's text stays encodable); one encoder
-# made once, because ``json.dumps`` with options builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -39,7 +37,7 @@ def text_frame(payload: bytes) -> bytes:
 
 def encode(frame: Mapping[str, Any]) -> bytes:
     """``frame`` as JSON in a websocket text frame, ready for the wire."""
-    return text_frame(_encode(frame).encode("ascii"))
+    return text_frame(dumps_bytes(frame))
 
 
 # Frames that never change, encoded once.

@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.jsontext import dumps, loads
+
 DEFAULT_URL = "sqlite+aiosqlite:///qualibot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option marking connections that write: SQLite must take its write lock up front.
@@ -19,6 +21,8 @@ WRITE_OPTION = "qualibot_write"
 # POOL_SIZE + MAX_OVERFLOW in front of the pool.
 POOL_SIZE = 30
 MAX_OVERFLOW = 0
+# JSON columns written through Core get the same text as the hot paths' plain statements.
+_JSON = {"json_serializer": dumps, "json_deserializer": loads}
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -51,7 +55,7 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None) -> AsyncEn
     """
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **_JSON)
         configure_sqlite(engine.sync_engine)
         return engine
     connect_args: dict[str, Any] = {}
@@ -60,7 +64,7 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None) -> AsyncEn
     # The hot path runs every statement through asyncpg's prepared-statement cache; a pool big
     # enough for the service's concurrent turns keeps it from queueing on connections.
     return create_async_engine(
-        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, connect_args=connect_args
+        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, connect_args=connect_args, **_JSON
     )
 
 
@@ -71,7 +75,7 @@ def make_sqlite_engine(url: str) -> Engine:
     35 us per statement where aiosqlite, which hops threads for every cursor call, costs 300.
     """
     parsed = make_url(normalize_url(url)).set(drivername="sqlite+pysqlite")
-    engine = create_engine(parsed)
+    engine = create_engine(parsed, **_JSON)
     configure_sqlite(engine)
     return engine
 

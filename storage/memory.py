@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from bot.jsontext import dumps, loads
 from bot.messages import ConversationKey
 from bot.state import (
     Evidence,
@@ -36,7 +36,7 @@ def _json(value: T) -> T:
 
     Tuples become lists, and a value the database would reject fails here too.
     """
-    result: T = json.loads(json.dumps(value))
+    result: T = loads(dumps(value))
     return result
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.jsontext import dumps, loads
 from bot.messages import ConversationKey
 from bot.state import Card
 from storage.codec import utc
@@ -60,7 +60,7 @@ class MemoryCards:
         """Record the posted card's message id and head (a JSON round trip, as SQL stores it)."""
         found = self._cards.get((handoff_id, room))
         if found is not None:
-            found.message_id, found.head = message_id, json.loads(json.dumps(list(head)))
+            found.message_id, found.head = message_id, loads(dumps(list(head)))
 
     async def release_card(self, handoff_id: int, room: str) -> None:
         """Forget an unposted claim (a no-op once the card is posted)."""
@@ -90,4 +90,4 @@ class MemoryCards:
         if found is None or found.message_id is None:
             return None
         key = self._conversations[self._handoff_rows[handoff].conversation_id].key
-        return Card(handoff, key, room, found.message_id, json.loads(json.dumps(found.head)))
+        return Card(handoff, key, room, found.message_id, loads(dumps(found.head)))

@@ -15,13 +15,13 @@ codecs are in place: JSON goes in as text. The logic mirrors ``SyncUnit.commit_t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.jsontext import dumps
 from bot.ports import StaleSnapshot
 from bot.state import StoredMessage, Turn
 from storage.codec import evidence_to_json, lead_changes, quick_replies_to_json
@@ -54,7 +54,7 @@ _TURN_SQL: dict[_Shape, str] = {}
 
 
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
-    replies = json.dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
+    replies = dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
     return (cid, m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text,
             replies, m.at)  # fmt: skip
 
@@ -149,7 +149,7 @@ async def commit_turn(
     seq = max((m.seq for m in said), default=0)
     evidence = dict(known.evidence), dict(known.encoded)  # to put back if nothing is written
     known.record(turn.evidence)
-    context = json.dumps(dict(turn.context))
+    context = dumps(dict(turn.context))
     params: list[Any] = [
         turn.state, turn.owner, turn.stage, turn.score, context, turn.opted_out, turn.wake_at,
         turn.last_inbound_at, known.evidence_text(), now, seq, cid, known.version,
@@ -157,7 +157,7 @@ async def commit_turn(
     for m in said:
         params += _message(cid, known.channel, m)
     for e in turn.evidence:
-        params += (cid, e.slot, e.status, json.dumps(evidence_to_json(e)["value"]), e.raw_text,
+        params += (cid, e.slot, e.status, dumps(evidence_to_json(e)["value"]), e.raw_text,
                    e.extractor, e.confidence, e.message_id, e.at)  # fmt: skip
     if (sc := turn.stage_change) is not None:
         params += (cid, sc.previous, sc.stage, sc.score, sc.reason, sc.at)
@@ -169,13 +169,13 @@ async def commit_turn(
             stamp = True
             params += (h.at, h.offered_rep_id)
     if payloads:
-        params.append(json.dumps(list(payloads)))
+        params.append(dumps(list(payloads)))
     changes = lead_changes(turn.lead)
     changes.update(stage=turn.stage, score=turn.score)
     lead: tuple[str, ...] = ()
     if any(known.lead.get(k, _MISSING) != v for k, v in changes.items()):
         lead = tuple(changes)
-        params += [json.dumps(v) if k == "company_size" else v for k, v in changes.items()]
+        params += [dumps(v) if k == "company_size" else v for k, v in changes.items()]
         params += (now, known.lead_id)
     shape: _Shape = (len(said), inbound is not None, len(turn.evidence), sc is not None,
                      h is not None, stamp, bool(payloads), lead)  # fmt: skip

@@ -14,6 +14,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.inprocess import DEFAULT_MAXSIZE, PrefixListener, QueueSubscription
+from bot.jsontext import dumps
 from bot.ports import Deliver
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class RedisBus:
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
         """Deliver ``payload`` to every current subscriber of ``topic``, in any process."""
-        await self._redis.publish(self._prefix + topic, json.dumps(payload))
+        await self._redis.publish(self._prefix + topic, dumps(payload))
 
     async def subscribe(self, *topics: str) -> QueueSubscription:
         """Start receiving messages published to any of ``topics`` from now on.

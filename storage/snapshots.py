@@ -12,12 +12,12 @@ fresh load. Entries change only after the COMMIT that holds their turn (``SqlUni
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.jsontext import dumps, loads
 from bot.messages import ConversationKey
 from bot.state import Evidence, Snapshot, Turn
 from storage.codec import evidence_from_json, evidence_to_json, lead_changes, utc
@@ -57,14 +57,14 @@ class Known:
         encoded = self.encoded
         for slot, value in self.evidence.items():
             if slot not in encoded:
-                encoded[slot] = json.dumps(value)
-        return "{" + ",".join(f"{json.dumps(slot)}:{encoded[slot]}" for slot in self.evidence) + "}"
+                encoded[slot] = dumps(value)
+        return "{" + ",".join(f"{dumps(slot)}:{encoded[slot]}" for slot in self.evidence) + "}"
 
     def record(self, evidence: Iterable[Evidence]) -> None:
         """Newer evidence supersedes the slot's current entry, as a database round trip has it."""
         for e in evidence:
-            text = json.dumps(evidence_to_json(e))
-            self.evidence[e.slot] = json.loads(text)
+            text = dumps(evidence_to_json(e))
+            self.evidence[e.slot] = loads(text)
             self.encoded[e.slot] = text
 
 
@@ -114,7 +114,7 @@ class SnapshotCache:
 
 def _json(value: Any) -> Any:
     """The value as a database round trip returns it (tuples become lists, and so on)."""
-    return json.loads(json.dumps(value))
+    return loads(dumps(value))
 
 
 def after_turn(known: Known, snapshot: Snapshot, turn: Turn, seq: int, context: str) -> Snapshot:
@@ -138,7 +138,7 @@ def after_turn(known: Known, snapshot: Snapshot, turn: Turn, seq: int, context: 
         stage=turn.stage,
         score=turn.score,
         evidence=evidence,
-        context=json.loads(context),
+        context=loads(context),
         opted_out=turn.opted_out,
         seq=seq,
         last_inbound_at=None if at is None else utc(at),

@@ -3,14 +3,14 @@
 SQLAlchemy Core costs about 100 µs of Python per statement here (compiled-cache lookup,
 parameter processing, result set-up); pysqlite with its own statement cache costs a few. The
 values are converted exactly as the Core column types convert them (``UTCDateTime`` to naive
-UTC text with microseconds, JSON to ``json.dumps`` text, booleans to 0/1), so every other query,
-still in Core, reads these rows as it reads its own. Statements run in the unit's transaction on
-the same connection (``SyncUnit`` passes the driver connection of its SQLAlchemy connection).
+UTC text with microseconds, JSON to ``bot.jsontext.dumps`` text, which the engines also use,
+booleans to 0/1), so every other query, still in Core, reads these rows as it reads its own.
+Statements run in the unit's transaction on the same connection (``SyncUnit`` passes the driver
+connection of its SQLAlchemy connection).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.jsontext import dumps as _dumps
 from bot.ports import StaleSnapshot
 from bot.state import Evidence, StoredMessage, Turn
 from storage.codec import quick_replies_to_json
@@ -54,7 +55,6 @@ _INSERT_HANDOFF = (
     "offered_rep_id, route_reason, sla_due_at) VALUES (?,?,?,?,'queued',?,?,?,?,?)"
 )
 _STAMP_REP = "UPDATE reps SET last_assigned_at=? WHERE id=?"
-_dumps = json.dumps
 
 
 def ts(at: datetime | None) -> str | None:

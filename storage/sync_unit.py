@@ -6,7 +6,6 @@ PostgreSQL), or a whole ``commit_turn`` as a submitted job (``storage.sql_unit``
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -14,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import delete
 from sqlalchemy.engine import Connection
 
+from bot.jsontext import dumps
 from bot.messages import ConversationKey
 from bot.ports import StaleSnapshot
 from bot.state import HandoffStatus, Outcome, Owner, Snapshot, StoredMessage, Turn
@@ -197,7 +197,7 @@ class SyncUnit:
         # Later evidence for a slot supersedes the current one. (On StaleSnapshot the unit
         # fails, and SqlUnit.forget drops what it knew: no need to undo this.)
         known.record(turn.evidence)
-        context = json.dumps(dict(turn.context))
+        context = dumps(dict(turn.context))
         if not writes.update_conversation(turn, known, context, seq, known.version, now):
             raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
         known.version += 1
