@@ -8,6 +8,12 @@ one of them gets its ``remote`` from ``X-Forwarded-For``, its ``scheme`` from
 to reach us still tells the console which site the rep opened). From any other peer the headers
 are ignored, so a visitor connecting directly cannot choose their own address or host.
 
+Proxies that write the standard ``Forwarded`` header (RFC 7239: ``for=``, ``proto=``, ``host=``
+in one element per proxy) are read instead when ``QUALIBOT_PROXY_HEADERS=forwarded``. Only one
+family is ever read, the one the operator's proxy maintains: a proxy that appends to
+``X-Forwarded-For`` passes a visitor's forged ``Forwarded`` header through untouched, so reading
+both would let that visitor pick their own address.
+
 Written here rather than taken from aiohttp-remotes 1.4.0 (read for this): its
 ``XForwardedStrict`` expects a fixed number of hops and answers 400 to a request from an
 untrusted peer (a visitor reaching the server directly must still work), its
@@ -19,7 +25,7 @@ below is the walk those two lack, in a few lines of ``ipaddress``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
@@ -27,6 +33,7 @@ import structlog
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
+from bot.config import ProxyHeaders
 from bot.env import IPNetwork
 
 log = structlog.stdlib.get_logger(__name__)
@@ -85,8 +92,11 @@ def parse_address(text: str) -> IPAddress | None:
 class TrustedProxies:
     """The proxies to believe, and the rule that finds the client behind them."""
 
-    def __init__(self, networks: Iterable[IPNetwork]) -> None:
+    def __init__(
+        self, networks: Iterable[IPNetwork], headers: ProxyHeaders = "x-forwarded"
+    ) -> None:
         self._networks = tuple(networks)
+        self.headers = headers
 
     def trusts(self, address: IPAddress) -> bool:
         """Whether ``address`` is one of the trusted proxies."""
@@ -118,6 +128,44 @@ class TrustedProxies:
         client = self._client(peer_address, forwarded_for, forwarded_proto)
         host = _host(forwarded_host)
         return client if host is None else Client(client.address, client.scheme, host)
+
+    def resolve_forwarded(
+        self, peer: str | None, elements: Sequence[Mapping[str, str]]
+    ) -> Client | None:
+        """The client behind a trusted ``peer`` from RFC 7239 ``Forwarded`` elements, or None.
+
+        The same rightmost-untrusted walk as ``resolve``, over each element's ``for=``. The
+        client's element was written by the first proxy, which saw the request the client
+        made: its ``proto=`` and ``host=`` are the scheme and host the client used. An element
+        without a usable address (``for=unknown``, an obfuscated ``_name``, garbage) in the
+        trusted part gives the peer itself, as a malformed ``X-Forwarded-For`` does.
+
+        Args:
+            peer: the connection's address (``request.remote``).
+            elements: the parsed header, one mapping per proxy (aiohttp's
+                ``request.forwarded``: keys lowered, quoted values unquoted).
+        """
+        peer_address = parse_address(peer or "")
+        if peer_address is None or not self.trusts(peer_address):
+            return None
+        if not elements:
+            log.debug("proxy.no_forwarded", peer=str(peer_address))
+            return Client(str(peer_address), None)
+        index, address = len(elements), peer_address
+        while index > 0:
+            index -= 1
+            parsed = parse_address(elements[index].get("for", ""))
+            if parsed is None:
+                log.info("proxy.malformed_forwarded", peer=str(peer_address),
+                         entry=str(dict(elements[index]))[:100])  # fmt: skip
+                return Client(str(peer_address), None)
+            address = parsed
+            if not self.trusts(address):
+                break
+        element = elements[index]
+        scheme = _scheme([element["proto"]], None, 1) if "proto" in element else None
+        host = _valid_host(element["host"]) if "host" in element else None
+        return Client(str(address), scheme, host)
 
     def _client(
         self, peer_address: IPAddress, forwarded_for: Sequence[str], forwarded_proto: Sequence[str]
@@ -152,12 +200,15 @@ class TrustedProxies:
         Every route sees the result: the widget and console websockets, the console pages and
         API, the Slack and Telegram webhooks and /healthz.
         """
-        client = self.resolve(
-            request.remote,
-            request.headers.getall(hdrs.X_FORWARDED_FOR, []),
-            request.headers.getall(hdrs.X_FORWARDED_PROTO, []),
-            request.headers.getall(hdrs.X_FORWARDED_HOST, []),
-        )
+        if self.headers == "forwarded":
+            client = self.resolve_forwarded(request.remote, request.forwarded)
+        else:
+            client = self.resolve(
+                request.remote,
+                request.headers.getall(hdrs.X_FORWARDED_FOR, []),
+                request.headers.getall(hdrs.X_FORWARDED_PROTO, []),
+                request.headers.getall(hdrs.X_FORWARDED_HOST, []),
+            )
         if client is None:
             return await handler(request)
         return await handler(
@@ -178,7 +229,11 @@ def _host(lines: Sequence[str]) -> str | None:
     values = [value.strip() for line in lines for value in line.split(",")]
     if not values or not values[-1]:
         return None
-    value = values[-1]
+    return _valid_host(values[-1])
+
+
+def _valid_host(value: str) -> str | None:
+    """``value`` lowered if it is a host (and port), else None (logged)."""
     if len(value) > MAX_HOST or _HOST.fullmatch(value) is None:
         log.info("proxy.malformed_forwarded_host", value=value[:100])
         return None

@@ -65,7 +65,9 @@ def create_app(
     # Before any route is added: the client's address behind trusted proxies is what every
     # handler sees as request.remote (widget cap, console throttle, webhooks, logs).
     middlewares = (
-        [TrustedProxies(settings.trusted_proxies).middleware] if settings.trusted_proxies else []
+        [TrustedProxies(settings.trusted_proxies, settings.proxy_headers).middleware]
+        if settings.trusted_proxies
+        else []
     )
     app = web.Application(client_max_size=64 * 1024, middlewares=middlewares)
     app[SETTINGS] = settings

@@ -13,6 +13,8 @@ from bot.env import ConfigError, EnvReader, IPNetwork, Secret, load_or_create_se
 
 LogFormat = Literal["console", "json"]
 EventLoop = Literal["uvloop", "asyncio"]
+# The forwarding headers trusted proxies write: X-Forwarded-For/-Proto/-Host, or RFC 7239.
+ProxyHeaders = Literal["x-forwarded", "forwarded"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///qualibot.db"
 SECRET_FILE = ".qualibot-secret"
@@ -98,6 +100,7 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For/-Proto are believed (adapters/proxies.py); empty:
     # nobody's, and the client address is the connecting peer's.
     trusted_proxies: tuple[IPNetwork, ...] = ()
+    proxy_headers: ProxyHeaders = "x-forwarded"  # which family of headers they write
     log_format: LogFormat = "console"
     log_level: str = "INFO"
     # The server's event loop: uvloop (what ``from_env`` picks where installed: a fifth to a
@@ -149,6 +152,12 @@ class Settings:
             secret=Secret(secret),
             allowed_origins=origins,
             trusted_proxies=env.networks("QUALIBOT_TRUSTED_PROXIES"),
+            proxy_headers=(
+                "forwarded"
+                if env.choice("QUALIBOT_PROXY_HEADERS", "x-forwarded", ("x-forwarded", "forwarded"))
+                == "forwarded"
+                else "x-forwarded"
+            ),
             log_format=log_format,
             log_level=env.choice("QUALIBOT_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
             redis_url=Secret(redis) if redis else None,

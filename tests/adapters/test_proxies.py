@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from adapters.proxies import Client, TrustedProxies, parse_address
 from bot.config import Settings
@@ -130,3 +132,51 @@ def test_the_host_comes_from_x_forwarded_host(lines: list[str], host: str | None
 
 def test_a_forwarded_host_from_an_untrusted_peer_is_ignored() -> None:
     assert PROXIES.resolve("192.0.2.1", [], [], ["chat.example.com"]) is None
+
+
+def test_the_header_family_is_a_setting_x_forwarded_by_default(tmp_path: Path) -> None:
+    assert Settings.from_env({}, workdir=tmp_path).proxy_headers == "x-forwarded"
+    chosen = Settings.from_env({"QUALIBOT_PROXY_HEADERS": " Forwarded "}, workdir=tmp_path)
+    assert chosen.proxy_headers == "forwarded"
+    with pytest.raises(ConfigError, match="QUALIBOT_PROXY_HEADERS: expected one of"):
+        Settings.from_env({"QUALIBOT_PROXY_HEADERS": "both"}, workdir=tmp_path)
+
+
+def forwarded(header: str) -> tuple[Mapping[str, str], ...]:
+    """The header parsed as aiohttp parses it for the middleware (``request.forwarded``)."""
+    return make_mocked_request("GET", "/", headers={"Forwarded": header}).forwarded
+
+
+@pytest.mark.parametrize(
+    ("header", "client"),
+    [
+        ("for=203.0.113.7", Client("203.0.113.7", None)),
+        ("for=203.0.113.7;proto=https;host=Chat.Example.com",
+         Client("203.0.113.7", "https", "chat.example.com")),
+        # What the client wrote on the left is never read: the proxy appended the truth.
+        ("for=6.6.6.6;host=evil.example, for=203.0.113.7;proto=http",
+         Client("203.0.113.7", "http")),
+        # Past a second trusted proxy: the client's element is the first proxy's.
+        ('for="[2001:db8:cafe::17]:4711";proto=https;host=chat.example.com, '
+         "for=10.9.9.9;proto=http",
+         Client("2001:db8:cafe::17", "https", "chat.example.com")),
+        ("for=10.5.5.5, for=10.9.9.9", Client("10.5.5.5", None)),  # all trusted: the leftmost
+        # Unusable for= (obfuscated, unknown, garbage) in the trusted part: the proxy itself.
+        ("for=203.0.113.7, for=unknown", Client("10.0.0.2", None)),
+        ("for=_hidden", Client("10.0.0.2", None)),
+        ("proto=https", Client("10.0.0.2", None)),
+        ("garbage", Client("10.0.0.2", None)),
+        ("", Client("10.0.0.2", None)),
+        # Values that are no scheme or host are ignored, the address still counts.
+        ('for=203.0.113.7;proto=gopher;host="<script>x</script>"', Client("203.0.113.7", None)),
+        ('for=203.0.113.7;host="a.example,evil.example"', Client("203.0.113.7", None)),
+    ],
+)
+def test_rfc_7239_forwarded_gives_the_rightmost_untrusted_client(
+    header: str, client: Client
+) -> None:
+    assert PROXIES.resolve_forwarded("10.0.0.2", forwarded(header)) == client
+
+
+def test_a_forwarded_header_from_an_untrusted_peer_is_ignored() -> None:
+    assert PROXIES.resolve_forwarded("192.0.2.1", forwarded("for=203.0.113.7")) is None

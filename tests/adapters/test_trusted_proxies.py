@@ -164,3 +164,61 @@ async def test_a_forwarded_host_from_anyone_but_a_trusted_proxy_opens_nothing(
     client = await app_client(aiohttp_client, tmp_path, **env)
     async with client.get("/console/ws", headers=PUBLIC) as response:
         assert response.status == 403
+
+
+FORWARDED_PROXY = {**PROXY, "QUALIBOT_PROXY_HEADERS": "forwarded"}
+
+
+async def rfc_widget(client: TestClient[Any, Any], headers: dict[str, str]) -> Socket:
+    return Socket(await client.ws_connect("/widget/ws", headers={"Origin": ORIGIN, **headers}))
+
+
+async def test_visitors_behind_a_proxy_writing_rfc_7239_forwarded_are_capped_each_on_their_own(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    client = await app_client(aiohttp_client, tmp_path, **FORWARDED_PROXY)
+    alice = await rfc_widget(client, {"Forwarded": "for=203.0.113.1;proto=https"})
+    bob = await rfc_widget(client, {"Forwarded": 'for="[2001:db8::2]:4711"'})
+    assert (await alice.hello())["type"] == "welcome"
+    assert (await bob.hello())["type"] == "welcome"
+    # The visitor forged an X-Forwarded-For: this proxy does not write it, so it is not read.
+    forged = {"Forwarded": "for=203.0.113.1", "X-Forwarded-For": "198.51.100.9"}
+    second_tab = await rfc_widget(client, forged)
+    await assert_refused_as_too_many(second_tab)
+    for sock in (alice, bob, second_tab):
+        await sock.close()
+
+
+async def test_a_forged_forwarded_header_is_not_read_when_the_proxy_writes_x_forwarded_for(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    # An X-Forwarded-For proxy passes a visitor's own Forwarded header through untouched.
+    client = await app_client(aiohttp_client, tmp_path, **PROXY)
+    first = await rfc_widget(client, {"X-Forwarded-For": "203.0.113.1"})
+    assert (await first.hello())["type"] == "welcome"
+    forged = {"X-Forwarded-For": "203.0.113.1", "Forwarded": "for=198.51.100.9"}
+    second = await rfc_widget(client, forged)
+    await assert_refused_as_too_many(second)
+    for sock in (first, second):
+        await sock.close()
+
+
+async def test_the_console_opens_behind_a_forwarded_proxy_that_rewrites_the_host(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    client = await aiohttp_client(create_app(make_settings(tmp_path, **FORWARDED_PROXY)))
+    await add_rep(client.app, "dana@example.com", "Dana Scully", team="sales")
+    public = {
+        "Origin": "https://chat.example.com",
+        "Forwarded": "for=198.51.100.4;proto=https;host=chat.example.com",
+    }
+    async for browsers in open_browsers(client):
+        dana = await browsers.signed_in("dana@example.com")
+        ws = await dana.session.ws_connect(dana.url("/console/ws"), headers=public)
+        assert not ws.closed
+        await ws.close()
+        # The same page without the proxy's word on the host: refused as cross-origin.
+        async with dana.session.get(
+            dana.url("/console/ws"), headers={"Origin": "https://chat.example.com"}
+        ) as response:
+            assert response.status == 403

@@ -31,7 +31,8 @@ def test_text_reads_back_as_the_standard_librarys_text_does(value: object) -> No
 
 def test_control_characters_and_markup_stay_inside_the_string() -> None:
     text = dumps({"text": "</script><b>\x00\n"})
-    assert "\x00" not in text and "\n" not in text
+    assert "\x00" not in text
+    assert "\n" not in text
     assert loads(text) == {"text": "</script><b>\x00\n"}
 
 
