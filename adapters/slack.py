@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -27,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.jobs import Jobs
 from adapters.outbound import Pace, Pacer
+from adapters.retry import Wait
 from adapters.slack_blocks import REPLY_ACTION, Message, answered, to_messages, unescape
 from adapters.slack_desk import RepDirectory, SlackDesk
 from adapters.slack_errors import classify
@@ -42,6 +44,10 @@ log = structlog.stdlib.get_logger(__name__)
 
 SLACK_PACE = Pace(per_chat=1.0, chat_burst=3, overall=None)  # chat.postMessage: ~1/s/channel
 DRAIN_SECONDS = 10.0
+# Start-up asks apps.connections.open at most this often when Slack says wait (429) or fails on
+# its side, waiting at most OPEN_WAIT_LIMIT each time, before start-up gives up.
+OPEN_ATTEMPTS = 3
+OPEN_WAIT_LIMIT = 30.0
 
 
 class Prospects(Protocol):
@@ -119,24 +125,44 @@ class SlackChannel:
         token) included, so start-up would hang with the server never listening. The first
         URL is asked for here instead, where a refusal raises and stops the server as a bad
         Telegram token does; the client then connects to that URL (it asks for a new one on
-        each reconnect).
+        each reconnect). A rate limit (several processes restarting together) or a failure on
+        Slack's side is waited out and asked again, a few times, rather than taken for a
+        refused token.
         """
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-        from slack_sdk.errors import SlackApiError
 
-        try:
-            opened = await self.client.apps_connections_open(app_token=app_token)
-        except SlackApiError as error:
-            log.error(
-                "slack.app_token_refused", error=error.response.get("error"),
-                hint="QUALIBOT_SLACK_APP_TOKEN needs an app-level xapp- token with "
-                "connections:write, and Socket Mode enabled in the app's settings",
-            )
-            raise
+        opened = await self._open_connection(app_token)
         self._socket = AsyncSocketModeHandler(self.bolt, app_token)
         self._socket.client.wss_uri = opened["url"]
         await self._socket.connect_async()
         log.info("slack.socket_mode")
+
+    async def _open_connection(self, app_token: str) -> Any:
+        """apps.connections.open, retried while Slack says wait; raises when it refuses."""
+        from slack_sdk.errors import SlackApiError
+
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                return await self.client.apps_connections_open(app_token=app_token)
+            except (SlackApiError, TimeoutError, aiohttp.ClientError) as error:
+                verdict = classify(error)
+                wait = verdict.seconds if isinstance(verdict, Wait) else float(attempt)
+                if verdict == "permanent" or attempt == OPEN_ATTEMPTS or wait > OPEN_WAIT_LIMIT:
+                    if verdict == "permanent" and isinstance(error, SlackApiError):
+                        log.error(
+                            "slack.app_token_refused", error=error.response.get("error"),
+                            hint="QUALIBOT_SLACK_APP_TOKEN needs an app-level xapp- token "
+                            "with connections:write, and Socket Mode enabled in the app's "
+                            "settings",
+                        )
+                    else:
+                        log.error("slack.connections_open_failed", attempts=attempt,
+                                  error=repr(error)[:200])  # fmt: skip
+                    raise
+                log.warning("slack.connections_open_retrying", attempt=attempt, wait=wait,
+                            error=repr(error)[:200])  # fmt: skip
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def close(self) -> None:
         """Stop taking events, finish work in progress, flush the send queue."""

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 APP_TOKEN = "xapp-1-A0QUALIBOT-1234-abcdef"
 APP_ID = "A0QUALIBOT"
@@ -93,6 +93,11 @@ class SlackSocket:
         await self.until(lambda: self.live)
         frame = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
         await self.live[-1].ws.send_str(json.dumps(frame))
+
+    async def drop(self, code: int = WSCloseCode.GOING_AWAY) -> None:
+        """Close the newest connection from Slack's side, unannounced (a server restarting)."""
+        await self.until(lambda: self.live)
+        await self.live[-1].ws.close(code=code, message=b"server going away")
 
     async def _link(self, request: web.Request) -> web.StreamResponse:
         ticket = request.query.get("ticket", "")

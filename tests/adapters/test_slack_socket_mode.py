@@ -107,6 +107,19 @@ async def test_a_refresh_moves_to_a_new_connection_and_events_keep_flowing(stack
     assert "What brings you here" in posts[-1]["text"]
 
 
+async def test_a_connection_slack_closes_unannounced_is_replaced_and_events_keep_flowing(
+    stack: Stack,
+) -> None:
+    socket = stack.slack.socket
+    await socket.drop()
+    await socket.until(lambda: len(socket.links) == 2 and socket.links[1] in socket.live)
+    assert socket.links[0].closed
+    assert len(stack.slack.of("apps.connections.open")) == 2  # a fresh URL, not the used one
+
+    posts = await say(stack, 1, "Hello", replies=2)
+    assert "What brings you here" in posts[-1]["text"]
+
+
 async def test_shutdown_answers_what_was_taken_closes_the_socket_and_leaves_no_task(
     stack: Stack,
 ) -> None:
@@ -157,3 +170,61 @@ async def test_a_refused_app_token_stops_start_up(
     finally:
         await runner.cleanup()
     assert [c.result["error"] for c in slack.calls] == [error]  # asked once, not for ever
+
+
+def socket_settings(tmp_path: Path, server: TestServer) -> Any:
+    from bot.config import Settings
+
+    return Settings.from_env({
+        "QUALIBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'open.db'}",
+        "QUALIBOT_SECRET": "test-secret-0123456789abcdef",
+        "QUALIBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "QUALIBOT_SLACK_APP_TOKEN": APP_TOKEN,
+        "QUALIBOT_SLACK_API_URL": str(server.make_url("/api/")),
+    }, workdir=tmp_path)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"status": 429, "retry_after": 1, "error": "ratelimited"},  # processes restarting together
+     {"status": 503, "error": "service_unavailable"},
+     {"drop": True}],
+)
+async def test_start_up_waits_out_a_busy_slack_and_connects(
+    aiohttp_server: Server, tmp_path: Path, failure: dict[str, Any]
+) -> None:
+    from bot.app import create_app
+
+    slack = FakeSlack()
+    slack.fail("apps.connections.open", **failure)
+    server = await aiohttp_server(slack.app())
+    runner = web.AppRunner(create_app(socket_settings(tmp_path, server)))
+    try:
+        async with asyncio.timeout(10):
+            await runner.setup()
+        await slack.socket.until(lambda: slack.socket.live)
+    finally:
+        await runner.cleanup()
+    opened = [c.method for c in slack.calls if c.method.startswith("apps.connections.open")]
+    assert len(opened) == 2
+    assert opened[-1] == "apps.connections.open"  # the second attempt got the URL
+
+
+async def test_a_rate_limit_longer_than_start_up_can_wait_stops_it_at_once(
+    aiohttp_server: Server, tmp_path: Path
+) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import create_app
+
+    slack = FakeSlack()
+    slack.fail("apps.connections.open", status=429, retry_after=3600, error="ratelimited")
+    server = await aiohttp_server(slack.app())
+    runner = web.AppRunner(create_app(socket_settings(tmp_path, server)))
+    try:
+        with pytest.raises(SlackApiError, match="ratelimited"):
+            async with asyncio.timeout(5):
+                await runner.setup()
+    finally:
+        await runner.cleanup()
+    assert len(slack.calls) == 1
