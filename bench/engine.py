@@ -105,18 +105,24 @@ def extractor_times(flow: Flow, steps: list[Step], rounds: int) -> tuple[list[fl
             started = time.perf_counter()
             read_text(flow, text, NOW, asked)
             per_message.append(time.perf_counter() - started)
-    each: dict[str, float] = {}
-    for slot, extractor in flow.extractors.items():
-        spent = 0.0
+    # Each extractor once per message, message after message, as read_text runs them: timing
+    # one text many times in a row measured warm caches and predicted branches (about 0.6x).
+    spent = dict.fromkeys(flow.extractors, 0.0)
+    spent["(preparing the message)"] = 0.0
+    extractors = list(flow.extractors.items())
+    clock = time.perf_counter
+    for _ in range(rounds):
         for text, asked in texts:
             # Prepared as read_text prepares it (lowered, word heads): the path the engine takes.
+            started = clock()
             begin_message(clean_for_extractors(text))
-            started = time.perf_counter()
-            for _ in range(rounds):
+            spent["(preparing the message)"] += clock() - started
+            for slot, extractor in extractors:
+                started = clock()
                 extractor(text, NOW, slot == asked)
-            spent += time.perf_counter() - started
+                spent[slot] += clock() - started
             end_message()
-        each[slot] = spent / (rounds * len(texts)) * 1e6
+    each = {slot: total / (rounds * len(texts)) * 1e6 for slot, total in spent.items()}
     return per_message, each
 
 
