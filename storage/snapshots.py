@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -174,6 +174,18 @@ def _json(value: Any) -> Any:
     return value if json_exact(value) else loads(dumps(value))
 
 
+def _context(value: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The context as read back: the turn's own dict when JSON gives back the same.
+
+    Shared, not copied: a snapshot's context is never changed in place (the engine copies it
+    before changing it, as it must for the cached snapshots anyway).
+    """
+    if type(value) is dict and json_exact(value):
+        return value
+    decoded: dict[str, Any] = loads(text)
+    return decoded
+
+
 def after_turn(
     snapshot: Snapshot, turn: Turn, seq: int, context: str, evidence_read: dict[str, Evidence]
 ) -> Snapshot:
@@ -195,7 +207,7 @@ def after_turn(
         stage=turn.stage,
         score=turn.score,
         evidence=evidence,
-        context=loads(context),
+        context=_context(turn.context, context),
         opted_out=turn.opted_out,
         seq=seq,
         last_inbound_at=None if at is None else utc(at),

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot.jsontext import dumps, loads
-from bot.state import Evidence
+from bot.messages import ConversationKey
+from bot.state import Evidence, Snapshot, Turn
 from storage.codec import evidence_from_json, evidence_to_json
-from storage.snapshots import Known, json_exact
+from storage.snapshots import Known, after_turn, json_exact
 
 AT = datetime(2026, 3, 1, 12, 30, 15, 250, tzinfo=UTC)
 EXACT: list[Any] = [
@@ -71,3 +72,14 @@ def test_evidence_text_keeps_the_read_order_and_replaces_in_place() -> None:
     assert list(loads(text)) == ["a", "b", "c"]
     assert loads(text) == known.evidence
     assert loads(known.copy().evidence_text()) == known.evidence
+
+
+@pytest.mark.parametrize("context", [{"answered": ["need"], "n": 2}, {"asked": ("need",)}])
+def test_after_turn_context_is_what_a_read_gives(context: dict[str, Any]) -> None:
+    key = ConversationKey("widget", "v")
+    snapshot = Snapshot(1, key, "start", "bot", None, 0, {}, {}, False, 0)
+    turn = Turn(1, "start", "bot", None, 0, context, False, None, None)
+    text = dumps(context)
+    after = after_turn(snapshot, turn, 1, text, {})
+    assert json.dumps(after.context) == json.dumps(loads(text))
+    assert after.context == loads(text)
