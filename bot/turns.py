@@ -39,19 +39,15 @@ async def commit(
     None if ``inbound`` is a re-delivery: then nothing was written. The events are serialized
     once, here, for both the outbox and the bus.
     """
-    replies = tuple(
-        StoredMessage(
-            seq=snapshot.seq + i,
-            author=line.author,
-            text=line.text,
-            at=now,
-            quick_replies=line.quick_replies,
-        )
+    # List comprehensions, not generators, inside tuple(): no generator frame per turn.
+    seq, key = snapshot.seq, snapshot.key
+    replies = tuple([
+        StoredMessage(seq + i, line.author, line.text, now, quick_replies=line.quick_replies)
         for i, line in enumerate(decision.replies, start=1)
-    )
+    ])  # fmt: skip
     said = (inbound, *replies) if inbound is not None else replies
-    events = (*(_added(snapshot.key, m) for m in said), *decision.events)
-    payloads = tuple(e.to_json() for e in events)
+    events = (*[_added(key, m) for m in said], *decision.events)
+    payloads = tuple([e.to_json() for e in events])
     rows = await unit.finish(
         Turn(
             conversation_id=snapshot.conversation_id,

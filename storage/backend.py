@@ -39,8 +39,8 @@ class Backend(Protocol):
         """A write transaction: (connection, runner); commits on exit, rolls back on error."""
         ...
 
-    async def submit(self, job: Callable[[Connection], T]) -> T:
-        """Run ``job(connection)`` as a transaction of its own; return once it has committed.
+    def submit(self, job: Callable[[Connection], T]) -> Awaitable[T]:
+        """Run ``job(connection)`` as a transaction of its own; resolve once it has committed.
 
         The backend may run many jobs in one transaction, each in a savepoint: a job that
         raises rolls back alone and its caller gets the exception.

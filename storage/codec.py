@@ -19,6 +19,8 @@ INITIAL_STATE = "start"
 
 def utc(at: datetime) -> datetime:
     """``at`` in UTC, as every store returns it; naive datetimes are refused, not guessed at."""
+    if at.tzinfo is UTC:  # the usual case (what astimezone would return: ``at`` itself)
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"naive datetime {at!r}: pass a timezone-aware datetime")
     return at.astimezone(UTC)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.jsontext import dumps
 from bot.ports import StaleSnapshot
 from bot.state import StoredMessage, Turn
-from storage.codec import evidence_to_json, lead_changes, quick_replies_to_json
+from storage.codec import lead_changes, quick_replies_to_json
 from storage.snapshots import Known, after_turn
 
 _MISSING = object()
@@ -148,7 +148,7 @@ async def commit_turn(
     said = turn.messages if inbound is None else (inbound, *turn.messages)
     seq = max((m.seq for m in said), default=0)
     evidence = dict(known.evidence), dict(known.encoded)  # to put back if nothing is written
-    known.record(turn.evidence)
+    read = known.record(turn.evidence)
     context = dumps(dict(turn.context))
     params: list[Any] = [
         turn.state, turn.owner, turn.stage, turn.score, context, turn.opted_out, turn.wake_at,
@@ -157,7 +157,7 @@ async def commit_turn(
     for m in said:
         params += _message(cid, known.channel, m)
     for e in turn.evidence:
-        params += (cid, e.slot, e.status, dumps(evidence_to_json(e)["value"]), e.raw_text,
+        params += (cid, e.slot, e.status, dumps(e.value), e.raw_text,
                    e.extractor, e.confidence, e.message_id, e.at)  # fmt: skip
     if (sc := turn.stage_change) is not None:
         params += (cid, sc.previous, sc.stage, sc.score, sc.reason, sc.at)
@@ -199,5 +199,5 @@ async def commit_turn(
         known.lead.update(changes)
     if known.snapshot is not None:
         seq = max(known.snapshot.seq, seq)
-        known.snapshot = after_turn(known, known.snapshot, turn, seq, context)
+        known.snapshot = after_turn(known.snapshot, turn, seq, context, read)
     return list(row[1])

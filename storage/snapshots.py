@@ -12,9 +12,11 @@ fresh load. Entries change only after the COMMIT that holds their turn (``SqlUni
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.jsontext import dumps, loads
@@ -42,30 +44,46 @@ class Known:
     evidence: dict[str, Any]
     lead: dict[str, Any] = field(default_factory=dict)
     snapshot: Snapshot | None = None
-    # ``evidence`` entries as JSON text, filled as needed: current_evidence is written whole
-    # every turn, and encoding only the slots that changed is most of its cost saved.
+    # ``evidence`` members as JSON text (``"slot":{...}``), in ``evidence``'s order when both
+    # hold the same slots: current_evidence is written whole every turn, and encoding only the
+    # slots that changed is most of its cost saved.
     encoded: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> Known:
         """A copy a unit may change (its turn may still roll back)."""
-        return replace(
-            self, evidence=dict(self.evidence), lead=dict(self.lead), encoded=dict(self.encoded)
-        )
+        return Known(
+            self.conversation_id, self.lead_id, self.channel, self.version, dict(self.evidence),
+            dict(self.lead), self.snapshot, dict(self.encoded),
+        )  # fmt: skip
 
     def evidence_text(self) -> str:
-        """``evidence`` as one JSON object, from the per-slot texts (encoding the missing)."""
+        """``evidence`` as one JSON object, from the per-member texts (encoding the missing)."""
         encoded = self.encoded
-        for slot, value in self.evidence.items():
-            if slot not in encoded:
-                encoded[slot] = dumps(value)
-        return "{" + ",".join(f"{dumps(slot)}:{encoded[slot]}" for slot in self.evidence) + "}"
+        if len(encoded) != len(self.evidence):  # read from the database: some not encoded yet
+            self.encoded = encoded = {
+                slot: encoded.get(slot) or f"{dumps(slot)}:{dumps(value)}"
+                for slot, value in self.evidence.items()
+            }
+        return "{" + ",".join(encoded.values()) + "}"
 
-    def record(self, evidence: Iterable[Evidence]) -> None:
-        """Newer evidence supersedes the slot's current entry, as a database round trip has it."""
+    def record(self, evidence: Iterable[Evidence]) -> dict[str, Evidence]:
+        """Newer evidence supersedes the slot's current entry, as a database round trip has it.
+
+        Returns each recorded slot's evidence as a fresh read would give it back: the very
+        ``Evidence`` when its values are JSON already (the usual case: no decoding needed).
+        """
+        read: dict[str, Evidence] = {}
         for e in evidence:
-            text = dumps(evidence_to_json(e))
-            self.evidence[e.slot] = loads(text)
-            self.encoded[e.slot] = text
+            entry = evidence_to_json(e)
+            text = dumps(entry)
+            if _exact(e):
+                read[e.slot] = e
+            else:
+                entry = loads(text)
+                read[e.slot] = evidence_from_json(entry)
+            self.evidence[e.slot] = entry
+            self.encoded[e.slot] = f"{dumps(e.slot)}:{text}"
+        return read
 
 
 class SnapshotCache:
@@ -112,21 +130,72 @@ class SnapshotCache:
         self._keys.clear()
 
 
+_SAME = frozenset({str, bool, type(None)})  # JSON gives back an equal value of the same type
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # orjson's range: past it, ``json`` writes the digits
+
+
+def json_exact(value: Any) -> bool:
+    """Whether a JSON round trip gives back an equal value of the very same types.
+
+    True for what JSON holds as is: str, bool, None, 64-bit ints, finite floats, and lists and
+    str-keyed dicts of those (not tuples, not subclasses: JSON gives back the base types).
+    """
+    kind = type(value)
+    if kind in _SAME:
+        return True
+    if kind is int:
+        return bool(_INT_MIN <= value <= _INT_MAX)
+    if kind is float:
+        return math.isfinite(value)  # NaN and infinities come back as null
+    if kind is list:
+        return all(json_exact(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and json_exact(v) for k, v in value.items())
+    return False
+
+
+def _exact(e: Evidence) -> bool:
+    """Whether ``e`` is what reading back its ``evidence_to_json`` entry gives (``at`` in UTC)."""
+    return (
+        type(e.at) is datetime
+        and e.at.tzinfo is UTC
+        and type(e.slot) is str
+        and type(e.status) is str
+        and type(e.extractor) is str
+        and json_exact(e.value)
+        and json_exact(e.raw_text)
+        and json_exact(e.confidence)
+        and json_exact(e.message_id)
+    )
+
+
 def _json(value: Any) -> Any:
     """The value as a database round trip returns it (tuples become lists, and so on)."""
-    return loads(dumps(value))
+    return value if json_exact(value) else loads(dumps(value))
 
 
-def after_turn(known: Known, snapshot: Snapshot, turn: Turn, seq: int, context: str) -> Snapshot:
+def _context(value: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The context as read back: the turn's own dict when JSON gives back the same.
+
+    Shared, not copied: a snapshot's context is never changed in place (the engine copies it
+    before changing it, as it must for the cached snapshots anyway).
+    """
+    if type(value) is dict and json_exact(value):
+        return value
+    decoded: dict[str, Any] = loads(text)
+    return decoded
+
+
+def after_turn(
+    snapshot: Snapshot, turn: Turn, seq: int, context: str, evidence_read: dict[str, Evidence]
+) -> Snapshot:
     """The snapshot a fresh ``load`` would return once ``turn`` is committed.
 
-    Values go through JSON as they do through the database (``context`` is the JSON text the
-    turn wrote; ``known`` holds the evidence as recorded), so a turn decided from the cache
-    sees exactly what it would see after a read.
+    Values are as they come back through the database (``context`` is the JSON text the turn
+    wrote; ``evidence_read`` is what ``Known.record`` returned), so a turn decided from the
+    cache sees exactly what it would see after a read.
     """
-    evidence = dict(snapshot.evidence)
-    for e in turn.evidence:
-        evidence[e.slot] = evidence_from_json(known.evidence[e.slot])
+    evidence = {**snapshot.evidence, **evidence_read}
     changes = lead_changes(turn.lead)
     lead = {**snapshot.lead, **(_json(changes) if changes else {})}
     at = turn.last_inbound_at
@@ -138,7 +207,7 @@ def after_turn(known: Known, snapshot: Snapshot, turn: Turn, seq: int, context: 
         stage=turn.stage,
         score=turn.score,
         evidence=evidence,
-        context=loads(context),
+        context=_context(turn.context, context),
         opted_out=turn.opted_out,
         seq=seq,
         last_inbound_at=None if at is None else utc(at),

@@ -115,9 +115,14 @@ class ThreadBackend:
         await self._end(batch, turn, ok=True)
         await asyncio.shield(batch.committed)
 
-    async def submit(self, job: Callable[[Connection], T]) -> T:
-        """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``)."""
-        return await self._jobs.submit(job)
+    def submit(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
+        """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``).
+
+        A plain call returning the job's future, not a coroutine: at 1,000 concurrent
+        conversations every turn comes this way, and each coroutine layer costs a frame to
+        create and one to resume.
+        """
+        return self._jobs.submit(job)
 
     async def _join(self) -> _Batch:
         """The open batch, or a new one (connecting once per backend)."""

@@ -61,21 +61,22 @@ class JobQueue:
         self._jobs: list[_Job[Any]] = []  # submitted, not yet taken by the drain
         self._drainer: asyncio.Task[None] | None = None
 
-    async def submit(self, job: Callable[[Connection], T]) -> T:
-        """Run ``job`` in the next batch, in a savepoint of its own; return after the COMMIT.
+    def submit(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
+        """Run ``job`` in the next batch, in a savepoint of its own; resolve after the COMMIT.
 
         Jobs do not hop one by one: whatever was submitted while the writer was busy goes to
         the thread in one hop (so at 1,000 concurrent conversations a hop carries hundreds of
         turns), inside one unit of the group commit machinery above. Each runs in its own
         SAVEPOINT: a job that raises rolls back alone and only its caller gets the exception.
-        If the COMMIT fails, every job of the batch raises.
+        If the COMMIT fails, every job of the batch raises. Cancelling the future (or the task
+        awaiting it) withdraws the job if it has not been taken yet.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.append(_Job(job, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self) -> None:
         """Feed submitted jobs to the thread, as many per hop as are waiting."""

@@ -74,7 +74,7 @@ def ts(at: datetime | None) -> str | None:
         utc_at = at.astimezone(UTC)
     else:
         utc_at = at
-    text = utc_at.replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = utc_at.isoformat(" ", "microseconds")[:-6]  # less the "+00:00" of UTC
     _last = (at, text)
     return text
 
@@ -167,7 +167,7 @@ def insert_outbox(
     """One outbox row holding the turn's events in order; its id (none without events)."""
     if not payloads:
         return []
-    row_id = db.execute(_INSERT_OUTBOX, (_dumps(list(payloads)), ts(now))).lastrowid
+    row_id = db.execute(_INSERT_OUTBOX, (_dumps(payloads), ts(now))).lastrowid  # an array
     assert row_id is not None  # an INSERT of one row always sets it
     return [row_id]
 

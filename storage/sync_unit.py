@@ -196,7 +196,7 @@ class SyncUnit:
         seq = max(seqs, default=0)  # seq never goes below 0
         # Later evidence for a slot supersedes the current one. (On StaleSnapshot the unit
         # fails, and SqlUnit.forget drops what it knew: no need to undo this.)
-        known.record(turn.evidence)
+        read = known.record(turn.evidence)
         context = dumps(dict(turn.context))
         if not writes.update_conversation(turn, known, context, seq, known.version, now):
             raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
@@ -210,7 +210,7 @@ class SyncUnit:
             known.lead.update(changes)
         if known.snapshot is not None:
             seq = max(known.snapshot.seq, seq)
-            known.snapshot = after_turn(known, known.snapshot, turn, seq, context)
+            known.snapshot = after_turn(known.snapshot, turn, seq, context, read)
         return outbox_ids
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
