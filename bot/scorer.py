@@ -248,10 +248,15 @@ class Scorer:
             if total < min_score:  # ``_reaches``, with the cheaper ``_has_meaning`` inlined
                 continue
             # ``all``/``any`` over generators, unrolled: a generator per stage per rescoring
+            # (``_mapping`` inlined for the dicts answers are: a call per slot per stage)
             missing = False
             for slot in requires:
                 item = get(slot)
-                if item is None or item.status != "answer" or _mapping(item.value).get("none"):
+                if item is None or item.status != "answer":
+                    missing = True
+                    break
+                value = item.value
+                if (value if type(value) is dict else _mapping(value)).get("none"):
                     missing = True
                     break
             if missing:
@@ -261,7 +266,8 @@ class Scorer:
                     item = get(slot)
                     if item is None or item.status != "answer":
                         continue
-                    if not _mapping(item.value).get("none"):
+                    value = item.value
+                    if not (value if type(value) is dict else _mapping(value)).get("none"):
                         break
                 else:
                     continue

@@ -92,6 +92,23 @@ class StageChange:
     at: datetime
 
 
+_StageChangeTwin = twin(StageChange)
+
+
+def new_stage_change(
+    previous: str | None, stage: str, score: int, reason: str, at: datetime
+) -> StageChange:
+    """``StageChange(...)``, without a setattr call per field (see ``bot.frozen``)."""
+    made = _StageChangeTwin()
+    made.previous = previous
+    made.stage = stage
+    made.score = score
+    made.reason = reason
+    made.at = at
+    made.__class__ = StageChange
+    return cast(StageChange, made)
+
+
 @dataclass(frozen=True, slots=True)
 class HandoffRequest:
     """The bot wants a human.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import Decision, Line, idle_due, lead_card, new_decision
+from bot.decision import Decision, Line, idle_due, lead_card, new_decision, new_line
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -25,8 +25,8 @@ from bot.state import (
     EvidenceStatus,
     HandoffRequest,
     Snapshot,
-    StageChange,
     new_evidence,
+    new_stage_change,
 )
 from bot.understand import Reading
 from flows.schema import StageSpec
@@ -149,11 +149,11 @@ class TurnDraft:
 
     def say(self, text: str, quick_replies: tuple[QuickReply, ...] = ()) -> None:
         """Queue a reply."""
-        self.replies.append(Line(text.strip(), quick_replies))
+        self.replies.append(new_line(text.strip(), quick_replies, "bot"))
 
     def notice(self, text: str) -> None:
         """Queue a system notice ("Dana joined the conversation")."""
-        self.replies.append(Line(text.strip(), (), "system"))
+        self.replies.append(new_line(text.strip(), (), "system"))
 
     def greet(self) -> None:
         """The flow's greeting, once per conversation."""
@@ -291,7 +291,7 @@ class TurnDraft:
         change = None
         if stage != snap.stage and stage is not None:
             why = self.stage_reason
-            change = StageChange(snap.stage, stage, total, why, now)
+            change = new_stage_change(snap.stage, stage, total, why, now)
             events.append(stage_changed(key, now, snap.stage, stage, total, why))
         events += self.events
         return new_decision(

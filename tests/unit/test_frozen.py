@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.decision import Decision, Line, new_decision
+from bot.decision import Decision, Line, new_decision, new_line
 from bot.events import (
     EvidenceRecorded,
     ScoreChanged,
@@ -19,7 +19,7 @@ from bot.events import (
 )
 from bot.frozen import twin
 from bot.messages import ConversationKey
-from bot.state import Evidence, HandoffRequest, StageChange, new_evidence
+from bot.state import Evidence, HandoffRequest, StageChange, new_evidence, new_stage_change
 
 AT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 KEY = ConversationKey("widget", "v1")
@@ -41,6 +41,8 @@ def decision_fields() -> tuple[Any, ...]:
         (Decision, new_decision, decision_fields()),
         (EvidenceRecorded, evidence_recorded, (KEY, AT, "budget", "answer", {"amount": 5})),
         (ScoreChanged, score_changed, (KEY, AT, 45, 20)),
+        (Line, new_line, ("Hi", (), "system")),
+        (StageChange, new_stage_change, (None, "SQL", 70, "why", AT)),
         (StageChanged, stage_changed, (KEY, AT, None, "SQL", 70, "SQL: score 70 >= 60")),
     ],
 )
