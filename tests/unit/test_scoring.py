@@ -104,37 +104,15 @@ def test_product_signal_makes_pql() -> None:
     ("slot", "value", "words"),
     [
         ("budget", {"amount": 60000, "currency": "USD", "period": "year"}, "$60,000 a year"),
-        (
-            "budget",
-            {"amount": None, "min": 20000, "max": 30000, "currency": "EUR"},
-            "€20,000–€30,000",
-        ),
+        ("budget", {"amount": None, "min": 20000, "max": 30000, "currency": "EUR"},
+         "€20,000–€30,000"),
         ("budget", {"amount": 0}, "no budget yet"),
-        (
-            "timeline",
-            {
-                "start": "2027-07-01T00:00:00+00:00",
-                "end": "2027-10-01T00:00:00+00:00",
-                "grain": "quarter",
-                "urgency": "later",
-            },
-            "Q3 2027",
-        ),
-        (
-            "timeline",
-            {
-                "start": "2026-11-22T00:00:00+00:00",
-                "end": "2027-04-01T00:00:00+00:00",
-                "grain": "quarter",
-                "urgency": "later",
-            },
-            "by 31 March 2027",
-        ),
-        (
-            "timeline",
-            {"start": None, "end": None, "grain": None, "urgency": "none"},
-            "no fixed timeline",
-        ),
+        ("timeline", {"start": "2027-07-01T00:00:00+00:00", "end": "2027-10-01T00:00:00+00:00",
+                      "grain": "quarter", "urgency": "later"}, "Q3 2027"),
+        ("timeline", {"start": "2026-11-22T00:00:00+00:00", "end": "2027-04-01T00:00:00+00:00",
+                      "grain": "quarter", "urgency": "later"}, "by 31 March 2027"),
+        ("timeline", {"start": None, "end": None, "grain": None, "urgency": "none"},
+         "no fixed timeline"),
         ("authority", {"level": "decision_maker", "title": "CTO"}, "CTO (decision maker)"),
         ("company_size", {"min": 50, "max": 200}, "50–200 people"),
         ("email", "jane@acme.com", "jane@acme.com"),
@@ -171,7 +149,9 @@ def _evidence_sets() -> list[dict[str, Evidence]]:
     sets: list[dict[str, Evidence]] = [{}]
     for _ in range(3000):
         chosen = rng.sample(sorted(VALUES), rng.randint(1, len(VALUES)))
-        sets.append({s: ev(s, rng.choice(VALUES[s]), status=rng.choice(STATUSES)) for s in chosen})
+        sets.append(
+            {s: ev(s, rng.choice(VALUES[s]), status=rng.choice(STATUSES)) for s in chosen}
+        )
     return sets
 
 
@@ -190,7 +170,8 @@ def test_scorer_agrees_with_score_stage_and_rank() -> None:
 
 def test_membership_rules_are_one_lookup() -> None:
     """Authority and timeline rules only test a key's membership: their points are a table."""
-    tables = {subject: table for subject, _, _, table in Scorer(SPEC.scoring, SPEC.stages)._groups}
+    groups = Scorer(SPEC.scoring, SPEC.stages)._groups
+    tables = {subject: table for subject, _, _, table in groups}
     assert tables["authority"] == ("level", {"decision_maker": 25, "influencer": 10})
     assert tables["timeline"] is not None
     assert tables["timeline"][0] == "urgency"
