@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+from bot.frozen import twin
 from bot.messages import ConversationKey
 
 
@@ -21,30 +23,53 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form for the outbox and cross-process buses.
 
-        Runs for every event of every turn: the field names are looked up once per class
-        (``dataclasses.fields`` is slow), and ``key`` and ``at``, which every event has, skip
-        the type tests.
+        Runs for every event of every turn, so each class's plan (``_plan``) is made once: the
+        fields typed ``str``, ``int`` or ``bool`` (or None) go in as they are, only the others
+        take the type tests. The events of one turn share their key and time, whose text forms
+        are kept from one event to the next (``_LAST``).
         """
-        names = _NAMES.get(type(self))
-        if names is None:
-            names = _NAMES[type(self)] = tuple(f.name for f in dataclasses.fields(self))[2:]
-        data: dict[str, Any] = {
-            "event": self.name, "key": str(self.key), "at": self.at.isoformat()
-        }
-        for name in names:
-            value = getattr(self, name)
-            if isinstance(value, tuple):
-                value = list(value)
-            elif isinstance(value, datetime):
-                value = value.isoformat()
-            elif isinstance(value, ConversationKey):
-                value = str(value)
-            data[name] = value
+        plan = _PLANS.get(type(self))
+        if plan is None:
+            plan = _PLANS[type(self)] = _plan(type(self))
+        key, at = self.key, self.at
+        last = _LAST[0]
+        if last[0] is not key or last[1] is not at:
+            last = _LAST[0] = (key, at, str(key), at.isoformat())
+        data: dict[str, Any] = {"event": self.name, "key": last[2], "at": last[3]}
+        for name, tested in plan:
+            data[name] = _plain(getattr(self, name)) if tested else getattr(self, name)
         return data
 
 
-# Per event class: its fields after ``key`` and ``at`` (see ``Event.to_json``).
-_NAMES: dict[type[Event], tuple[str, ...]] = {}
+# The field types ``to_json`` passes through untested (a value of one of them is never a tuple,
+# a datetime or a ConversationKey).
+_AS_IS = frozenset({str, int, bool, float, str | None, int | None, bool | None, float | None})
+# Per event class: its fields after ``key`` and ``at``, each with whether its type is not one
+# of ``_AS_IS`` (see ``Event.to_json``).
+Plan = tuple[tuple[str, bool], ...]
+_PLANS: dict[type[Event], Plan] = {}
+# The last key and time ``to_json`` wrote, with their text forms: the events of a turn share
+# them (identity tests: both are immutable, and held here so their ids stay theirs). One tuple,
+# swapped whole, so threads see a consistent one.
+_LAST: list[tuple[object, object, str, str]] = [(None, None, "", "")]
+
+
+def _plan(cls: type[Event]) -> Plan:
+    """``to_json``'s plan for ``cls``, from its dataclass fields and their type hints."""
+    hints = typing.get_type_hints(cls)
+    names = tuple(f.name for f in dataclasses.fields(cls))[2:]
+    return tuple((name, hints[name] not in _AS_IS) for name in names)
+
+
+def _plain(value: Any) -> Any:
+    """A field's JSON form: tuples as lists, datetimes in ISO form, keys as strings."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, ConversationKey):
+        return str(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +177,49 @@ class ConversationClosed(Event):
     name: ClassVar[str] = "conversation_closed"
     reason: str
     outcome: str | None = None
+
+
+# The events every turn may build, without a setattr call per field (see ``bot.frozen``).
+_EvidenceRecordedTwin = twin(EvidenceRecorded)
+_ScoreChangedTwin = twin(ScoreChanged)
+_StageChangedTwin = twin(StageChanged)
+
+
+def evidence_recorded(
+    key: ConversationKey, at: datetime, slot: str, status: str, value: Any
+) -> EvidenceRecorded:
+    """``EvidenceRecorded(...)``."""
+    made = _EvidenceRecordedTwin()
+    made.key = key
+    made.at = at
+    made.slot = slot
+    made.status = status
+    made.value = value
+    made.__class__ = EvidenceRecorded
+    return cast(EvidenceRecorded, made)
+
+
+def score_changed(key: ConversationKey, at: datetime, score: int, previous: int) -> ScoreChanged:
+    """``ScoreChanged(...)``."""
+    made = _ScoreChangedTwin()
+    made.key = key
+    made.at = at
+    made.score = score
+    made.previous = previous
+    made.__class__ = ScoreChanged
+    return cast(ScoreChanged, made)
+
+
+def stage_changed(
+    key: ConversationKey, at: datetime, previous: str | None, stage: str, score: int, reason: str
+) -> StageChanged:
+    """``StageChanged(...)``."""
+    made = _StageChangedTwin()
+    made.key = key
+    made.at = at
+    made.previous = previous
+    made.stage = stage
+    made.score = score
+    made.reason = reason
+    made.__class__ = StageChanged
+    return cast(StageChanged, made)

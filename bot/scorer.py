@@ -72,8 +72,10 @@ def _has_meaning(evidence: Mapping[str, Evidence], slot: str) -> bool:
 # (just browsing) fails it.
 AnswerRule = tuple[int, tuple[Check, ...], bool]
 # A run of consecutive rules about one subject: the rules that test an answer (in flow order),
-# and the points the other statuses (refused, unknown, retracted) earn outright.
-Group = tuple[str, tuple[AnswerRule, ...], dict[str, int]]
+# the points the other statuses (refused, unknown, retracted) earn outright, and when every
+# answer rule tests one key's membership, that key and the points each value earns (``_table``).
+Table = tuple[str, dict[Any, int]]
+Group = tuple[str, tuple[AnswerRule, ...], dict[str, int], Table | None]
 # A stage as ``reached`` tests it: min score, requires, requires_any, signals, the spec.
 Stage = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], StageSpec]
 
@@ -134,18 +136,50 @@ def _below_check(threshold: float) -> Check:
 
 def _groups(rules: Sequence[ScoringRule]) -> tuple[Group, ...]:
     """The rules in runs of one subject, in flow order (so errors, if any, come in that order)."""
-    groups: list[Group] = []
+    runs: list[tuple[str, list[ScoringRule]]] = []
     for rule in rules:
         subject = rule.when.slot or rule.when.signal or ""
-        if not groups or groups[-1][0] != subject:
-            groups.append((subject, (), {}))
-        subject, answers, others = groups[-1]
-        if rule.when.status == "answer":
-            checks, browsing_fails = _value_checks(rule.when)
-            groups[-1] = (subject, (*answers, (rule.points, checks, browsing_fails)), others)
-        else:
-            others[rule.when.status] = others.get(rule.when.status, 0) + rule.points
+        if not runs or runs[-1][0] != subject:
+            runs.append((subject, []))
+        runs[-1][1].append(rule)
+    groups: list[Group] = []
+    for subject, run in runs:
+        answers: list[AnswerRule] = []
+        others: dict[str, int] = {}
+        for rule in run:
+            if rule.when.status == "answer":
+                checks, browsing_fails = _value_checks(rule.when)
+                answers.append((rule.points, checks, browsing_fails))
+            else:
+                others[rule.when.status] = others.get(rule.when.status, 0) + rule.points
+        answering = [rule for rule in run if rule.when.status == "answer"]
+        groups.append((subject, tuple(answers), others, _table(answering)))
     return tuple(groups)
+
+
+_MEMBER_KEYS = {"level_in": "level", "urgency_in": "urgency", "country_in": "code"}
+
+
+def _table(rules: Sequence[ScoringRule]) -> Table | None:
+    """The points each value of one key earns, when every rule only tests that key's membership.
+
+    ``value.get(key) in allowed`` for each rule, summed, is then one lookup (a value that
+    cannot be a dict key takes the rules' own tests). None for any other run of rules.
+    """
+    keys = set()
+    points: dict[Any, int] = {}
+    for rule in rules:
+        given = {name for name, v in rule.when.model_dump().items() if v is not None}
+        tests = given - {"slot", "signal", "status"}
+        if len(tests) != 1 or not tests <= set(_MEMBER_KEYS) or rule.when.slot == "need":
+            return None  # (a "need" rule also fails on "just browsing")
+        (test,) = tests
+        keys.add(_MEMBER_KEYS[test])
+        for allowed in set(getattr(rule.when, test)):
+            points[allowed] = points.get(allowed, 0) + rule.points
+    if len(keys) != 1:
+        return None
+    return keys.pop(), points
 
 
 class Scorer:
@@ -183,7 +217,7 @@ class Scorer:
         """``score(rules, evidence).total``."""
         total = 0
         get = evidence.get
-        for subject, answers, others in self._groups:
+        for subject, answers, others, table in self._groups:
             item = get(subject)
             if item is None:
                 continue
@@ -193,6 +227,11 @@ class Scorer:
             value = item.value  # ``_mapping``, inlined
             if type(value) is not dict and not isinstance(value, Mapping):
                 value = _EMPTY
+            if table is not None:
+                found = value.get(table[0])
+                if found is None or type(found) is str:  # (hashable: one lookup does)
+                    total += table[1].get(found, 0)
+                    continue
             for points, checks, browsing_fails in answers:
                 ok = True
                 for test in checks:  # every test runs, as in ``compile_condition``
@@ -209,10 +248,15 @@ class Scorer:
             if total < min_score:  # ``_reaches``, with the cheaper ``_has_meaning`` inlined
                 continue
             # ``all``/``any`` over generators, unrolled: a generator per stage per rescoring
+            # (``_mapping`` inlined for the dicts answers are: a call per slot per stage)
             missing = False
             for slot in requires:
                 item = get(slot)
-                if item is None or item.status != "answer" or _mapping(item.value).get("none"):
+                if item is None or item.status != "answer":
+                    missing = True
+                    break
+                value = item.value
+                if (value if type(value) is dict else _mapping(value)).get("none"):
                     missing = True
                     break
             if missing:
@@ -222,7 +266,8 @@ class Scorer:
                     item = get(slot)
                     if item is None or item.status != "answer":
                         continue
-                    if not _mapping(item.value).get("none"):
+                    value = item.value
+                    if not (value if type(value) is dict else _mapping(value)).get("none"):
                         break
                 else:
                     continue

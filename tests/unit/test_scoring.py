@@ -131,8 +131,10 @@ VALUES: dict[str, list[Any]] = {
              {"text": "y", "categories": ["support"], "none": False}, "not a mapping"],
     "budget": [BUDGET_75K.value, {"amount": 0}, {"min": 500, "period": "month"},
                {"max": 9000, "period": "year"}, {"amount": "lots"}, {}],
-    "authority": [CTO.value, {"level": "influencer"}, {"level": "end_user", "title": None}],
-    "timeline": [SOON.value, {"urgency": "later"}, {"urgency": "none"}, {"urgency": "immediate"}],
+    "authority": [CTO.value, {"level": "influencer"}, {"level": "end_user", "title": None},
+                  {"level": ["influencer"]}, {"level": None}, {}, "not a mapping"],
+    "timeline": [SOON.value, {"urgency": "later"}, {"urgency": "none"}, {"urgency": "immediate"},
+                 {"urgency": 1}, {"urgency": ("soon",)}],
     "company_size": [{"min": 60, "max": 60}, {"min": None, "max": 10}, {"min": 1, "max": None}],
     "email": ["a@b.co"],
     "page:pricing": [True],
@@ -164,6 +166,17 @@ def test_scorer_agrees_with_score_stage_and_rank() -> None:
         )
     for name in [None, "nope", *(s.name for s in SPEC.stages)]:
         assert scorer.rank(name) == rank(SPEC.stages, name)
+
+
+def test_membership_rules_are_one_lookup() -> None:
+    """Authority and timeline rules only test a key's membership: their points are a table."""
+    groups = Scorer(SPEC.scoring, SPEC.stages)._groups
+    tables = {subject: table for subject, _, _, table in groups}
+    assert tables["authority"] == ("level", {"decision_maker": 25, "influencer": 10})
+    assert tables["timeline"] is not None
+    assert tables["timeline"][0] == "urgency"
+    assert tables["need"] is None
+    assert tables["budget"] is None
 
 
 def test_compiled_conditions_agree_with_holds() -> None:
