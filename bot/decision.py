@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.events import Event
-from bot.frozen import twin
 from bot.messages import QuickReply
 from bot.state import Evidence, HandoffRequest, Owner, StageChange
 
@@ -45,58 +44,6 @@ class Decision:
     handoff: HandoffRequest | None
     events: tuple[Event, ...]
     lead: dict[str, Any]
-
-
-_DecisionTwin = twin(Decision)
-_LineTwin = twin(Line)
-
-
-def new_line(
-    text: str, quick_replies: tuple[QuickReply, ...], author: Literal["bot", "system"]
-) -> Line:
-    """``Line(...)``, without a setattr call per field (see ``bot.frozen``)."""
-    made = _LineTwin()
-    made.text = text
-    made.quick_replies = quick_replies
-    made.author = author
-    made.__class__ = Line
-    return cast(Line, made)
-
-
-def new_decision(
-    state: str,
-    owner: Owner,
-    stage: str | None,
-    score: int,
-    context: dict[str, Any],
-    opted_out: bool,
-    wake_at: datetime | None,
-    last_inbound_at: datetime | None,
-    replies: tuple[Line, ...],
-    evidence: tuple[Evidence, ...],
-    stage_change: StageChange | None,
-    handoff: HandoffRequest | None,
-    events: tuple[Event, ...],
-    lead: dict[str, Any],
-) -> Decision:
-    """``Decision(...)``, without a setattr call per field (see ``bot.frozen``)."""
-    made = _DecisionTwin()
-    made.state = state
-    made.owner = owner
-    made.stage = stage
-    made.score = score
-    made.context = context
-    made.opted_out = opted_out
-    made.wake_at = wake_at
-    made.last_inbound_at = last_inbound_at
-    made.replies = replies
-    made.evidence = evidence
-    made.stage_change = stage_change
-    made.handoff = handoff
-    made.events = events
-    made.lead = lead
-    made.__class__ = Decision
-    return cast(Decision, made)
 
 
 def idle_due(

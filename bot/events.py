@@ -6,9 +6,8 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from bot.frozen import twin
 from bot.messages import ConversationKey
 
 
@@ -178,48 +177,3 @@ class ConversationClosed(Event):
     reason: str
     outcome: str | None = None
 
-
-# The events every turn may build, without a setattr call per field (see ``bot.frozen``).
-_EvidenceRecordedTwin = twin(EvidenceRecorded)
-_ScoreChangedTwin = twin(ScoreChanged)
-_StageChangedTwin = twin(StageChanged)
-
-
-def evidence_recorded(
-    key: ConversationKey, at: datetime, slot: str, status: str, value: Any
-) -> EvidenceRecorded:
-    """``EvidenceRecorded(...)``."""
-    made = _EvidenceRecordedTwin()
-    made.key = key
-    made.at = at
-    made.slot = slot
-    made.status = status
-    made.value = value
-    made.__class__ = EvidenceRecorded
-    return cast(EvidenceRecorded, made)
-
-
-def score_changed(key: ConversationKey, at: datetime, score: int, previous: int) -> ScoreChanged:
-    """``ScoreChanged(...)``."""
-    made = _ScoreChangedTwin()
-    made.key = key
-    made.at = at
-    made.score = score
-    made.previous = previous
-    made.__class__ = ScoreChanged
-    return cast(ScoreChanged, made)
-
-
-def stage_changed(
-    key: ConversationKey, at: datetime, previous: str | None, stage: str, score: int, reason: str
-) -> StageChanged:
-    """``StageChanged(...)``."""
-    made = _StageChangedTwin()
-    made.key = key
-    made.at = at
-    made.previous = previous
-    made.stage = stage
-    made.score = score
-    made.reason = reason
-    made.__class__ = StageChanged
-    return cast(StageChanged, made)

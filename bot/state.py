@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from bot.events import Event
-from bot.frozen import twin
 from bot.messages import Author, ConversationKey, QuickReply
 
 Owner = Literal["bot", "queued", "rep"]
@@ -40,33 +39,6 @@ class Evidence:
     at: datetime
 
 
-_EvidenceTwin = twin(Evidence)
-
-
-def new_evidence(
-    slot: str,
-    status: EvidenceStatus,
-    value: Any,
-    raw_text: str,
-    extractor: str,
-    confidence: float,
-    message_id: str,
-    at: datetime,
-) -> Evidence:
-    """``Evidence(...)``, without a setattr call per field (see ``bot.frozen``)."""
-    made = _EvidenceTwin()
-    made.slot = slot
-    made.status = status
-    made.value = value
-    made.raw_text = raw_text
-    made.extractor = extractor
-    made.confidence = confidence
-    made.message_id = message_id
-    made.at = at
-    made.__class__ = Evidence
-    return cast(Evidence, made)
-
-
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     """One transcript line; ``seq`` orders a conversation and lets clients replay gaps."""
@@ -90,23 +62,6 @@ class StageChange:
     score: int
     reason: str
     at: datetime
-
-
-_StageChangeTwin = twin(StageChange)
-
-
-def new_stage_change(
-    previous: str | None, stage: str, score: int, reason: str, at: datetime
-) -> StageChange:
-    """``StageChange(...)``, without a setattr call per field (see ``bot.frozen``)."""
-    made = _StageChangeTwin()
-    made.previous = previous
-    made.stage = stage
-    made.score = score
-    made.reason = reason
-    made.at = at
-    made.__class__ = StageChange
-    return cast(StageChange, made)
 
 
 @dataclass(frozen=True, slots=True)

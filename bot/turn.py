@@ -5,29 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import Decision, Line, idle_due, lead_card, new_decision, new_line
+from bot.decision import Decision, Line, idle_due, lead_card
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
     Event,
+    EvidenceRecorded,
     HandoffRequested,
     OptedOut,
-    evidence_recorded,
-    score_changed,
-    stage_changed,
+    ScoreChanged,
+    StageChanged,
 )
 from bot.flow import Flow
 from bot.machine import HANDOFF, NURTURE, START, Position
 from bot.messages import QuickReply
 from bot.scoring import answered
-from bot.state import (
-    Evidence,
-    EvidenceStatus,
-    HandoffRequest,
-    Snapshot,
-    new_evidence,
-    new_stage_change,
-)
+from bot.state import Evidence, EvidenceStatus, HandoffRequest, Snapshot, StageChange
 from bot.understand import Reading
 from flows.schema import StageSpec
 
@@ -73,7 +66,7 @@ class TurnDraft:
         if current is not None and current.status == "answer" and current.value == reading.value:
             return
         self._append(
-            new_evidence(
+            Evidence(
                 reading.slot,
                 "answer",
                 reading.value,
@@ -93,17 +86,13 @@ class TurnDraft:
     def record_status(self, slot: str, status: EvidenceStatus, message_id: str, text: str) -> None:
         """Record a refusal, a give-up (unknown) or a retraction for ``slot``."""
         self._append(
-            new_evidence(
-                slot, status, None, text[:QUOTE_LIMIT], "engine", 1.0, message_id, self.now
-            )
+            Evidence(slot, status, None, text[:QUOTE_LIMIT], "engine", 1.0, message_id, self.now)
         )
 
     def record_signal(self, signal: str, message_id: str, raw: str) -> None:
         """Behaviour evidence (``page:pricing``, ``product:trial_started``), recorded once."""
         if signal not in self.evidence:
-            self._append(
-                new_evidence(signal, "answer", True, raw, "signal", 1.0, message_id, self.now)
-            )
+            self._append(Evidence(signal, "answer", True, raw, "signal", 1.0, message_id, self.now))
 
     def retract_all(self, message_id: str) -> None:
         """Start over: every answered slot counts as empty again; the log keeps the old rows."""
@@ -149,11 +138,11 @@ class TurnDraft:
 
     def say(self, text: str, quick_replies: tuple[QuickReply, ...] = ()) -> None:
         """Queue a reply."""
-        self.replies.append(new_line(text.strip(), quick_replies, "bot"))
+        self.replies.append(Line(text.strip(), quick_replies))
 
     def notice(self, text: str) -> None:
         """Queue a system notice ("Dana joined the conversation")."""
-        self.replies.append(new_line(text.strip(), (), "system"))
+        self.replies.append(Line(text.strip(), (), "system"))
 
     def greet(self) -> None:
         """The flow's greeting, once per conversation."""
@@ -283,18 +272,18 @@ class TurnDraft:
             context.pop("nudged", None)
             context.pop("nudged_at", None)
         events: list[Event] = [
-            evidence_recorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
+            EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
         ]
         total, stage = self.total, self.stage
         if total != snap.score:
-            events.append(score_changed(key, now, total, snap.score))
+            events.append(ScoreChanged(key, now, total, snap.score))
         change = None
         if stage != snap.stage and stage is not None:
             why = self.stage_reason
-            change = new_stage_change(snap.stage, stage, total, why, now)
-            events.append(stage_changed(key, now, snap.stage, stage, total, why))
+            change = StageChange(snap.stage, stage, total, why, now)
+            events.append(StageChanged(key, now, snap.stage, stage, total, why))
         events += self.events
-        return new_decision(
+        return Decision(
             state=self.state,
             owner=self.owner,
             stage=stage,
