@@ -1,4 +1,4 @@
-"""The one-scan literal test and the message's prepared facts agree with the plain definitions."""
+"""One-scan literal tests, the prepared message and clamp01's table agree with the definitions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.extract.common import clamp01
 from bot.extract.folded import Message
 from bot.extract.prefilter import Literals
 from bot.extract.word_gates import word_heads
@@ -50,3 +51,14 @@ def test_word_heads_digit_token_and_prefixes(text: str) -> None:
 def test_message_printable_is_that_of_its_lowered_text(text: str) -> None:
     message = Message(text)
     assert message.printable == message.lowered.isprintable()
+
+
+@pytest.mark.parametrize(
+    "value", [0.0, -0.0, 0.85, 0.75 + 0.1, 0.5 + 0.15, 1.0, 1.5, -2.0, 0.123, 0.855, 1, 0, True]
+)
+def test_clamp01_table_agrees_with_rounding(value: float) -> None:
+    expected = round(max(0.0, min(1.0, value)), 2)
+    got = clamp01(value)
+    assert got == expected
+    assert type(got) is type(expected)
+    assert str(got) == str(expected)  # -0.0 and 0.0 told apart
