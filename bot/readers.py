@@ -24,6 +24,7 @@ Raw = Callable[[str, datetime, bool], Extracted[Any] | None]
 Gate = Callable[[str], bool]
 
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile(r"[0-9]")  # ``_DIGIT`` on ASCII text: a class skipped to in C
 
 
 def _has_at(text: str) -> bool:
@@ -31,7 +32,8 @@ def _has_at(text: str) -> bool:
 
 
 def _has_digit(text: str) -> bool:
-    return _DIGIT.search(text) is not None  # find_phone needs seven digits
+    # find_phone needs seven digits
+    return (_ASCII_DIGIT if text.isascii() else _DIGIT).search(text) is not None
 
 
 # Gates by extractor name: only where the extractor's own first test is this one.

@@ -213,7 +213,7 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
         # A whole answer to "what's your role in choosing?": "me", "recommending", "my boss".
         level: AuthorityLevel = "decision_maker" if m.re is ASKED_DM else "influencer"
         return Extracted(Authority(level), 0.7, squash(m.group()))
-    words = frozenset(_HINT_WORD.findall(text.lower()))
+    words = _HINT_WORD.findall(text.lower())  # a list: ``isdisjoint`` needs no set of it
     if _HINTS.isdisjoint(words):
         return None
     tm = _OWN_TITLE.search(text) or _PLURAL_TITLE.search(text)

@@ -115,6 +115,15 @@ def add_days(moment: datetime, days: float) -> datetime:
     return moment + timedelta(days=days)
 
 
+# The floats of two places in 0..1, each its own clamped and rounded value: a confidence is nearly
+# always one of them, and a lookup is a tenth of ``round(x, 2)`` (which formats the float).
+_TWO_PLACES = {k / 100: k / 100 for k in range(101)}
+
+
 def clamp01(value: float) -> float:
     """Clamp a confidence into 0..1, rounded to two places."""
+    if type(value) is float:  # an int or a Fraction equal to a key rounds to its own type
+        exact = _TWO_PLACES.get(value)  # the stored 0.0 for -0.0, as ``max(0.0, -0.0)`` gives
+        if exact is not None:
+            return exact
     return round(max(0.0, min(1.0, value)), 2)

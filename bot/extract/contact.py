@@ -30,6 +30,7 @@ from bot.extract.types import Contact, Extracted
 _I = re.IGNORECASE
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _DIGITS = re.compile(r"\d")
+_ASCII_DIGITS = re.compile(r"[0-9]")  # ``_DIGITS`` on ASCII text, without a category lookup
 _PHONE_CUE = re.compile(
     r"\b(?:call|phone|tel|telephone|mobile|cell|number|whatsapp|text me|sms|reach me|ring|"
     r"contact)\b",
@@ -60,7 +61,7 @@ def find_email(text: str) -> Found | None:
 
 def find_phone(text: str, asked: bool) -> Found | None:
     """First phone number as E.164; bare national numbers need a phone cue or ``asked``."""
-    if len(_DIGITS.findall(text)) < 7:
+    if len((_ASCII_DIGITS if text.isascii() else _DIGITS).findall(text)) < 7:
         return None
     regions: list[str | None] = [None]
     if asked or _PHONE_CUE.search(text):

@@ -63,7 +63,7 @@ class Folded:
     """
 
     __slots__ = (
-        "_fast_search", "_spaced", "_strings", "_sure_heads", "_sure_strings", "exact", "fast",
+        "_fast_search", "_literals", "_spaced", "_sure_heads", "_sure_strings", "exact", "fast",
         "gate", "needs",
     )  # fmt: skip
 
@@ -82,9 +82,9 @@ class Folded:
         # Literals every match contains: most messages lack them all, and testing them is a few
         # substring checks where the fast scan still tries the pattern at every character.
         self.needs = required(pattern, most_literals)
-        # ``in_lowered`` runs about sixty times per message: the literal loop is inlined and the
-        # bound method kept (one call instead of three, about 0.15 µs each time).
-        self._strings = self.needs.strings if self.needs is not None else None
+        # ``in_lowered`` runs about sixty times per message: the literal test is inlined and the
+        # bound methods kept (one call instead of three, about 0.15 µs each time).
+        self._literals = self.needs.search if self.needs is not None else None
         self._spaced = self.needs is not None and self.needs.spaced
         self._fast_search = self.fast.search
         # Word tokens one of which every match has (``word_gates.word_gate``): tested against
@@ -108,15 +108,13 @@ class Folded:
             gate = self.gate
             if gate is not None and heads.isdisjoint(gate):
                 return False  # no word of the text starts as every match must
-        strings = self._strings
-        if strings is not None and (not self._spaced or lowered.isprintable()):
-            for string in strings:
-                if string in lowered:
-                    if string in self._sure_strings:
-                        return True  # a whole alternative with no assertion
-                    break
-            else:
+        literals = self._literals
+        if literals is not None and (not self._spaced or _printable(lowered)):
+            found = literals(lowered)
+            if found is None:
                 return False  # none of the literals every match contains
+            if self._sure_strings and found.group() in self._sure_strings:
+                return True  # a whole alternative with no assertion
         return self._fast_search(lowered) is not None
 
     def may_match(self, heads: Heads) -> bool:
@@ -152,15 +150,13 @@ class Folded:
             gate = self.gate
             if gate is not None and heads.isdisjoint(gate):
                 return -1
-        strings = self._strings
-        if strings is not None and (not self._spaced or lowered.isprintable()):
-            for string in strings:
-                if string in lowered:
-                    if string in self._sure_strings:
-                        return 0
-                    break
-            else:
+        literals = self._literals
+        if literals is not None and (not self._spaced or _printable(lowered)):
+            found = literals(lowered)
+            if found is None:
                 return -1
+            if self._sure_strings and found.group() in self._sure_strings:
+                return 0
         m = self._fast_search(lowered)
         return -1 if m is None else m.start()
 
@@ -170,15 +166,13 @@ class Folded:
         sure_heads = self._sure_heads
         if sure_heads is not None and not heads.isdisjoint(sure_heads):
             return 0
-        strings = self._strings
-        if strings is not None and (not self._spaced or lowered.isprintable()):
-            for string in strings:
-                if string in lowered:
-                    if string in self._sure_strings:
-                        return 0
-                    break
-            else:
+        literals = self._literals
+        if literals is not None and (not self._spaced or _printable(lowered)):
+            found = literals(lowered)
+            if found is None:
                 return -1
+            if self._sure_strings and found.group() in self._sure_strings:
+                return 0
         m = self._fast_search(lowered)
         return -1 if m is None else m.start()
 
@@ -241,13 +235,16 @@ class Message:
     ``lowered`` is the cleaned text lowered (ASCII only) and ``heads`` its ``word_heads``.
     """
 
-    __slots__ = ("heads", "lowered", "spelled", "text")
+    __slots__ = ("heads", "lowered", "printable", "spelled", "text")
 
     def __init__(self, cleaned: str) -> None:
         """Prepare ``cleaned`` (ASCII)."""
         self.text = cleaned
         self.lowered = cleaned.lower()
         self.heads = word_heads(self.lowered)
+        # ``lowered.isprintable()``, which a spaced literal test asks of it a few times per
+        # extractor (see ``_printable``).
+        self.printable = self.lowered.isprintable()
         # ``numbers.spell_out_digits(text)``, made by its first caller (a ``Rewritten``; typed
         # loosely here, as numbers imports this module).
         self.spelled: object | None = None
@@ -257,6 +254,14 @@ class Message:
 # cleared after it, never reused across calls. Read with an equality test on the lowered text,
 # so a stale or foreign value can only mean "no heads" (one reference read: thread-safe).
 _current: Message | None = None
+
+
+def _printable(lowered: str) -> bool:
+    """``lowered.isprintable()``, read from the message under way when it is its lowered text."""
+    message = _current
+    if message is not None and message.lowered is lowered:
+        return message.printable
+    return lowered.isprintable()
 
 
 def begin_message(cleaned: str) -> Message | None:

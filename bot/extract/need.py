@@ -138,6 +138,9 @@ def _word_set(text: str) -> frozenset[str]:
 
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# On ASCII text ``_WORD`` finds a match exactly where two letters follow each other: a plain class
+# is skipped to in C, where the Unicode one looks up every character's category.
+_ASCII_WORD = re.compile(r"[a-zA-Z]{2}")
 _TOKEN = re.compile(r"[^\W_]+")
 # ``_TOKEN`` on lowered ASCII text, where "[^\W_]" is just these: a plain class is faster.
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
@@ -219,7 +222,7 @@ class NeedExtractor:
     def _extract(self, text: str, now: datetime, asked: bool) -> Extracted[Need] | None:
         del now
         plain = squash(_TAGS.sub(" ", text) if "<" in text else text)
-        if not _WORD.search(plain):
+        if not (_ASCII_WORD if plain.isascii() else _WORD).search(plain):
             return None
         # Without tags, ``plain`` has the message's words (only whitespace squashed) and each
         # sentence starts after a sentence end: the message's word heads hold the sentence's.

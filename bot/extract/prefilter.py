@@ -20,7 +20,7 @@ import re
 from itertools import product
 from typing import Any
 
-from bot.extract.regex_tree import PARSE_ERRORS, parse
+from bot.extract.regex_tree import PARSE_ERRORS, by_first_letter, parse
 from bot.extract.regex_tree import codes as _c
 
 # Bounds on the sets carried while walking: past them the walk gives up on that part (still
@@ -35,13 +35,19 @@ Strings = frozenset[str]
 class Literals:
     """A set of strings one of which every match contains; ``present`` tests lowered text."""
 
-    __slots__ = ("spaced", "strings")
+    __slots__ = ("search", "spaced", "strings")
 
     def __init__(self, strings: Strings) -> None:
         """Longest first: the rarest strings are tried first."""
         self.strings = tuple(sorted(strings, key=lambda s: (-len(s), s)))
         # A space in a string may stand for any whitespace (\s): exact on printable text only.
         self.spaced = any(" " in s for s in strings)
+        # All the strings in one scan, a match where one of them occurs: ``re`` skips to their
+        # first characters in C, where ``in`` tests read the text once per string (a sixth of
+        # the extractors' substring time went to those loops).
+        # With no strings nothing is present: "(?!)" never matches (an empty pattern always would).
+        source = by_first_letter("|".join(map(re.escape, self.strings))) if strings else "(?!)"
+        self.search = re.compile(source).search
 
     def present(self, lowered: str) -> bool:
         """Whether one of the strings occurs in ``lowered`` (ASCII text, lowered).
@@ -50,11 +56,7 @@ class Literals:
         """
         if self.spaced and not lowered.isprintable():
             return True
-        # A plain loop: half the cost of ``any()`` over a generator (0.4 vs 0.8 µs for 8).
-        for string in self.strings:  # noqa: SIM110
-            if string in lowered:
-                return True
-        return False
+        return self.search(lowered) is not None
 
     def __repr__(self) -> str:
         return f"Literals({self.strings!r})"

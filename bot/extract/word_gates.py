@@ -30,9 +30,10 @@ WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 DIGITS = frozenset("0123456789")
 # Every byte but a word character becomes a space: ``split`` then gives the words.
 _TO_WORDS = bytes(c if chr(c) in WORD_CHARS else 32 for c in range(256))
-_HEADS = tuple(itemgetter(slice(None, width)) for width in range(1, HEAD_WIDTH + 1))
+_HEAD1, _HEAD2, _HEAD3, _HEAD4 = (itemgetter(slice(None, w)) for w in range(1, HEAD_WIDTH + 1))
+# Deleting these from the translated text leaves its digits: a digit test in the same pass.
+_NOT_DIGITS = b" _abcdefghijklmnopqrstuvwxyz"
 DIGIT_TOKEN = "#"
-_ANY_DIGIT = re.compile(r"[0-9]")
 
 Heads = AbstractSet[bytes]
 
@@ -42,10 +43,12 @@ _OPEN, _EXACT, _TRUNC = 0, 1, 2
 
 def word_heads(lowered: str) -> Heads:
     """The tokens of ``lowered`` (ASCII text, lowered) that ``word_gate`` sets are tested with."""
-    words = lowered.encode("ascii").translate(_TO_WORDS).split()
+    spaced = lowered.encode("ascii").translate(_TO_WORDS)
+    words = spaced.split()
     heads = set(words)
-    heads.update(*(map(head, words) for head in _HEADS))
-    if _ANY_DIGIT.search(lowered) is not None:
+    # One call with the four maps: a generator of them, unpacked, cost a sixth more per message.
+    heads.update(map(_HEAD1, words), map(_HEAD2, words), map(_HEAD3, words), map(_HEAD4, words))
+    if spaced.translate(None, _NOT_DIGITS):
         heads.add(b"#")
     return heads
 
