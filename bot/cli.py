@@ -59,6 +59,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     flow: FlowOption = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes sharing the port (PostgreSQL and Redis).")
+    ] = None,
 ) -> None:
     """Run the web server: widget, demo page, channels with settings, rep console."""
     import os
@@ -68,7 +71,8 @@ def serve(
 
     overrides = {
         k: str(v)
-        for k, v in (("QUALIBOT_HOST", host), ("QUALIBOT_PORT", port), ("QUALIBOT_FLOW", flow))
+        for k, v in (("QUALIBOT_HOST", host), ("QUALIBOT_PORT", port), ("QUALIBOT_FLOW", flow),
+                     ("QUALIBOT_WORKERS", workers))
         if v is not None
     }
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,8 @@ class Settings:
     # The server's event loop: uvloop (what ``from_env`` picks where installed: a fifth to a
     # third less CPU per widget message, docs/benchmarks.md) or the standard library's.
     event_loop: EventLoop = "asyncio"
+    # Server processes sharing the port (bot/workers.py): one per core past one process's GIL.
+    workers: int = 1
     redis_url: Secret | None = None
     widget: WidgetSettings = field(default_factory=WidgetSettings)
     # Channels other than the widget: each ``None`` when its variables are unset, so
@@ -143,8 +146,9 @@ class Settings:
             "json" if env.choice("QUALIBOT_LOG_FORMAT", "console", ("console", "json")) == "json"
             else "console"
         )
-        return cls(
+        settings = cls(
             event_loop=read_event_loop(env),
+            workers=env.integer("QUALIBOT_WORKERS", 1, low=1, high=64),
             host=host,
             port=port,
             database_url=Secret(env.text("QUALIBOT_DATABASE_URL", DEFAULT_DATABASE_URL)),
@@ -176,6 +180,30 @@ class Settings:
             slack=_slack(env),
             telegram=_telegram(env),
         )
+        check_workers(settings)
+        return settings
+
+
+def check_workers(settings: Settings) -> None:
+    """Several workers need what lets processes share the work: PostgreSQL, Redis, the port.
+
+    SQLite and the in-process bus and locks are one process's: a rep's console on one worker
+    would not hear of a visitor answered by another. Telegram's polling hands each update to
+    one caller only, and the port is shared through SO_REUSEPORT, which not every OS has.
+    """
+    if settings.workers == 1:
+        return
+    if not settings.database_url.reveal().startswith("postgres"):
+        raise ConfigError("QUALIBOT_WORKERS: several workers need PostgreSQL "
+                          "(QUALIBOT_DATABASE_URL=postgresql://...)")  # fmt: skip
+    if settings.redis_url is None:
+        raise ConfigError("QUALIBOT_WORKERS: several workers need Redis (QUALIBOT_REDIS_URL) "
+                          "for their events and conversation locks")  # fmt: skip
+    if settings.telegram is not None and settings.telegram.mode == "polling":
+        raise ConfigError("QUALIBOT_WORKERS: Telegram polling runs in one process only; "
+                          "use webhook mode or one worker")  # fmt: skip
+    if not hasattr(socket, "SO_REUSEPORT"):
+        raise ConfigError("QUALIBOT_WORKERS: this system cannot share a port (no SO_REUSEPORT)")
 
 
 def read_event_loop(env: EnvReader) -> EventLoop:

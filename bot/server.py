@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 
 import structlog
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.heap import tuned_for_serving
 from bot.logs import configure
 from bot.loops import loop_factory
+from bot.workers import is_worker, supervise
 
 log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
 
@@ -28,8 +30,12 @@ def run(settings: Settings) -> None:
     On SIGTERM or SIGINT the listening socket closes first (no new connections), the widget
     lets messages being processed finish and closes its websockets with 1001 "going away"
     (clients reconnect elsewhere or later and replay from their last seq), then storage closes.
+    With ``QUALIBOT_WORKERS`` above one, this process supervises that many workers instead
+    (``bot.workers``), each of which comes back here and serves.
     """
     configure(settings.log_format, settings.log_level)
+    if settings.workers > 1 and not is_worker():
+        raise SystemExit(supervise(settings))
     with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
         runner.run(serve(settings))
 
@@ -46,7 +52,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        site = web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG)
+        # Workers share the port: the kernel spreads new connections over them.
+        site = web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG,
+                           reuse_port=settings.workers > 1)  # fmt: skip
         await site.start()
         log.info(
             "server.started",
@@ -54,6 +62,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             origins=list(settings.allowed_origins),
             log_format=settings.log_format,
             event_loop=type(loop).__module__.split(".")[0],
+            pid=os.getpid(),
         )
         with tuned_for_serving():  # start-up is done: no collector pause walks it again
             await stop.wait()
@@ -66,6 +75,4 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
 
 
 if __name__ == "__main__":  # ``python -m bot.server``: the same as ``qualibot serve``
-    import os
-
     run(Settings.from_env(os.environ))

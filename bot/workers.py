@@ -1,0 +1,121 @@
+"""Several server processes on one port (``QUALIBOT_WORKERS``): one per core past one GIL.
+
+A Python process runs its Python on one core at a time, so one process cannot use a second
+core. With ``QUALIBOT_WORKERS=N`` the command starts N ordinary ``python -m bot.server``
+workers, each binding the port with ``SO_REUSEPORT`` so the kernel spreads new connections
+over them, and stays on as their supervisor. They share PostgreSQL and Redis as separate
+machines would (``bot.config.check_workers``). The supervisor passes SIGTERM and SIGINT on and
+waits for every worker's graceful shutdown, and restarts a worker that dies, unless workers keep
+dying at start-up (a broken configuration), when it stops them all and exits with an error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import structlog
+
+from bot.config import Settings
+
+log = structlog.stdlib.get_logger("bot.workers")
+
+# Set in each worker's environment: it serves instead of supervising, with SO_REUSEPORT.
+WORKER_ENV = "QUALIBOT_WORKER_INDEX"
+# A worker that dies sooner than this after starting died at start-up; this many such deaths
+# in a row stop the supervisor rather than restart workers for ever.
+EARLY_EXIT_SECONDS = 10.0
+EARLY_EXITS_ALLOWED = 3
+# How often the supervisor looks at its workers (it does nothing else: no event loop to block).
+POLL_SECONDS = 0.2
+# A worker's graceful shutdown (bot.server.SHUTDOWN_TIMEOUT) plus storage and channels closing.
+STOP_GRACE_SECONDS = 30.0
+
+
+@dataclass(slots=True)
+class Worker:
+    """One worker process and when it started."""
+
+    index: int
+    process: subprocess.Popen[bytes]
+    started: float
+
+
+def is_worker() -> bool:
+    """Whether this process is a worker started by ``supervise`` (it then serves)."""
+    return WORKER_ENV in os.environ
+
+
+def supervise(settings: Settings) -> int:
+    """Run ``settings.workers`` workers until SIGTERM or SIGINT; the exit status to return."""
+    stop: list[int] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    workers = [_start(settings, index) for index in range(settings.workers)]
+    log.info("workers.started", workers=settings.workers, pids=[w.process.pid for w in workers],
+             url=f"http://{settings.host}:{settings.port}/")  # fmt: skip
+    early_exits = 0
+    status = 0
+    try:
+        while not stop:
+            time.sleep(POLL_SECONDS)
+            for position, worker in enumerate(workers):
+                code = worker.process.poll()
+                if code is None or stop:
+                    continue
+                lived = time.monotonic() - worker.started
+                early_exits = early_exits + 1 if lived < EARLY_EXIT_SECONDS else 0
+                log.error("workers.exited", index=worker.index, pid=worker.process.pid,
+                          code=code, seconds=round(lived, 1))  # fmt: skip
+                if early_exits >= EARLY_EXITS_ALLOWED:
+                    log.error("workers.failing_at_start_up", exits=early_exits,
+                              hint="see the workers' own errors above")  # fmt: skip
+                    stop.append(signal.SIGTERM)
+                    status = 1
+                    break
+                workers[position] = _start(settings, worker.index)
+                log.info("workers.restarted", index=worker.index,
+                         pid=workers[position].process.pid)  # fmt: skip
+    finally:
+        _stop_all(workers, stop[0] if stop else signal.SIGTERM)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("workers.stopped")
+    return status
+
+
+def _start(settings: Settings, index: int) -> Worker:
+    """A worker with this process's environment and the settings given on the command line."""
+    env = {
+        **os.environ,
+        WORKER_ENV: str(index),
+        "QUALIBOT_HOST": settings.host,
+        "QUALIBOT_PORT": str(settings.port),
+        "QUALIBOT_WORKERS": str(settings.workers),
+        **({"QUALIBOT_FLOW": str(settings.flow)} if settings.flow else {}),
+    }
+    process = subprocess.Popen([sys.executable, "-m", "bot.server"], env=env)
+    return Worker(index, process, time.monotonic())
+
+
+def _stop_all(workers: list[Worker], signum: int) -> None:
+    """Pass the signal on, wait for every graceful shutdown, kill what outlives the grace."""
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.send_signal(signum)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.error("workers.killed", index=worker.index, pid=worker.process.pid)
+            worker.process.kill()
+            worker.process.wait()
