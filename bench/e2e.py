@@ -25,16 +25,18 @@ def clients(
 ) -> dict[str, Any]:
     """``n`` concurrent clients, each ``rounds`` conversations in turn, against ``port``.
 
-    With the server's ``pid``, also the server's CPU milliseconds per message.
+    With the server's ``pid``, also the server's CPU milliseconds per message (its workers'
+    included).
     """
     url, origin = f"http://127.0.0.1:{port}/widget/ws", f"http://127.0.0.1:{port}"
     processes = 1 if n <= 100 else 2
     args = [
         (url, origin, first, count, rounds, echo, seconds) for first, count in split(n, processes)
     ]
-    cpu = procs.cpu_seconds(pid) if pid else 0.0
+    # With its workers' CPU, when the server is a supervisor (QUALIBOT_WORKERS).
+    cpu = procs.cpu_seconds(pid, children=True) if pid else 0.0
     results = run_workers(wsclient.conversations, args, timeout=seconds + 240)
-    cpu = procs.cpu_seconds(pid) - cpu if pid else 0.0
+    cpu = procs.cpu_seconds(pid, children=True) - cpu if pid else 0.0
     latencies = [x for r in results for x in r["latencies"]]
     span = max(r["ended"] for r in results) - min(r["began"] for r in results)
     errors = [e for r in results for e in r["errors"]]

@@ -40,6 +40,24 @@ async def schema() -> AsyncIterator[str]:
         await conn.close()
 
 
+@asynccontextmanager
+async def database() -> AsyncIterator[str]:
+    """A fresh database ``bench_<random>`` (a server process takes a URL, not a schema); its URL.
+
+    Dropped on exit, with any connection still open to it.
+    """
+    import asyncpg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
 async def settings() -> dict[str, Any]:
     """Server version and the settings that decide commit cost (fsync, synchronous_commit)."""
     import asyncpg

@@ -41,11 +41,18 @@ def rss_mib(pid: int) -> float:
     raise LookupError(f"no VmRSS for {pid}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds ``pid`` has used, from /proc/PID/stat."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User plus system CPU seconds ``pid`` has used, from /proc/PID/stat.
+
+    With ``children``, its live child processes' too (a supervisor's workers).
+    """
     with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if not children:
+        return own
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="utf-8") as listed:
+        return own + sum(cpu_seconds(int(child)) for child in listed.read().split())
 
 
 def qualibot_env(port: int, database: Path) -> dict[str, str]:
@@ -68,12 +75,14 @@ def qualibot_env(port: int, database: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(kind: str, port: int, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+def server(
+    kind: str, port: int, workdir: Path, **env_overrides: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server (kind "qualibot", "widget-stub" or "echo"); stop it on exit.
 
     "qualibot" is ``python -m bot.server``, "widget-stub" the same app with a stub service
     (``bench.widget_stub``), "echo" ``bench.echo_server``. The first two get a fresh SQLite file
-    in ``workdir``; all log there.
+    in ``workdir`` unless ``env_overrides`` name another database; all log there.
     """
     if kind in ("qualibot", "widget-stub"):
         module = "bot.server" if kind == "qualibot" else "bench.widget_stub"
@@ -82,6 +91,7 @@ def server(kind: str, port: int, workdir: Path) -> Iterator[subprocess.Popen[byt
     else:
         args = [sys.executable, "-m", "bench.echo_server", str(port)]
         env = dict(os.environ)
+    env.update(env_overrides)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     log = open(workdir / f"{kind}-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
