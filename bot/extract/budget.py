@@ -56,9 +56,20 @@ _NO_BUDGET = Folded(NO_BUDGET)
 _NOT_MONEY_LEFT, _YEAR_PREP, _MONEY_WORDS = map(Folded, (NOT_MONEY_LEFT, YEAR_PREP, MONEY_WORDS))
 _MAX_LEFT, _MIN_LEFT, _APPROX_LEFT = map(Folded, (MAX_LEFT, MIN_LEFT, APPROX_LEFT))
 _DIGIT = re.compile(r"\d")
-# Every match of ``PHONE_LIKE`` has a "+" or three digits in a row (and a digit): without them
-# the substitution, which tries seven alternatives at every character, is skipped.
+# Every match of ``PHONE_LIKE`` has a "+" or two runs of three digits, one after the other
+# ("(555) 123", "0171 234", "0123456789"): without them the substitution, which tries seven
+# alternatives at every character, is skipped. After the leftmost run, a second is searched
+# from its end: a match's runs start no earlier (the leftmost ends at most where a match's
+# first run ends), so "100k" or "2026" alone skips it.
 _THREE_DIGITS = re.compile(r"\d\d\d")
+
+
+def _phone_like(text: str) -> bool:
+    """False when ``PHONE_LIKE`` cannot match ``text`` (its substitution would change nothing)."""
+    if "+" in text:
+        return True
+    run = _THREE_DIGITS.search(text)
+    return run is not None and _THREE_DIGITS.search(text, run.end()) is not None
 
 
 def _figure_hint(text: str) -> bool:
@@ -235,9 +246,7 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
         m = _NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None
     masked = text
-    if (digit := _DIGIT.search(text)) is not None and (
-        "+" in text or _THREE_DIGITS.search(text, digit.start()) is not None
-    ):
+    if _DIGIT.search(text) is not None and _phone_like(text):
         masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
     rw = spell_out_digits(masked)
     work = rw.text
