@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded
+from bot.extract.folded import Folded, current_message
 from bot.extract.money import (
     APPROX_LEFT,
     LOWERED_RULES,
@@ -41,6 +41,14 @@ _FIGURE_HINT = Folded(
     # alternation tried at every character (2.4 µs), and rejects most messages.
     most_literals=40,
 )
+# Its literals without the digits, shortest (commonest) first: a message's heads hold b"#"
+# exactly when it has a digit, and each literal is a whole alternative of the pattern, so on a
+# message without a digit the hint is one of these being in it.
+_FIGURE_WORDS = tuple(
+    sorted((s for s in _FIGURE_HINT._strings or () if not s.isdigit()), key=len)
+)
+if not _FIGURE_WORDS or not set(_FIGURE_WORDS) <= _FIGURE_HINT._sure_strings:
+    raise ValueError("the figure hint's literals are not its whole alternatives")
 _NO_BUDGET = Folded(NO_BUDGET)
 # Searched around every figure (in the 30 characters left of it) or in every message with a
 # digit: case-insensitive scans of up to 10 µs each, which most texts lack the literals of.
@@ -48,9 +56,34 @@ _NO_BUDGET = Folded(NO_BUDGET)
 _NOT_MONEY_LEFT, _YEAR_PREP, _MONEY_WORDS = map(Folded, (NOT_MONEY_LEFT, YEAR_PREP, MONEY_WORDS))
 _MAX_LEFT, _MIN_LEFT, _APPROX_LEFT = map(Folded, (MAX_LEFT, MIN_LEFT, APPROX_LEFT))
 _DIGIT = re.compile(r"\d")
-# Every match of ``PHONE_LIKE`` has a "+" or three digits in a row (and a digit): without them
-# the substitution, which tries seven alternatives at every character, is skipped.
+# Every match of ``PHONE_LIKE`` has a "+" or two runs of three digits, one after the other
+# ("(555) 123", "0171 234", "0123456789"): without them the substitution, which tries seven
+# alternatives at every character, is skipped. After the leftmost run, a second is searched
+# from its end: a match's runs start no earlier (the leftmost ends at most where a match's
+# first run ends), so "100k" or "2026" alone skips it.
 _THREE_DIGITS = re.compile(r"\d\d\d")
+
+
+def _phone_like(text: str) -> bool:
+    """False when ``PHONE_LIKE`` cannot match ``text`` (its substitution would change nothing)."""
+    if "+" in text:
+        return True
+    run = _THREE_DIGITS.search(text)
+    return run is not None and _THREE_DIGITS.search(text, run.end()) is not None
+
+
+def _figure_hint(text: str) -> bool:
+    """``_FIGURE_HINT.found(text)``: a digit tested once by the heads, then the words only."""
+    message = current_message(text)
+    if message is None:
+        return _FIGURE_HINT.found(text)
+    if b"#" in message.heads:
+        return True
+    lowered = message.lowered
+    for word in _FIGURE_WORDS:  # noqa: SIM110 (a plain loop: half the cost of ``any()``)
+        if word in lowered:
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -209,13 +242,11 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     """
     if asked and (m := NO_BUDGET_ASKED.match(text)):
         return Extracted(Budget(amount=0.0), 0.75, m.group().strip())
-    if not _FIGURE_HINT.found(text):
+    if not _figure_hint(text):
         m = _NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None
     masked = text
-    if (digit := _DIGIT.search(text)) is not None and (
-        "+" in text or _THREE_DIGITS.search(text, digit.start()) is not None
-    ):
+    if _DIGIT.search(text) is not None and _phone_like(text):
         masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
     rw = spell_out_digits(masked)
     work = rw.text

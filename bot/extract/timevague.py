@@ -52,6 +52,10 @@ def _vague_tokens(checks: tuple[_Check, ...]) -> frozenset[bytes]:
 
 
 _VAGUE_TOKENS_ASKED = _vague_tokens(_VAGUE_CHECKS)
+# Each check with its own tokens (``_vague_tokens`` of it alone): tested inline, a check whose
+# tokens the heads lack is skipped without the call (the ASAP gate holds "s", so the union
+# above rarely says no, and most checks are then refused by their gates one call each).
+_GATED_CHECKS = tuple((*check, _vague_tokens((check,))) for check in _VAGUE_CHECKS)
 _VAGUE_TOKENS = _vague_tokens(tuple(check for check in _VAGUE_CHECKS if not check[3]))
 
 
@@ -77,9 +81,12 @@ def vague(
         _VAGUE_TOKENS_ASKED if asked else _VAGUE_TOKENS
     ):
         return None  # every test below would say no at its word gate
-    for folded, urgency, conf, only_asked, strings in _VAGUE_CHECKS:
+    heads = None if message is None else message.heads
+    for folded, urgency, conf, only_asked, strings, tokens in _GATED_CHECKS:
         if only_asked and not asked:
             continue
+        if heads is not None and heads.isdisjoint(tokens):
+            continue  # ``folded.search`` would say no at its word gate
         if strings is not None and lowered is not None and not _holds_any(lowered, strings):
             continue
         if m := folded.search(work):
