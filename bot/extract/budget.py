@@ -44,9 +44,8 @@ _FIGURE_HINT = Folded(
 # Its literals without the digits, shortest (commonest) first: a message's heads hold b"#"
 # exactly when it has a digit, and each literal is a whole alternative of the pattern, so on a
 # message without a digit the hint is one of these being in it.
-_FIGURE_WORDS = tuple(
-    sorted((s for s in _FIGURE_HINT._strings or () if not s.isdigit()), key=len)
-)
+_HINT_STRINGS = _FIGURE_HINT.needs.strings if _FIGURE_HINT.needs is not None else ()
+_FIGURE_WORDS = tuple(sorted((s for s in _HINT_STRINGS if not s.isdigit()), key=len))
 if not _FIGURE_WORDS or not set(_FIGURE_WORDS) <= _FIGURE_HINT._sure_strings:
     raise ValueError("the figure hint's literals are not its whole alternatives")
 _NO_BUDGET = Folded(NO_BUDGET)
