@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,11 +17,9 @@ def available() -> bool:
     """Whether PostgreSQL answers on its port (the PostgreSQL rows are skipped otherwise)."""
     import asyncpg  # noqa: F401  (the driver must be there too)
 
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+    from bench.procs import answers
+
+    return answers(5432)
 
 
 @asynccontextmanager

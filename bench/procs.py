@@ -25,6 +25,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def answers(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port`` (a service the part needs)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def raise_nofile() -> int:
     """Raise this process's open-file limit to its hard limit; returns the new soft limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -9,7 +9,6 @@ same run as the ceiling. Skipped when PostgreSQL or Redis does not answer.
 from __future__ import annotations
 
 import asyncio
-import socket
 import tempfile
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -23,17 +22,9 @@ PART = "workers"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def _redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def run(quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     """One worker, then two, at the top N; returns figures and details."""
-    if not (pg.available() and _redis_available()):
+    if not (pg.available() and procs.answers(6379)):
         return [], {"skipped": "PostgreSQL or Redis not answering on 127.0.0.1"}
     return asyncio.run(_measure(quick))
 
