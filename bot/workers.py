@@ -11,6 +11,7 @@ dying at start-up (a broken configuration), when it stops them all and exits wit
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -35,6 +36,7 @@ EARLY_EXITS_ALLOWED = 3
 POLL_SECONDS = 0.2
 # A worker's graceful shutdown (bot.server.SHUTDOWN_TIMEOUT) plus storage and channels closing.
 STOP_GRACE_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(slots=True)
@@ -102,8 +104,21 @@ def _start(settings: Settings, index: int) -> Worker:
         "QUALIBOT_WORKERS": str(settings.workers),
         **({"QUALIBOT_FLOW": str(settings.flow)} if settings.flow else {}),
     }
-    process = subprocess.Popen([sys.executable, "-m", "bot.server"], env=env)
+    die_with_us = _die_with_parent if sys.platform == "linux" else None
+    process = subprocess.Popen([sys.executable, "-m", "bot.server"], env=env,
+                               preexec_fn=die_with_us)  # fmt: skip
     return Worker(index, process, time.monotonic())
+
+
+def _die_with_parent() -> None:
+    """In the new worker, before it runs: SIGTERM it if the supervisor dies.
+
+    A supervisor killed outright (SIGKILL, the OOM killer) cannot stop its workers, and a worker
+    left behind would hold the port and its connections with nobody to restart or stop it. The
+    kernel sends the signal (``prctl(PR_SET_PDEATHSIG)``), and the worker shuts down as on any
+    SIGTERM. Linux only; elsewhere the workers outlive a killed supervisor.
+    """
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _stop_all(workers: list[Worker], signum: int) -> None:

@@ -85,6 +85,12 @@ class ServerProcess:
                         pass
                     await asyncio.sleep(0.1)
 
+    @property
+    def pid(self) -> int:
+        """The server process's pid (a supervisor's, with QUALIBOT_WORKERS)."""
+        assert self._proc is not None
+        return self._proc.pid
+
     async def stop(self) -> int:
         """SIGTERM, as a process manager stops it; returns the exit code."""
         code = 0

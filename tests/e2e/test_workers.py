@@ -56,11 +56,12 @@ async def until(condition: Callable[[], bool], what: str, server: ServerProcess)
 
 
 def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (an exited process nobody has reaped yet does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    return True
 
 
 async def test_two_workers_share_the_port_survive_a_crash_and_stop_together(
@@ -92,6 +93,25 @@ async def test_two_workers_share_the_port_survive_a_crash_and_stop_together(
     assert code == 0
     assert not any(alive(pid) for pid in started_pids(server))  # no orphan worker left
     assert "workers.stopped" in server.log()
+
+
+async def test_workers_stop_when_their_supervisor_is_killed_outright(
+    tmp_path: Path, database: str
+) -> None:
+    server = ServerProcess(
+        tmp_path, free_port(),
+        QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
+    )  # fmt: skip
+    await server.start()
+    try:
+        await until(lambda: len(started_pids(server)) == 2, "both workers listening", server)
+        workers = started_pids(server)
+        os.kill(server.pid, signal.SIGKILL)  # the OOM killer: no chance to stop its workers
+        # Left behind, they would hold the port with nobody to restart or stop them.
+        await until(lambda: not any(alive(pid) for pid in workers), "workers gone", server)
+    finally:
+        await server.stop()
+    assert server.log().count("server.stopped") == 2  # each shut down gracefully
 
 
 @pytest.mark.parametrize(
