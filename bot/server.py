@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.heap import tuned_for_serving
 from bot.logs import configure
 from bot.loops import loop_factory
-from bot.workers import is_worker, supervise
+from bot.workers import is_worker, listening, supervise
 
 log = structlog.stdlib.get_logger("bot.server")  # a fixed name: also run as __main__
 
@@ -56,6 +56,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         site = web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG,
                            reuse_port=settings.workers > 1)  # fmt: skip
         await site.start()
+        listening()  # a worker tells its supervisor (bot.workers); otherwise nothing
         log.info(
             "server.started",
             url=f"http://{settings.host}:{settings.port}/",

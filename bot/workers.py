@@ -6,7 +6,8 @@ workers, each binding the port with ``SO_REUSEPORT`` so the kernel spreads new c
 over them, and stays on as their supervisor. They share PostgreSQL and Redis as separate
 machines would (``bot.config.check_workers``). The supervisor passes SIGTERM and SIGINT on and
 waits for every worker's graceful shutdown, and restarts a worker that dies, unless workers keep
-dying at start-up (a broken configuration), when it stops them all and exits with an error.
+dying before they listen (a broken configuration, the port taken), when it stops them all and
+exits with an error. A worker says it listens by writing to a pipe the supervisor gave it.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ log = structlog.stdlib.get_logger("bot.workers")
 
 # Set in each worker's environment: it serves instead of supervising, with SO_REUSEPORT.
 WORKER_ENV = "QUALIBOT_WORKER_INDEX"
-# A worker that dies sooner than this after starting died at start-up; this many such deaths
-# in a row stop the supervisor rather than restart workers for ever.
-EARLY_EXIT_SECONDS = 10.0
+# The pipe a worker writes one byte to once it listens (see ``listening``).
+READY_ENV = "QUALIBOT_WORKER_READY_FD"
+# Workers dying before they listen this many times in a row stop the supervisor, rather than
+# restart workers for ever.
 EARLY_EXITS_ALLOWED = 3
 # How often the supervisor looks at its workers (it does nothing else: no event loop to block).
 POLL_SECONDS = 0.2
@@ -41,16 +43,29 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 @dataclass(slots=True)
 class Worker:
-    """One worker process and when it started."""
+    """One worker process, when it started, and the read end of its readiness pipe."""
 
     index: int
     process: subprocess.Popen[bytes]
     started: float
+    ready_pipe: int
+
+    def listened(self) -> bool:
+        """Whether the exited worker had said it listens (its end is closed: no waiting)."""
+        return os.read(self.ready_pipe, 1) == b"1"
 
 
 def is_worker() -> bool:
     """Whether this process is a worker started by ``supervise`` (it then serves)."""
     return WORKER_ENV in os.environ
+
+
+def listening() -> None:
+    """In a worker: tell the supervisor it listens (from then on, a death is not a start-up's)."""
+    fd = os.environ.get(READY_ENV)
+    if fd is not None:
+        os.write(int(fd), b"1")
+        os.close(int(fd))
 
 
 def supervise(settings: Settings) -> int:
@@ -73,16 +88,18 @@ def supervise(settings: Settings) -> int:
                 code = worker.process.poll()
                 if code is None or stop:
                     continue
-                lived = time.monotonic() - worker.started
-                early_exits = early_exits + 1 if lived < EARLY_EXIT_SECONDS else 0
+                listened = worker.listened()
+                early_exits = 0 if listened else early_exits + 1
                 log.error("workers.exited", index=worker.index, pid=worker.process.pid,
-                          code=code, seconds=round(lived, 1))  # fmt: skip
+                          code=code, listened=listened,
+                          seconds=round(time.monotonic() - worker.started, 1))  # fmt: skip
                 if early_exits >= EARLY_EXITS_ALLOWED:
                     log.error("workers.failing_at_start_up", exits=early_exits,
                               hint="see the workers' own errors above")  # fmt: skip
                     stop.append(signal.SIGTERM)
                     status = 1
                     break
+                os.close(worker.ready_pipe)
                 workers[position] = _start(settings, worker.index)
                 log.info("workers.restarted", index=worker.index,
                          pid=workers[position].process.pid)  # fmt: skip
@@ -104,10 +121,15 @@ def _start(settings: Settings, index: int) -> Worker:
         "QUALIBOT_WORKERS": str(settings.workers),
         **({"QUALIBOT_FLOW": str(settings.flow)} if settings.flow else {}),
     }
+    read_end, write_end = os.pipe()
+    env[READY_ENV] = str(write_end)
     die_with_us = _die_with_parent if sys.platform == "linux" else None
-    process = subprocess.Popen([sys.executable, "-m", "bot.server"], env=env,
-                               preexec_fn=die_with_us)  # fmt: skip
-    return Worker(index, process, time.monotonic())
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "bot.server"], env=env,
+                                   pass_fds=(write_end,), preexec_fn=die_with_us)  # fmt: skip
+    finally:
+        os.close(write_end)  # the worker holds it now: EOF here once the worker has exited
+    return Worker(index, process, time.monotonic(), read_end)
 
 
 def _die_with_parent() -> None:
@@ -134,3 +156,4 @@ def _stop_all(workers: list[Worker], signum: int) -> None:
             log.error("workers.killed", index=worker.index, pid=worker.process.pid)
             worker.process.kill()
             worker.process.wait()
+        os.close(worker.ready_pipe)

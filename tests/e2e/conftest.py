@@ -62,12 +62,16 @@ class ServerProcess:
         }
 
     async def start(self) -> None:
+        await self.launch()
+        await self._wait_healthy()
+
+    async def launch(self) -> None:
+        """Start the process without waiting for it to answer."""
         self._log = (self.workdir / "server.log").open("ab")
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.server",
             cwd=self.workdir, env=self.env, stdout=self._log, stderr=self._log,
         )
-        await self._wait_healthy()
 
     async def _wait_healthy(self) -> None:
         """Poll /healthz until the server answers (a condition, not a fixed sleep)."""
@@ -90,6 +94,13 @@ class ServerProcess:
         """The server process's pid (a supervisor's, with QUALIBOT_WORKERS)."""
         assert self._proc is not None
         return self._proc.pid
+
+    async def wait(self) -> int:
+        """The exit code, once the process has exited by itself."""
+        assert self._proc is not None
+        code = await self._proc.wait()
+        await self.stop()
+        return code
 
     async def stop(self) -> int:
         """SIGTERM, as a process manager stops it; returns the exit code."""

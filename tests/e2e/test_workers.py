@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -112,6 +113,25 @@ async def test_workers_stop_when_their_supervisor_is_killed_outright(
     finally:
         await server.stop()
     assert server.log().count("server.stopped") == 2  # each shut down gracefully
+
+
+async def test_workers_that_keep_dying_at_start_up_stop_the_supervisor_with_an_error(
+    tmp_path: Path, database: str
+) -> None:
+    port = free_port()
+    with socket.socket() as squatter:  # another program holds the port, without SO_REUSEPORT
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        server = ServerProcess(
+            tmp_path, port,
+            QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
+        )  # fmt: skip
+        await server.launch()
+        async with asyncio.timeout(60):  # rather than restart workers for ever
+            code = await server.wait()
+    assert code == 1
+    assert "workers.failing_at_start_up" in server.log()
+    assert server.log().count("workers.exited") >= 3
 
 
 @pytest.mark.parametrize(
