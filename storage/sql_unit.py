@@ -8,15 +8,19 @@ the database (one hop to the SQLite thread, one ``run_sync`` on PostgreSQL).
 
 from __future__ import annotations
 
+import functools
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import Connection
+
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
-from storage import pg_turn
+from storage import pg_turn, sqlite_load
 from storage.backend import AsyncBackend, Backend, Runner
 from storage.codec import utc
-from storage.snapshots import Known, SnapshotCache
+from storage.snapshots import Known, SnapshotCache, provisional
+from storage.sqlite_backend import ThreadBackend
 from storage.sync_unit import SyncUnit
 
 
@@ -64,14 +68,22 @@ class SqlUnit:
         if fresh or self._sync is not None:
             sync, run = await self._open()
             return await run(lambda: sync.load(key, now))
-        # Not cached: read (and on first contact create) it in a job of its own, so the
-        # unit does not hold the writer while its turn is decided. A first contact thus
-        # commits the empty conversation even if the turn then fails (a resend finds it).
-        read: dict[int, Known] = {}
-        snapshot = await self._backend.submit(lambda conn: SyncUnit(conn, read, now).load(key, now))
-        self._known.update(read)
-        self._queued = True
-        return snapshot
+        # Not cached: read it outside any transaction, so the unit does not hold the writer
+        # while its turn is decided. A first contact creates nothing here: the unit knows it
+        # as new (provisional ids), and its first write creates lead and conversation in the
+        # same transaction (SyncUnit.create_new): one transaction per message, none for a
+        # unit that never writes.
+        backend = self._backend
+        if isinstance(backend, ThreadBackend):  # SQLite: a reader connection, plain pysqlite
+            known = await backend.peek(lambda db: sqlite_load.read(db, key)) or provisional(key)
+        else:
+            read: dict[int, Known] = {}
+            await backend.read(lambda conn: SyncUnit(conn, read, now).load(key, now, create=False))
+            (known,) = read.values()
+            self._queued = True
+        self._known[known.conversation_id] = known
+        assert known.snapshot is not None
+        return known.snapshot
 
     async def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
         """Append to the transcript; False (and nothing written) for a known external id."""
@@ -89,14 +101,16 @@ class SqlUnit:
         When the unit has not begun a transaction (its conversation was cached) the turn is
         submitted as one job, batched with other units' turns (``Backend.submit``).
         """
-        if self._sync is not None or turn.conversation_id not in self._known:
+        mine = self._known.get(turn.conversation_id)
+        if self._sync is not None or mine is None:
             return await self.commit_turn(turn)
         self._finished = True
         known, now = self._known, self._now
-        if isinstance(self._backend, AsyncBackend):  # PostgreSQL: plain asyncpg statements
+        # PostgreSQL: plain asyncpg statements, unless the turn must create its conversation
+        # first (a first contact: Core, in the job's transaction).
+        if isinstance(self._backend, AsyncBackend) and not mine.new:
             payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
             at = now or datetime.now(UTC)
-            mine = known[turn.conversation_id]
             try:
                 return await self._backend.raw(
                     lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at),
@@ -104,7 +118,10 @@ class SqlUnit:
                 )
             except pg_turn.Duplicate:
                 return None
-        return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
+        job = functools.partial(_commit_turn, known=known, now=now, turn=turn)
+        if isinstance(self._backend, AsyncBackend):  # a first contact's turn: Core
+            return await self._backend.submit(job, urgent=self._queued)
+        return await self._backend.submit(job)
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""
@@ -124,11 +141,22 @@ class SqlUnit:
             await self._runner(self._sync.flush)
 
     def remember(self) -> None:
-        """After the commit: cache what this unit knows (drop what it wrote blind)."""
+        """After the commit: cache what this unit knows (drop what it wrote blind).
+
+        A first contact the unit never wrote is not cached: it is still not in the database.
+        """
         for known in self._known.values():
-            self._cache.put(known)
+            if not known.new:
+                self._cache.put(known)
 
     def forget(self) -> None:
         """After a failure: the cache may hold what this unit was about to change."""
         for conversation_id in self._known:
             self._cache.drop(conversation_id)
+
+
+def _commit_turn(
+    conn: Connection, *, known: dict[int, Known], now: datetime | None, turn: Turn
+) -> list[int] | None:
+    """A submitted turn: on a first contact it creates lead and conversation first."""
+    return SyncUnit(conn, known, now).commit_turn(turn)

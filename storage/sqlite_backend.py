@@ -12,13 +12,15 @@ COMMIT that holds its writes: a reply still never precedes its commit (docs/benc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from storage.backend import Runner
 from storage.engine import WRITE_OPTION
@@ -72,6 +74,9 @@ class ThreadBackend:
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
+        # A connection kept open for first reads (``peek``): made, used, closed on the thread.
+        self._reader: PoolProxiedConnection | None = None
+        self._in_memory = engine.url.database in (None, "", ":memory:")  # one connection only
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
@@ -243,6 +248,26 @@ class ThreadBackend:
             else:
                 self._settle(batch, None)
 
+    def peek(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+        """Run ``fn`` on the thread on a reader connection: committed rows, no transaction.
+
+        For a unit's first read of a conversation not in the cache: it neither queues for the
+        writer nor waits for a batch's COMMIT (WAL lets it read while a batch is open). The
+        connection stays open (a checkout per read costs more than the read) and is used only
+        on the thread, between hops, in autocommit: each SELECT sees the latest commit. An
+        in-memory database has a single connection: the read is then a submitted job.
+        """
+        if self._in_memory:
+            return self.submit(lambda conn: fn(_driver(conn)))
+        return self._run(lambda: fn(self._reader_connection()))
+
+    def _reader_connection(self) -> sqlite3.Connection:
+        if self._reader is None:
+            self._reader = self.sync_engine.raw_connection()
+        db = self._reader.driver_connection
+        assert isinstance(db, sqlite3.Connection)
+        return db
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on the thread, on a pooled read connection (committed data)."""
 
@@ -261,6 +286,9 @@ class ThreadBackend:
         self._thread.shutdown(wait=True)
 
     def _dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             if self._conn.in_transaction():
                 self._conn.rollback()
@@ -268,3 +296,9 @@ class ThreadBackend:
             self._conn = None
         self.sync_engine.dispose()
 
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    db = conn.connection.driver_connection
+    assert isinstance(db, sqlite3.Connection)
+    return db
