@@ -82,12 +82,9 @@ class AsyncBackend:
 
             yield sync, run
 
-    async def submit(self, job: Callable[[Connection], T], *, urgent: bool = False) -> T:
-        """One transaction, one ``run_sync``: PostgreSQL runs concurrent jobs side by side.
-
-        ``urgent`` as for ``raw``: a first contact's turn, after its read waited in line.
-        """
-        async with self.gate.hold(urgent=urgent), self._writer.begin() as conn:
+    async def submit(self, job: Callable[[Connection], T]) -> T:
+        """One transaction, one ``run_sync``: PostgreSQL runs concurrent jobs side by side."""
+        async with self.gate.hold(), self._writer.begin() as conn:
             return await conn.run_sync(job)
 
     async def raw(self, fn: Callable[[Any], Awaitable[T]], *, urgent: bool = False) -> T:

@@ -8,11 +8,8 @@ the database (one hop to the SQLite thread, one ``run_sync`` on PostgreSQL).
 
 from __future__ import annotations
 
-import functools
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
-
-from sqlalchemy.engine import Connection
 
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
@@ -68,22 +65,26 @@ class SqlUnit:
         if fresh or self._sync is not None:
             sync, run = await self._open()
             return await run(lambda: sync.load(key, now))
-        # Not cached: read it outside any transaction, so the unit does not hold the writer
-        # while its turn is decided. A first contact creates nothing here: the unit knows it
-        # as new (provisional ids), and its first write creates lead and conversation in the
-        # same transaction (SyncUnit.create_new): one transaction per message, none for a
-        # unit that never writes.
+        # Not cached: read outside the unit's transaction, so the unit does not hold the
+        # writer while its turn is decided.
         backend = self._backend
-        if isinstance(backend, ThreadBackend):  # SQLite: a reader connection, plain pysqlite
+        if isinstance(backend, ThreadBackend):
+            # SQLite: on a reader connection. A first contact creates nothing here: the unit
+            # knows it as new (provisional ids), and its first write creates lead and
+            # conversation in its own transaction (SyncUnit.create_new): one transaction per
+            # message, none for a unit that never writes.
             known = await backend.peek(lambda db: sqlite_load.read(db, key)) or provisional(key)
-        else:
-            read: dict[int, Known] = {}
-            await backend.read(lambda conn: SyncUnit(conn, read, now).load(key, now, create=False))
-            (known,) = read.values()
-            self._queued = True
-        self._known[known.conversation_id] = known
-        assert known.snapshot is not None
-        return known.snapshot
+            self._known[known.conversation_id] = known
+            assert known.snapshot is not None
+            return known.snapshot
+        # PostgreSQL: in a job of its own, which on first contact also creates and commits
+        # lead and conversation, so that the turn stays one plain asyncpg statement
+        # (storage/pg_turn.py; docs/storage.md says what a first write would cost here).
+        read: dict[int, Known] = {}
+        snapshot = await backend.submit(lambda conn: SyncUnit(conn, read, now).load(key, now))
+        self._known.update(read)
+        self._queued = True
+        return snapshot
 
     async def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
         """Append to the transcript; False (and nothing written) for a known external id."""
@@ -106,9 +107,7 @@ class SqlUnit:
             return await self.commit_turn(turn)
         self._finished = True
         known, now = self._known, self._now
-        # PostgreSQL: plain asyncpg statements, unless the turn must create its conversation
-        # first (a first contact: Core, in the job's transaction).
-        if isinstance(self._backend, AsyncBackend) and not mine.new:
+        if isinstance(self._backend, AsyncBackend):  # PostgreSQL: plain asyncpg statements
             payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
             at = now or datetime.now(UTC)
             try:
@@ -118,10 +117,8 @@ class SqlUnit:
                 )
             except pg_turn.Duplicate:
                 return None
-        job = functools.partial(_commit_turn, known=known, now=now, turn=turn)
-        if isinstance(self._backend, AsyncBackend):  # a first contact's turn: Core
-            return await self._backend.submit(job, urgent=self._queued)
-        return await self._backend.submit(job)
+        # SQLite: on first contact the job creates lead and conversation first (SyncUnit).
+        return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""
@@ -154,9 +151,3 @@ class SqlUnit:
         for conversation_id in self._known:
             self._cache.drop(conversation_id)
 
-
-def _commit_turn(
-    conn: Connection, *, known: dict[int, Known], now: datetime | None, turn: Turn
-) -> list[int] | None:
-    """A submitted turn: on a first contact it creates lead and conversation first."""
-    return SyncUnit(conn, known, now).commit_turn(turn)

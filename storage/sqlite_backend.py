@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import PoolProxiedConnection
 
 from storage.backend import Runner
 from storage.engine import WRITE_OPTION
 from storage.sqlite_jobs import JobQueue
+from storage.sqlite_reads import Reader
 
 T = TypeVar("T")
 
@@ -74,8 +74,7 @@ class ThreadBackend:
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
-        # A connection kept open for first reads (``peek``): made, used, closed on the thread.
-        self._reader: PoolProxiedConnection | None = None
+        self._reader = Reader(engine, self._run)  # first reads (``peek``), many per hop
         self._in_memory = engine.url.database in (None, "", ":memory:")  # one connection only
 
     async def _run(self, fn: Callable[[], T]) -> T:
@@ -252,21 +251,12 @@ class ThreadBackend:
         """Run ``fn`` on the thread on a reader connection: committed rows, no transaction.
 
         For a unit's first read of a conversation not in the cache: it neither queues for the
-        writer nor waits for a batch's COMMIT (WAL lets it read while a batch is open). The
-        connection stays open (a checkout per read costs more than the read) and is used only
-        on the thread, between hops, in autocommit: each SELECT sees the latest commit. An
-        in-memory database has a single connection: the read is then a submitted job.
+        writer nor waits for a batch's COMMIT (``storage.sqlite_reads``). An in-memory database
+        has a single connection: the read is then a submitted job.
         """
         if self._in_memory:
             return self.submit(lambda conn: fn(_driver(conn)))
-        return self._run(lambda: fn(self._reader_connection()))
-
-    def _reader_connection(self) -> sqlite3.Connection:
-        if self._reader is None:
-            self._reader = self.sync_engine.raw_connection()
-        db = self._reader.driver_connection
-        assert isinstance(db, sqlite3.Connection)
-        return db
+        return self._reader.read(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on the thread, on a pooled read connection (committed data)."""
@@ -282,13 +272,12 @@ class ThreadBackend:
         for task in list(self._tasks):
             await task
         await self._jobs.drained()
+        await self._reader.drained()
         await self._run(self._dispose)
         self._thread.shutdown(wait=True)
 
     def _dispose(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._reader.close()
         if self._conn is not None:
             if self._conn.in_transaction():
                 self._conn.rollback()

@@ -26,7 +26,7 @@ from storage.codec import (
     message_row,
 )
 from storage.core_turn import CoreWrites
-from storage.snapshots import Known, after_turn, provisional
+from storage.snapshots import Known, after_turn
 from storage.sql_statements import (
     CLAIM,
     END_HANDOFF,
@@ -69,27 +69,16 @@ class SyncUnit:
         # updated_at follows the caller's clock (load's ``now``) so tests with FixedClock agree.
         return self._now or datetime.now(UTC)
 
-    def load(self, key: ConversationKey, now: datetime, *, create: bool = True) -> Snapshot:
-        """Load the conversation, creating lead and conversation on first contact.
-
-        With ``create`` False a first contact creates nothing: the unit knows it as ``new``
-        (``snapshots.provisional``) and its first write creates it (``create_new``).
-        """
+    def load(self, key: ConversationKey, now: datetime) -> Snapshot:
+        """Load the conversation, creating lead and conversation on first contact."""
         self._now = now
         if isinstance(self._writes, SqliteWrites):
-            db = self._writes.db
-            found = sqlite_load.load(db, key, now) if create else sqlite_load.read(db, key)
-            known = found or provisional(key)
+            known = sqlite_load.load(self._writes.db, key, now)
             self._known_by_id[known.conversation_id] = known
             assert known.snapshot is not None
             return known.snapshot
         params = {"channel": key.channel, "address": key.address}
         row = self._conn.execute(SELECT_SNAPSHOT, params).first()
-        if row is None and not create:
-            known = provisional(key)
-            self._known_by_id[known.conversation_id] = known
-            assert known.snapshot is not None
-            return known.snapshot
         if row is None:
             created = self._create(key, now)
             if created is not None:
@@ -153,6 +142,8 @@ class SyncUnit:
         Raises ``StaleSnapshot`` when the conversation exists by now (another process or store
         created it since the read): the job's or unit's savepoint drops the lead inserted
         here, and the service redoes the turn on a fresh read that finds the winner's row.
+        Only SQLite's units know new conversations (``SqlUnit.load``); PostgreSQL's create
+        them as they load.
         """
         assert known.snapshot is not None
         key, now = known.snapshot.key, self._clock()
@@ -194,7 +185,7 @@ class SyncUnit:
     def check(self) -> None:
         """Raise ``StaleSnapshot`` unless every known conversation is still at its version.
 
-        A unit that loaded from the cache (or on a read connection) and then opens a
+        A unit that loaded outside its transaction (from the cache, say) and then opens a
         transaction checks first, so its later statements cannot act on a stale read; on
         PostgreSQL the rows stay locked (FOR UPDATE) until the unit ends. A first contact the
         unit read but did not create is created here, so later statements see real ids.

@@ -52,7 +52,14 @@ async def _say(store: SqlStore, address: str, fail: bool = False) -> int:
     return len(await store.transcript(key))
 
 
-def _turn(cid: int, inbound: StoredMessage) -> Turn:
+async def _known(store: SqlStore, address: str) -> None:
+    """Create (and cache) a conversation: its next unit needs no read before the writer."""
+    async with store.unit() as u:
+        snap = await u.load(ConversationKey("widget", address), T0)
+        await u.finish(_turn(snap.conversation_id, None))
+
+
+def _turn(cid: int, inbound: StoredMessage | None) -> Turn:
     return Turn(
         conversation_id=cid, state="asking", owner="bot", stage=None, score=0, context={},
         opted_out=False, wake_at=None, last_inbound_at=T0, inbound=inbound,
@@ -74,7 +81,7 @@ async def test_concurrent_units_share_one_commit_and_see_their_writes(
     sqlite_store: SqlStore,
 ) -> None:
     for n in range(5):  # known conversations (first contacts read first: see the next test)
-        await _say(sqlite_store, f"known-{n}")
+        await _known(sqlite_store, str(n))
     commits = _count_commits(sqlite_store)
     seen = await asyncio.gather(*(_say(sqlite_store, str(n)) for n in range(5)))
     # Each unit returned only after the COMMIT holding it: another connection sees its message.
@@ -128,6 +135,8 @@ async def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_store: SqlSt
         }  # fmt: skip
         return conn.execute(insert(CONVERSATIONS).values(values))
 
+    for address in "ac":  # known: both take the writer at once, in orphan's batch
+        await _known(sqlite_store, address)
     results = await asyncio.gather(
         _say(sqlite_store, "a"), sqlite_store.write(orphan), _say(sqlite_store, "c"),
         return_exceptions=True,
