@@ -150,4 +150,3 @@ class SqlUnit:
         """After a failure: the cache may hold what this unit was about to change."""
         for conversation_id in self._known:
             self._cache.drop(conversation_id)
-
