@@ -53,11 +53,14 @@ class Unit(Protocol):
     """
 
     async def load(self, key: ConversationKey, now: datetime, *, fresh: bool = False) -> Snapshot:
-        """Load the conversation, creating lead and conversation on first contact.
+        """Load the conversation; on first contact, the fresh conversation a write will keep.
 
-        A store may answer from memory; ``commit_turn`` then checks that the conversation did
-        not change meanwhile. A caller that may decide *not* to write (a rep's claim, say,
-        refused on what it read) passes ``fresh=True`` to read the database itself.
+        A store may create lead and conversation only with the unit's first write (so a unit
+        that writes nothing creates nothing); until the unit commits, ``conversation_id`` may
+        then be provisional, valid in this unit's calls only. A store may answer from memory;
+        ``commit_turn`` then checks that the conversation did not change meanwhile. A caller
+        that may decide *not* to write (a rep's claim, say, refused on what it read) passes
+        ``fresh=True`` to read the database itself.
         """
         ...
 

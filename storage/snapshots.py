@@ -12,6 +12,7 @@ fresh load. Entries change only after the COMMIT that holds their turn (``SqlUni
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -22,7 +23,7 @@ from typing import Any
 from bot.jsontext import dumps, loads
 from bot.messages import ConversationKey
 from bot.state import Evidence, Snapshot, Turn
-from storage.codec import evidence_from_json, evidence_to_json, lead_changes, utc
+from storage.codec import INITIAL_STATE, evidence_from_json, evidence_to_json, lead_changes, utc
 
 # About 2 KiB per entry: 10,000 active conversations cost some 20 MiB.
 CACHE_SIZE = 10_000
@@ -35,6 +36,8 @@ class Known:
     ``evidence`` is ``current_evidence`` as stored (JSON per slot); ``lead`` holds the lead
     card's known fields plus its stage and score; ``version`` is the row's version as read.
     ``snapshot`` is what ``load`` returns (None when the unit never loaded the conversation).
+    ``new``: not in the database yet (a first contact); its ids are provisional (negative)
+    until the unit's first write creates lead and conversation (``SyncUnit.create_new``).
     """
 
     conversation_id: int
@@ -48,6 +51,7 @@ class Known:
     # hold the same slots: current_evidence is written whole every turn, and encoding only the
     # slots that changed is most of its cost saved.
     encoded: dict[str, str] = field(default_factory=dict)
+    new: bool = False
 
     def copy(self) -> Known:
         """A copy a unit may change (its turn may still roll back)."""
@@ -84,6 +88,24 @@ class Known:
             self.evidence[e.slot] = entry
             self.encoded[e.slot] = f"{dumps(e.slot)}:{text}"
         return read
+
+
+_provisional = itertools.count(-1, -1)
+
+
+def provisional(key: ConversationKey) -> Known:
+    """A first contact not yet in the database: the snapshot its creation will give.
+
+    Its ids are negative, unique in the process, and never reach the database or the cache:
+    the unit's first write creates lead and conversation and puts the real ids in
+    (``SyncUnit.create_new``). The engine never reads ``conversation_id``.
+    """
+    cid = next(_provisional)
+    snapshot = Snapshot(
+        conversation_id=cid, key=key, state=INITIAL_STATE, owner="bot", stage=None, score=0,
+        evidence={}, context={}, opted_out=False, seq=0,
+    )  # fmt: skip
+    return Known(cid, cid, key.channel, 0, {}, {"stage": None, "score": 0}, snapshot, new=True)
 
 
 class SnapshotCache:

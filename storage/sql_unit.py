@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
-from storage import pg_turn
+from storage import pg_turn, sqlite_load
 from storage.backend import AsyncBackend, Backend, Runner
 from storage.codec import utc
-from storage.snapshots import Known, SnapshotCache
+from storage.snapshots import Known, SnapshotCache, provisional
+from storage.sqlite_backend import ThreadBackend
 from storage.sync_unit import SyncUnit
 
 
@@ -64,11 +65,23 @@ class SqlUnit:
         if fresh or self._sync is not None:
             sync, run = await self._open()
             return await run(lambda: sync.load(key, now))
-        # Not cached: read (and on first contact create) it in a job of its own, so the
-        # unit does not hold the writer while its turn is decided. A first contact thus
-        # commits the empty conversation even if the turn then fails (a resend finds it).
+        # Not cached: read outside the unit's transaction, so the unit does not hold the
+        # writer while its turn is decided.
+        backend = self._backend
+        if isinstance(backend, ThreadBackend):
+            # SQLite: on a reader connection. A first contact creates nothing here: the unit
+            # knows it as new (provisional ids), and its first write creates lead and
+            # conversation in its own transaction (SyncUnit.create_new): one transaction per
+            # message, none for a unit that never writes.
+            known = await backend.peek(lambda db: sqlite_load.read(db, key)) or provisional(key)
+            self._known[known.conversation_id] = known
+            assert known.snapshot is not None
+            return known.snapshot
+        # PostgreSQL: in a job of its own, which on first contact also creates and commits
+        # lead and conversation, so that the turn stays one plain asyncpg statement
+        # (storage/pg_turn.py; docs/storage.md says what a first write would cost here).
         read: dict[int, Known] = {}
-        snapshot = await self._backend.submit(lambda conn: SyncUnit(conn, read, now).load(key, now))
+        snapshot = await backend.submit(lambda conn: SyncUnit(conn, read, now).load(key, now))
         self._known.update(read)
         self._queued = True
         return snapshot
@@ -89,14 +102,14 @@ class SqlUnit:
         When the unit has not begun a transaction (its conversation was cached) the turn is
         submitted as one job, batched with other units' turns (``Backend.submit``).
         """
-        if self._sync is not None or turn.conversation_id not in self._known:
+        mine = self._known.get(turn.conversation_id)
+        if self._sync is not None or mine is None:
             return await self.commit_turn(turn)
         self._finished = True
         known, now = self._known, self._now
         if isinstance(self._backend, AsyncBackend):  # PostgreSQL: plain asyncpg statements
             payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
             at = now or datetime.now(UTC)
-            mine = known[turn.conversation_id]
             try:
                 return await self._backend.raw(
                     lambda db: pg_turn.commit_turn(db, mine, turn, payloads, at),
@@ -104,6 +117,7 @@ class SqlUnit:
                 )
             except pg_turn.Duplicate:
                 return None
+        # SQLite: on first contact the job creates lead and conversation first (SyncUnit).
         return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
@@ -124,9 +138,13 @@ class SqlUnit:
             await self._runner(self._sync.flush)
 
     def remember(self) -> None:
-        """After the commit: cache what this unit knows (drop what it wrote blind)."""
+        """After the commit: cache what this unit knows (drop what it wrote blind).
+
+        A first contact the unit never wrote is not cached: it is still not in the database.
+        """
         for known in self._known.values():
-            self._cache.put(known)
+            if not known.new:
+                self._cache.put(known)
 
     def forget(self) -> None:
         """After a failure: the cache may hold what this unit was about to change."""

@@ -12,7 +12,8 @@ COMMIT that holds its writes: a reply still never precedes its commit (docs/benc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from storage.backend import Runner
 from storage.engine import WRITE_OPTION
 from storage.sqlite_jobs import JobQueue
+from storage.sqlite_reads import Reader
 
 T = TypeVar("T")
 
@@ -72,6 +74,8 @@ class ThreadBackend:
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
+        self._reader = Reader(engine, self._run)  # first reads (``peek``), many per hop
+        self._in_memory = engine.url.database in (None, "", ":memory:")  # one connection only
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
@@ -243,6 +247,17 @@ class ThreadBackend:
             else:
                 self._settle(batch, None)
 
+    def peek(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+        """Run ``fn`` on the thread on a reader connection: committed rows, no transaction.
+
+        For a unit's first read of a conversation not in the cache: it neither queues for the
+        writer nor waits for a batch's COMMIT (``storage.sqlite_reads``). An in-memory database
+        has a single connection: the read is then a submitted job.
+        """
+        if self._in_memory:
+            return self.submit(lambda conn: fn(_driver(conn)))
+        return self._reader.read(fn)
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on the thread, on a pooled read connection (committed data)."""
 
@@ -257,10 +272,12 @@ class ThreadBackend:
         for task in list(self._tasks):
             await task
         await self._jobs.drained()
+        await self._reader.drained()
         await self._run(self._dispose)
         self._thread.shutdown(wait=True)
 
     def _dispose(self) -> None:
+        self._reader.close()
         if self._conn is not None:
             if self._conn.in_transaction():
                 self._conn.rollback()
@@ -268,3 +285,9 @@ class ThreadBackend:
             self._conn = None
         self.sync_engine.dispose()
 
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    db = conn.connection.driver_connection
+    assert isinstance(db, sqlite3.Connection)
+    return db

@@ -46,13 +46,18 @@ def _json(text: str | None) -> Any:
 
 def load(db: sqlite3.Connection, key: ConversationKey, now: datetime) -> Known:
     """The conversation as ``Known`` (with its snapshot), created on first contact."""
-    params = (key.channel, key.address)
-    row = db.execute(_SELECT, params).fetchone()
+    known = read(db, key)
+    if known is None:
+        known = create(db, key, now) or read(db, key)  # None: a concurrent writer created it
+    assert known is not None
+    return known
+
+
+def read(db: sqlite3.Connection, key: ConversationKey) -> Known | None:
+    """The conversation as ``Known`` (with its snapshot), or None if there is none yet."""
+    row = db.execute(_SELECT, (key.channel, key.address)).fetchone()
     if row is None:
-        created = _create(db, key, now)
-        if created is not None:
-            return created
-        row = db.execute(_SELECT, params).fetchone()  # a concurrent writer created it
+        return None
     cid, lead_id, state, owner, stage, score, opted_out, context, evidence_text, seq, version, \
         last_inbound_at, *card, lead_stage, lead_score = row  # fmt: skip
     lead = {
@@ -80,7 +85,7 @@ def load(db: sqlite3.Connection, key: ConversationKey, now: datetime) -> Known:
     return known
 
 
-def _create(db: sqlite3.Connection, key: ConversationKey, now: datetime) -> Known | None:
+def create(db: sqlite3.Connection, key: ConversationKey, now: datetime) -> Known | None:
     """Insert lead and conversation; None when someone else created the conversation first."""
     at = ts(now)
     lead_id = db.execute(_INSERT_LEAD, (at, at)).fetchone()[0]

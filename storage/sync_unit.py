@@ -61,6 +61,7 @@ class SyncUnit:
         self._now = now
         self._known_by_id = known  # shared with the SqlUnit, which caches them after commit
         self._pending_seq: dict[int, int] = {}
+        self._real: dict[int, int] = {}  # provisional id -> real id, for first contacts
         driver = conn.connection.driver_connection if self._dialect == "sqlite" else None
         self._writes = SqliteWrites(driver) if driver is not None else CoreWrites(conn)
 
@@ -81,7 +82,8 @@ class SyncUnit:
         if row is None:
             created = self._create(key, now)
             if created is not None:
-                return created
+                assert created.snapshot is not None
+                return created.snapshot
             # Another process created it between our SELECT and INSERT: read the winner's row.
             row = self._conn.execute(SELECT_SNAPSHOT, params).one()
         m = row._mapping
@@ -106,7 +108,7 @@ class SyncUnit:
         self._known_by_id[known.conversation_id] = known
         return snapshot
 
-    def _create(self, key: ConversationKey, now: datetime) -> Snapshot | None:
+    def _create(self, key: ConversationKey, now: datetime) -> Known | None:
         """Insert lead and conversation; None when a concurrent unit won the race."""
         lead_id = self._conn.execute(
             INSERT_LEAD, {"score": 0, "created_at": now, "updated_at": now}
@@ -128,15 +130,47 @@ class SyncUnit:
             conversation_id=conversation_id, key=key, state=INITIAL_STATE, owner="bot",
             stage=None, score=0, evidence={}, context={}, opted_out=False, seq=0,
         )  # fmt: skip
-        self._known_by_id[conversation_id] = Known(
+        known = Known(
             conversation_id, lead_id, key.channel, 0, {}, {"stage": None, "score": 0}, snapshot
         )
-        return snapshot
+        self._known_by_id[conversation_id] = known
+        return known
+
+    def create_new(self, known: Known) -> None:
+        """Create a first contact's lead and conversation; its Known takes their real ids.
+
+        Raises ``StaleSnapshot`` when the conversation exists by now (another process or store
+        created it since the read): the job's or unit's savepoint drops the lead inserted
+        here, and the service redoes the turn on a fresh read that finds the winner's row.
+        Only SQLite's units know new conversations (``SqlUnit.load``); PostgreSQL's create
+        them as they load.
+        """
+        assert known.snapshot is not None
+        key, now = known.snapshot.key, self._clock()
+        if isinstance(self._writes, SqliteWrites):
+            created = sqlite_load.create(self._writes.db, key, now)
+        else:
+            created = self._create(key, now)
+        if created is None:
+            raise StaleSnapshot(f"{key} was created since it was read")
+        provisional_id = known.conversation_id
+        self._known_by_id.pop(provisional_id, None)
+        self._real[provisional_id] = created.conversation_id
+        known.conversation_id, known.lead_id = created.conversation_id, created.lead_id
+        known.snapshot = replace(known.snapshot, conversation_id=created.conversation_id)
+        known.new = False
+        self._known_by_id[known.conversation_id] = known
+
+    def _id(self, conversation_id: int) -> int:
+        """The real id of a conversation the caller may know by its provisional id."""
+        return self._real.get(conversation_id, conversation_id)
 
     def _known(self, conversation_id: int) -> Known:
         """This unit's view of a conversation, read once if ``load`` was not called for it."""
-        known = self._known_by_id.get(conversation_id)
-        if known is None:
+        known = self._known_by_id.get(self._id(conversation_id))
+        if known is not None and known.new:
+            self.create_new(known)
+        elif known is None:
             row = self._conn.execute(SELECT_FOR_COMMIT, {"cid": conversation_id}).first()
             if row is None:
                 raise LookupError(f"no conversation with id {conversation_id}")
@@ -151,11 +185,15 @@ class SyncUnit:
     def check(self) -> None:
         """Raise ``StaleSnapshot`` unless every known conversation is still at its version.
 
-        A unit that loaded from the cache (or in a job of its own) and then opens a
+        A unit that loaded outside its transaction (from the cache, say) and then opens a
         transaction checks first, so its later statements cannot act on a stale read; on
-        PostgreSQL the rows stay locked (FOR UPDATE) until the unit ends.
+        PostgreSQL the rows stay locked (FOR UPDATE) until the unit ends. A first contact the
+        unit read but did not create is created here, so later statements see real ids.
         """
-        for known in self._known_by_id.values():
+        for known in list(self._known_by_id.values()):
+            if known.new:  # a first contact: created now, in this transaction
+                self.create_new(known)
+                continue
             version = self._conn.execute(
                 SELECT_VERSION, {"cid": known.conversation_id}
             ).scalar_one_or_none()
@@ -165,6 +203,7 @@ class SyncUnit:
     def add_message(self, conversation_id: int, message: StoredMessage) -> bool:
         """Append to the transcript; False (and nothing written) for a known external id."""
         known = self._known(conversation_id)
+        conversation_id = known.conversation_id
         # ON CONFLICT, not try/except IntegrityError: a failed INSERT aborts a PostgreSQL
         # transaction, and the unit must go on. A seq collision is a bug and raises.
         row = message_row(conversation_id, known.channel, message)
@@ -179,8 +218,10 @@ class SyncUnit:
 
     def commit_turn(self, turn: Turn) -> list[int] | None:
         """Write the inbound message (if any), then the turn; None for a re-delivery."""
-        cid = turn.conversation_id
-        known = self._known(cid)
+        known = self._known(turn.conversation_id)
+        cid = known.conversation_id
+        if cid != turn.conversation_id:  # a first contact, created by _known just now
+            turn = replace(turn, conversation_id=cid)
         now = self._clock()
         writes = self._writes
         inbound = turn.inbound
@@ -215,14 +256,15 @@ class SyncUnit:
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """The conditional UPDATE decides the race: only one claim finds the row still queued."""
-        params = {"cid": conversation_id, "rep": rep_id, "now": now}
+        params = {"cid": self._id(conversation_id), "rep": rep_id, "now": now}
         return bool(self._conn.execute(CLAIM, params).rowcount)
 
     def end_handoff(
         self, conversation_id: int, status: HandoffStatus, outcome: Outcome | None, now: datetime
     ) -> None:
         """Close the conversation's open hand-off row (queued or claimed); the rep stays on it."""
-        params = {"cid": conversation_id, "new_status": status, "new_outcome": outcome, "now": now}
+        cid = self._id(conversation_id)
+        params = {"cid": cid, "new_status": status, "new_outcome": outcome, "now": now}
         self._conn.execute(END_HANDOFF, params)
 
     @property

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 import storage.sqlite_backend
 from bot.messages import ConversationKey
-from bot.state import StoredMessage
+from bot.state import StoredMessage, Turn
 from storage import SqlStore, open_store
-from storage.tables import CONVERSATIONS, MESSAGES
+from storage.tables import CONVERSATIONS, LEADS, MESSAGES
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -52,6 +52,20 @@ async def _say(store: SqlStore, address: str, fail: bool = False) -> int:
     return len(await store.transcript(key))
 
 
+async def _known(store: SqlStore, address: str) -> None:
+    """Create (and cache) a conversation: its next unit needs no read before the writer."""
+    async with store.unit() as u:
+        snap = await u.load(ConversationKey("widget", address), T0)
+        await u.finish(_turn(snap.conversation_id, None))
+
+
+def _turn(cid: int, inbound: StoredMessage | None) -> Turn:
+    return Turn(
+        conversation_id=cid, state="asking", owner="bot", stage=None, score=0, context={},
+        opted_out=False, wake_at=None, last_inbound_at=T0, inbound=inbound,
+    )  # fmt: skip
+
+
 def _count_commits(store: SqlStore) -> list[int]:
     commits: list[int] = []
     event.listen(store.sync_engine, "commit", lambda _conn: commits.append(1))
@@ -66,14 +80,32 @@ async def _messages(store: SqlStore) -> int:
 async def test_concurrent_units_share_one_commit_and_see_their_writes(
     sqlite_store: SqlStore,
 ) -> None:
-    for n in range(5):  # known conversations: a first contact commits on its own first
-        async with sqlite_store.unit() as u:
-            await u.load(ConversationKey("widget", str(n)), T0)
+    for n in range(5):  # known conversations (first contacts read first: see the next test)
+        await _known(sqlite_store, str(n))
     commits = _count_commits(sqlite_store)
     seen = await asyncio.gather(*(_say(sqlite_store, str(n)) for n in range(5)))
     # Each unit returned only after the COMMIT holding it: another connection sees its message.
     assert seen == [1] * 5
     assert len(commits) == 1
+
+
+async def test_a_first_contact_is_one_job_and_one_commit(
+    sqlite_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read outside the writer; lead, conversation and the turn in the turn's own job."""
+    backend: Any = sqlite_store.backend
+    jobs: list[int] = []
+    submit = backend.submit
+    monkeypatch.setattr(backend, "submit", lambda job: jobs.append(1) or submit(job))
+    commits = _count_commits(sqlite_store)
+    keys = [ConversationKey("widget", str(n)) for n in range(5)]
+    for key in keys:
+        async with sqlite_store.unit() as u:
+            snap = await u.load(key, T0)
+            message = StoredMessage(1, "visitor", "hi", T0, external_id=f"x-{key.address}")
+            assert await u.finish(_turn(snap.conversation_id, message)) == []
+    assert (len(jobs), len(commits)) == (5, 5)
+    assert [len(await sqlite_store.transcript(key)) for key in keys] == [1] * 5
 
 
 async def test_a_failing_turn_rolls_back_alone(sqlite_store: SqlStore) -> None:
@@ -85,9 +117,11 @@ async def test_a_failing_turn_rolls_back_alone(sqlite_store: SqlStore) -> None:
     assert isinstance(results[1], Boom)
     assert results[2] == 1
     assert await _messages(sqlite_store) == 2
-    # b's first contact committed on its own, before its turn (storage/sql_unit.py): an empty
-    # conversation, which b's resend will find.
-    assert await sqlite_store.transcript(ConversationKey("widget", "b")) == []
+    # b's first contact was to be created by its turn's transaction: nothing of it is left.
+    count = select(func.count()).select_from(CONVERSATIONS)
+    assert await sqlite_store.read(lambda conn: conn.execute(count).scalar_one()) == 2
+    count = select(func.count()).select_from(LEADS)
+    assert await sqlite_store.read(lambda conn: conn.execute(count).scalar_one()) == 2
 
 
 async def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_store: SqlStore) -> None:
@@ -101,6 +135,8 @@ async def test_a_failed_commit_fails_every_unit_of_the_batch(sqlite_store: SqlSt
         }  # fmt: skip
         return conn.execute(insert(CONVERSATIONS).values(values))
 
+    for address in "ac":  # known: both take the writer at once, in orphan's batch
+        await _known(sqlite_store, address)
     results = await asyncio.gather(
         _say(sqlite_store, "a"), sqlite_store.write(orphan), _say(sqlite_store, "c"),
         return_exceptions=True,

@@ -20,7 +20,7 @@ from bot.ports import StaleSnapshot
 from bot.state import Evidence, StoredMessage, Turn
 from storage import SqlStore, open_store
 from storage.engine import normalize_url
-from storage.tables import LEADS
+from storage.tables import CONVERSATIONS, LEADS
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 KEY = ConversationKey("telegram", "42")
@@ -129,8 +129,9 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
         record(statement)
 
     backend: Any = store.backend
-    if sqlite:
+    if sqlite:  # the writer, and the reader of conversations not in the cache
         await store.write(lambda conn: trace(conn, record))
+        await backend.peek(lambda db: db.set_trace_callback(record))
     else:  # Core statements, and the hot path's plain asyncpg ones (storage/pg_turn.py)
         event.listen(store.sync_engine, "before_cursor_execute", core)
         raw = backend.raw
@@ -140,6 +141,7 @@ async def _statements(store: SqlStore) -> AsyncIterator[list[str]]:
     finally:
         if sqlite:
             await store.write(lambda conn: trace(conn, None))
+            await backend.peek(lambda db: db.set_trace_callback(None))
         else:
             event.remove(store.sync_engine, "before_cursor_execute", core)
             del backend.raw
@@ -177,19 +179,84 @@ async def test_a_conversation_not_in_the_cache_is_read_once(sql_store: SqlStore)
     assert statements == ["SELECT", *_HOT_PATH[sql_store.sync_engine.dialect.name]]
 
 
-async def test_racing_first_contacts_leave_one_lead(sql_store: SqlStore) -> None:
-    async def visit(delay: float) -> int:
-        await asyncio.sleep(delay)
-        async with sql_store.unit() as u:
-            snap = await u.load(KEY, T0)
-            await asyncio.sleep(0.1)
-        return snap.conversation_id
+async def _count(store: SqlStore, table: Any) -> int:
+    query = select(func.count()).select_from(table)
+    return int(await store.read(lambda conn: conn.execute(query).scalar_one()))
 
-    first, second = await asyncio.gather(visit(0), visit(0.02))
-    assert first == second
-    count = select(func.count()).select_from(LEADS)
-    leads = await sql_store.read(lambda conn: conn.execute(count).scalar_one())
-    assert leads == 1  # the loser of the race deleted the lead it had inserted
+
+@pytest.mark.parametrize("stores", [1, 2])
+async def test_racing_first_contacts_leave_one_lead(
+    sql_backend: tuple[str, str | None], stores: int
+) -> None:
+    """Both read no conversation; the second to create it redoes its turn on the winner's row.
+
+    Two stores on one database race as two processes would: neither has it in its cache.
+    """
+    url, schema = sql_backend
+    opened = [await open_store(url, migrate=True, schema=schema) for _ in range(stores)]
+    try:
+        both = [opened[0], opened[-1]]
+
+        async def visit(store: SqlStore, delay: float, n: int) -> None:
+            await asyncio.sleep(delay)
+            while True:  # as the service does: redo on a stale snapshot
+                try:
+                    async with store.unit() as u:
+                        snap = await u.load(KEY, T0)
+                        await asyncio.sleep(0.1)  # the other unit reads (and creates) meanwhile
+                        said = StoredMessage(snap.seq + 1, "visitor", "hi", T0, external_id=f"u{n}")
+                        turn = replace(_turn(snap.conversation_id, said.seq, T0), inbound=said)
+                        assert await u.finish(turn) is not None
+                    return
+                except StaleSnapshot:
+                    continue
+
+        await asyncio.gather(visit(both[0], 0, 0), visit(both[1], 0.02, 1))
+        store = opened[0]
+        assert await _count(store, LEADS) == 1  # the loser's savepoint dropped its lead
+        assert await _count(store, CONVERSATIONS) == 1
+        said = [m.external_id for m in await store.transcript(KEY) if m.author == "visitor"]
+        assert sorted(said) == ["u0", "u1"]  # type: ignore[type-var]
+    finally:
+        for store in opened:
+            await store.close()
+
+
+_PG_CREATES_AT_LOAD = "PostgreSQL creates a first contact in its load's own job (docs/storage.md)"
+
+
+async def test_a_unit_that_loads_a_first_contact_and_writes_nothing_creates_nothing(
+    sql_store: SqlStore,
+) -> None:
+    if sql_store.sync_engine.dialect.name != "sqlite":
+        pytest.skip(_PG_CREATES_AT_LOAD)
+    async with sql_store.unit() as u:
+        snap = await u.load(KEY, T0)
+    assert (snap.state, snap.owner, snap.seq) == ("start", "bot", 0)
+    assert await _count(sql_store, LEADS) == 0
+    assert await _count(sql_store, CONVERSATIONS) == 0
+    async with sql_store.unit() as u:  # nor did it cache the conversation it never wrote
+        assert (await u.load(KEY, T0)).conversation_id != snap.conversation_id
+
+
+async def test_a_first_contact_is_one_transaction(sql_store: SqlStore) -> None:
+    """Read outside any transaction; lead, conversation and the first turn in one COMMIT."""
+    if sql_store.sync_engine.dialect.name != "sqlite":
+        pytest.skip(_PG_CREATES_AT_LOAD)
+    commits: list[int] = []
+
+    def count(_conn: Any) -> None:
+        commits.append(1)
+
+    async with _statements(sql_store) as statements:
+        event.listen(sql_store.sync_engine, "commit", count)
+        await _message(sql_store, 0)
+        event.remove(sql_store.sync_engine, "commit", count)
+    assert commits == [1]  # the read commits nothing
+    # the read (on the reader connection), then lead, conversation and the turn in one job
+    assert statements[:3] == ["SELECT", "INSERT", "INSERT"]
+    assert await _count(sql_store, LEADS) == 1
+    assert len(await sql_store.transcript(KEY)) == 2  # the inbound message and the reply
 
 
 async def test_a_cancelled_unit_releases_the_database(sql_store: SqlStore) -> None:

@@ -39,23 +39,28 @@ def turn(cid: int, **kw: Any) -> Turn:
 
 
 async def first_contact(store: Any, key: ConversationKey = KEY) -> int:
+    """The conversation's id once its first turn is committed (a load's may be provisional)."""
     async with store.unit() as u:
         snap = await u.load(key, T0)
         await u.commit_turn(turn(snap.conversation_id))
-    return int(snap.conversation_id)
+    async with store.unit() as u:
+        return int((await u.load(key, T0)).conversation_id)
 
 
-async def test_first_load_creates_lead_and_conversation(store: Any) -> None:
+async def test_first_load_gives_a_fresh_conversation_its_first_write_keeps(store: Any) -> None:
     async with store.unit() as u:
         snap = await u.load(KEY, T0)
+        await u.commit_turn(turn(snap.conversation_id, state=INITIAL_STATE, last_inbound_at=None))
     assert (snap.key, snap.state, snap.owner, snap.stage) == (KEY, INITIAL_STATE, "bot", None)
     assert (snap.score, snap.seq, snap.opted_out, snap.last_inbound_at) == (0, 0, False, None)
     assert (dict(snap.evidence), dict(snap.context), dict(snap.lead)) == ({}, {}, {})
-    async with store.unit() as u:
+    async with store.unit() as u:  # the id a load gives may be provisional until the commit
         again = await u.load(KEY, T0)
         other = await u.load(ConversationKey("slack", "visitor-1"), T0)
-    assert again.conversation_id == snap.conversation_id
-    assert other.conversation_id != snap.conversation_id
+    async with store.unit() as u:
+        assert (await u.load(KEY, T0, fresh=True)).conversation_id == again.conversation_id
+    assert (again.state, again.seq) == (INITIAL_STATE, 0)
+    assert other.conversation_id != again.conversation_id
 
 
 async def test_duplicate_external_id_is_a_noop_and_the_unit_goes_on(store: Any) -> None:
@@ -68,7 +73,7 @@ async def test_duplicate_external_id_is_a_noop_and_the_unit_goes_on(store: Any) 
         await u.commit_turn(turn(cid, messages=(msg(3, "reply", author="bot"),)))
     async with store.unit() as u:  # a re-delivery in a later transaction
         snap = await u.load(KEY, T0)
-        assert not await u.add_message(cid, msg(4, ext="e2"))
+        assert not await u.add_message(snap.conversation_id, msg(4, ext="e2"))
     assert snap.seq == 3
     assert [(m.seq, m.external_id) for m in await store.transcript(KEY)] == [
         (1, "e1"), (2, "e2"), (3, None),
@@ -106,7 +111,8 @@ async def test_concurrent_first_load_creates_one_conversation(store: Any) -> Non
                     await asyncio.sleep(0.1)  # the other unit tries to create it meanwhile
                     await u.add_message(snap.conversation_id, msg(snap.seq + 1, ext=ext))
                     await u.commit_turn(turn(snap.conversation_id))
-                return int(snap.conversation_id)
+                async with store.unit() as u:  # the id once committed (a load's may be provisional)
+                    return int((await u.load(KEY, T0)).conversation_id)
             except StaleSnapshot:
                 continue
 
