@@ -222,14 +222,20 @@ async def test_racing_first_contacts_leave_one_lead(
             await store.close()
 
 
-_PG_CREATES_AT_LOAD = "PostgreSQL creates a first contact in its load's own job (docs/storage.md)"
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A SQLite store: PostgreSQL still creates a first contact in its load's own job."""
+    store = await open_store(f"sqlite:///{tmp_path / 'first.db'}", migrate=True)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def test_a_unit_that_loads_a_first_contact_and_writes_nothing_creates_nothing(
-    sql_store: SqlStore,
+    sqlite_store: SqlStore,
 ) -> None:
-    if sql_store.sync_engine.dialect.name != "sqlite":
-        pytest.skip(_PG_CREATES_AT_LOAD)
+    sql_store = sqlite_store
     async with sql_store.unit() as u:
         snap = await u.load(KEY, T0)
     assert (snap.state, snap.owner, snap.seq) == ("start", "bot", 0)
@@ -239,10 +245,9 @@ async def test_a_unit_that_loads_a_first_contact_and_writes_nothing_creates_noth
         assert (await u.load(KEY, T0)).conversation_id != snap.conversation_id
 
 
-async def test_a_first_contact_is_one_transaction(sql_store: SqlStore) -> None:
+async def test_a_first_contact_is_one_transaction(sqlite_store: SqlStore) -> None:
     """Read outside any transaction; lead, conversation and the first turn in one COMMIT."""
-    if sql_store.sync_engine.dialect.name != "sqlite":
-        pytest.skip(_PG_CREATES_AT_LOAD)
+    sql_store = sqlite_store
     commits: list[int] = []
 
     def count(_conn: Any) -> None:
