@@ -149,12 +149,16 @@ class Engine:
         """
         say = self.flow.spec.say
         current = self.flow.table.asked[draft.state]  # ``asked_slot``
-        correcting = "correction" in cues and bool(draft.last_answered())
+        # The target of a correction that names none: read only for a correction.
+        target = draft.last_answered() if "correction" in cues else None
+        correcting = bool(target)
         refusing = current is not None and "refusal" in cues
         smalltalk = "smalltalk" in cues  # "hi there" is not a need
         found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)
-        corrected = [s for s in found if s != current and draft.is_answered(s)]
-        target = draft.last_answered()
+        corrected: list[str] = []
+        for slot in found:  # (a loop: a comprehension is a call)
+            if slot != current and draft.is_answered(slot):
+                corrected.append(slot)
         if correcting and not corrected and current not in found and self._rereadable(target):
             assert target is not None
             retry = read_text(self.flow, text, draft.now, None, loose=[target]).get(target)

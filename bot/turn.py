@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import Decision, Line, idle_due, lead_card
+from bot.decision import Decision, Line, lead_card
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -25,6 +25,7 @@ from bot.understand import Reading
 from flows.schema import StageSpec
 
 QUOTE_LIMIT = 500
+_NO_ATTEMPTS: dict[str, int] = {}  # a default that is only copied, never edited
 
 
 class TurnDraft:
@@ -42,9 +43,10 @@ class TurnDraft:
         # A state the machine does not know (a new conversation, or a question removed from the
         # flow since) restarts the question loop rather than failing the turn.
         self.state = snapshot.state if snapshot.state in flow.table.states else START
-        self.context: dict[str, Any] = dict(snapshot.context)
-        self.context["attempts"] = dict(self.context.get("attempts", {}))
-        self.context["answered"] = list(self.context.get("answered", []))
+        context: dict[str, Any] = dict(snapshot.context)
+        context["attempts"] = dict(context.get("attempts", _NO_ATTEMPTS))  # (the draft's own)
+        context["answered"] = list(context.get("answered", ()))
+        self.context = context
         self.evidence: dict[str, Evidence] = dict(snapshot.evidence)
         self.new_evidence: list[Evidence] = []
         self.replies: list[Line] = []
@@ -226,7 +228,8 @@ class TurnDraft:
 
     def next_timer(self) -> datetime | None:
         """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
-        if self.waiting_for_answer():
+        waiting = self.flow.table.asked[self.state] is not None  # ``waiting_for_answer``, inlined
+        if waiting and self.owner == "bot" and not self.opted_out:
             return self.timer_due()
         sla = self.context.get("sla_due_at")
         if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
@@ -239,7 +242,8 @@ class TurnDraft:
         nudged = context.get("nudged_at") if context.get("nudged") else None
         if nudged:
             return datetime.fromisoformat(nudged) + self.flow.idle_after[1]
-        return idle_due(self.flow, self.last_inbound_at, None)
+        last = self.last_inbound_at  # ``idle_due(self.flow, last, None)``, inlined
+        return None if last is None else last + self.flow.idle_after[0]
 
     def _rescore(self) -> None:
         """Score and stage again if evidence was added since the last time."""
@@ -271,9 +275,9 @@ class TurnDraft:
             self.last_inbound_at = now
             context.pop("nudged", None)
             context.pop("nudged_at", None)
-        events: list[Event] = [
-            EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
-        ]
+        events: list[Event] = []
+        for e in self.new_evidence:  # (a loop: a comprehension is a call, most turns for none)
+            events.append(EvidenceRecorded(key, now, e.slot, e.status, e.value))
         total, stage = self.total, self.stage
         if total != snap.score:
             events.append(ScoreChanged(key, now, total, snap.score))

@@ -201,6 +201,8 @@ def test_need_and_budget_rules_read_the_value_once() -> None:
     groups = Scorer(SPEC.scoring, SPEC.stages)._groups
     shared = {subject: form for subject, _, _, _, form in groups}
     need, budget = shared["need"], shared["budget"]
-    assert need is not None and need[:4] == (False, False, True, True)
-    assert budget is not None and budget[:4] == (True, True, False, False)
+    assert need is not None
+    assert need[:4] == (False, False, True, True)
+    assert budget is not None
+    assert budget[:4] == (True, True, False, False)
     assert shared["authority"] is None  # (a table)
