@@ -142,6 +142,10 @@ class TurnDraft:
         """Queue a reply."""
         self.replies.append(Line(text.strip(), quick_replies))
 
+    def said(self, name: str) -> None:
+        """Queue one of the flow's fixed lines (``Flow.said``): ``say`` of its text, built once."""
+        self.replies.append(self.flow.said[name])
+
     def notice(self, text: str) -> None:
         """Queue a system notice ("Dana joined the conversation")."""
         self.replies.append(Line(text.strip(), (), "system"))
@@ -149,7 +153,7 @@ class TurnDraft:
     def greet(self) -> None:
         """The flow's greeting, once per conversation."""
         self.context["greeted"] = True
-        self.say(self.flow.spec.say.greeting)
+        self.said("greeting")
 
     def fire(self, trigger: str) -> None:
         """Fire a trigger of the flow's machine on this conversation."""
@@ -172,12 +176,10 @@ class TurnDraft:
         elif slot is not None and not (quiet and state == before):
             self._ask(slot, rephrase=False)
         elif state == NURTURE and before != NURTURE:
-            nurture = flow.spec.nurture
-            lines = [nurture.message.strip(), *(f"• {r.title}: {r.url}" for r in nurture.resources)]
-            self.say("\n".join(lines))
+            self.said("nurture")  # its message and resources
         elif state == NURTURE and not quiet and not self.context.get("said_anything_else"):
             self.context["said_anything_else"] = True
-            self.say(flow.spec.say.anything_else)
+            self.said("anything_else")
 
     def reask(self, rephrase: bool) -> None:
         """Ask the current question again (rephrased after a failed attempt)."""
@@ -191,8 +193,9 @@ class TurnDraft:
     def _ask(self, slot: str, rephrase: bool) -> None:
         question = self.flow.questions[slot]
         if rephrase and question.rephrase:
-            text = question.rephrase[(self.attempts(slot) - 1) % len(question.rephrase)]
-            self.say(text, self.flow.offered[slot])
+            # ``say(question.rephrase[i], offered)``, built once
+            lines = self.flow.rephrased[slot]
+            self.replies.append(lines[(self.attempts(slot) - 1) % len(lines)])
         else:
             self.replies.append(self.flow.asks[slot])  # ``say(question.ask, offered)``, built once
 
@@ -209,7 +212,7 @@ class TurnDraft:
         self.events.append(
             HandoffRequested(self.snapshot.key, self.now, reason, self.stage or "", self.total)
         )
-        self.say(self.flow.spec.handoff.message)
+        self.said("handoff")
 
     def opt_out_event(self) -> None:
         """Record that the prospect opted out."""
