@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.extract.folded import Folded, current_message, foldable
-from bot.extract.regex_tree import PARSE_ERRORS, codes, parse
+from bot.extract.regex_tree import PARSE_ERRORS, codes, first_chars, parse
 
 Cue = Callable[[str], bool]
 Scan = Callable[[str], re.Match[str] | None]
@@ -43,8 +43,10 @@ class CueSet:
         split = {name: _parts(patterns[name]) for name in cues}
         self._whole_names = tuple(name for name, parts in split.items() if parts is None)
         # Patterns without a word gate, tried on every message (in flow order), with their
-        # intent; the gated ones per intent as (bit, Folded, scan), with the intent's bits.
-        self._always: list[tuple[str, Folded, Scan | None]] = []
+        # intent and, for one anchored at the start, the characters a match can start with
+        # (``first_chars``: the text's first one must be one of them); the gated ones per
+        # intent as (bit, Folded, scan), with the intent's bits.
+        self._always: list[tuple[str, Folded, Scan | None, frozenset[str] | None]] = []
         self._gated: list[tuple[str, int, tuple[Part, ...]]] = []
         self._of_token: dict[bytes, int] = {}  # gate token -> the bits of the patterns it opens
         bit = 1
@@ -53,7 +55,8 @@ class CueSet:
             for part in parts or ():
                 scan = part.fast.search if _anchored(part.exact) else None
                 if part.gate is None:
-                    self._always.append((name, part, scan))
+                    firsts = None if scan is None else first_chars(part.exact)
+                    self._always.append((name, part, scan, firsts))
                     continue
                 own.append((bit, part, scan))
                 for token in part.gate:
@@ -78,10 +81,13 @@ class CueSet:
             if self._whole[name](text):
                 hits.add(name)
         # ``scan`` is ``Folded.fast.search``: over ASCII text lowered, the same as the pattern.
-        for name, part, scan in self._always:
-            if name not in hits and (
-                part.in_lowered(lowered, heads) if scan is None else scan(lowered)
-            ):
+        # An anchored match starts at the text's first character ("" for an empty text: a
+        # pattern with ``firsts`` matches no empty text).
+        first = lowered[:1]
+        for name, part, scan, firsts in self._always:
+            if name in hits or (firsts is not None and first not in firsts):
+                continue
+            if part.in_lowered(lowered, heads) if scan is None else scan(lowered):
                 hits.add(name)
         # A pattern whose gate the heads miss cannot match (``Folded.in_lowered``): most
         # messages open none, and only a few patterns are tried.
