@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.extract.folded import Folded, current_message, foldable
-from bot.extract.regex_tree import PARSE_ERRORS, codes, parse
+from bot.extract.regex_tree import PARSE_ERRORS, codes, first_chars, parse
 
 Cue = Callable[[str], bool]
 Scan = Callable[[str], re.Match[str] | None]
@@ -40,26 +40,30 @@ class CueSet:
         tested whole, by its cue.
         """
         self._whole = dict(cues)
-        # Per intent: its bits (one per pattern) and its patterns as (bit, Folded), or None
-        # for an intent tested whole.
-        self._intents: list[tuple[str, int, tuple[Part, ...] | None]] = []
-        self._ungated = 0  # the bits of patterns without a word gate: always tried
+        split = {name: _parts(patterns[name]) for name in cues}
+        self._whole_names = tuple(name for name, parts in split.items() if parts is None)
+        # Patterns without a word gate, tried on every message (in flow order), with their
+        # intent and, for one anchored at the start, the characters a match can start with
+        # (``first_chars``: the text's first one must be one of them); the gated ones per
+        # intent as (bit, Folded, scan), with the intent's bits.
+        self._always: list[tuple[str, Folded, Scan | None, frozenset[str] | None]] = []
+        self._gated: list[tuple[str, int, tuple[Part, ...]]] = []
         self._of_token: dict[bytes, int] = {}  # gate token -> the bits of the patterns it opens
         bit = 1
-        for name in cues:
-            parts = _parts(patterns[name])
-            if parts is None:
-                self._intents.append((name, 0, None))
-                continue
+        for name, parts in split.items():
             own: list[Part] = []
-            for part in parts:
-                own.append((bit, part, part.fast.search if _anchored(part.exact) else None))
+            for part in parts or ():
+                scan = part.fast.search if _anchored(part.exact) else None
                 if part.gate is None:
-                    self._ungated |= bit
-                for token in part.gate or ():
+                    firsts = None if scan is None else first_chars(part.exact)
+                    self._always.append((name, part, scan, firsts))
+                    continue
+                own.append((bit, part, scan))
+                for token in part.gate:
                     self._of_token[token] = self._of_token.get(token, 0) | bit
                 bit <<= 1
-            self._intents.append((name, sum(b for b, _, _ in own), tuple(own)))
+            if own:
+                self._gated.append((name, sum(b for b, _, _ in own), tuple(own)))
         self._tokens = frozenset(self._of_token)
 
     def found(self, text: str) -> set[str]:
@@ -72,25 +76,37 @@ class CueSet:
         if message is None:
             return {name for name, cue in self._whole.items() if cue(text)}
         lowered, heads = message.lowered, message.heads
-        mask = self._ungated
-        of_token = self._of_token
-        for token in self._tokens.intersection(heads):
-            mask |= of_token[token]
         hits: set[str] = set()
-        for name, bits, parts in self._intents:
-            if parts is None:
-                if self._whole[name](text):
-                    hits.add(name)
+        for name in self._whole_names:
+            if self._whole[name](text):
+                hits.add(name)
+        # ``scan`` is ``Folded.fast.search``: over ASCII text lowered, the same as the pattern.
+        # An anchored match starts at the text's first character ("" for an empty text: a
+        # pattern with ``firsts`` matches no empty text).
+        first = lowered[:1]
+        for name, part, scan, firsts in self._always:
+            if name in hits or (firsts is not None and first not in firsts):
                 continue
-            if mask & bits:
-                for bit, part, scan in parts:
-                    # A pattern whose gate the heads miss cannot match (``Folded.in_lowered``);
-                    # ``scan`` is ``Folded.fast.search``: over ASCII text lowered, the same.
-                    if not mask & bit:
-                        continue
-                    if part.in_lowered(lowered, heads) if scan is None else scan(lowered):
-                        hits.add(name)
-                        break
+            if part.in_lowered(lowered, heads) if scan is None else scan(lowered):
+                hits.add(name)
+        # A pattern whose gate the heads miss cannot match (``Folded.in_lowered``): most
+        # messages open none, and only a few patterns are tried.
+        opened = self._tokens.intersection(heads)
+        if not opened:
+            return hits
+        mask = 0
+        of_token = self._of_token
+        for token in opened:
+            mask |= of_token[token]
+        for name, bits, parts in self._gated:
+            if not mask & bits or name in hits:
+                continue
+            for bit, part, scan in parts:
+                if mask & bit and (
+                    part.in_lowered(lowered, heads) if scan is None else scan(lowered)
+                ):
+                    hits.add(name)
+                    break
         return hits
 
 

@@ -62,7 +62,7 @@ class Engine:
         if draft.opted_out:
             if text.lower().strip(" .!") in _RESUME or intent_of(self.flow, text) == "restart":
                 draft.opted_out = False
-                draft.say(self.flow.spec.say.resumed)
+                draft.said("resumed")
                 draft.fire("restart")
                 draft.advance()
             return draft.finish()
@@ -93,18 +93,17 @@ class Engine:
             return draft.finish(activity=False)
         if draft.context.get("nudged"):
             draft.fire("close")
-            draft.say(self.flow.spec.say.closed)
+            draft.said("closed")
             draft.closed("idle")
         else:
             draft.context["nudged"] = True
             draft.context["nudged_at"] = now.isoformat()
-            draft.say(self.flow.spec.say.nudge)
+            draft.said("nudge")
         return draft.finish(activity=False)
 
     # -- the parts of one turn ------------------------------------------------------------
 
     def _converse(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
-        say = self.flow.spec.say
         # Every cue of the message at once (pure tests: which ones a turn needs is immaterial).
         cues = self.flow.cue_set.found(text)
         intent = None
@@ -115,21 +114,21 @@ class Engine:
         if intent == "opt_out":
             draft.fire("opt_out")
             draft.opted_out = True
-            draft.say(say.opted_out)
+            draft.said("opted_out")
             draft.opt_out_event()
             return
         if not draft.context.get("greeted"):
             draft.greet()
         if intent == "restart":
             draft.retract_all(inbound.external_id)
-            draft.say(say.restart)
+            draft.said("restart")
             draft.fire("restart")
             draft.advance()
             return
         if draft.state == CLOSED:
-            draft.say(say.welcome_back)
+            draft.said("welcome_back")
         if intent == "help":
-            draft.say(say.help)
+            draft.said("help")
             draft.reask(rephrase=False)
             return
         if intent == "human" and self.flow.spec.handoff.on_request:
@@ -149,12 +148,16 @@ class Engine:
         """
         say = self.flow.spec.say
         current = self.flow.table.asked[draft.state]  # ``asked_slot``
-        correcting = "correction" in cues and bool(draft.last_answered())
+        # The target of a correction that names none: read only for a correction.
+        target = draft.last_answered() if "correction" in cues else None
+        correcting = bool(target)
         refusing = current is not None and "refusal" in cues
         smalltalk = "smalltalk" in cues  # "hi there" is not a need
         found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)
-        corrected = [s for s in found if s != current and draft.is_answered(s)]
-        target = draft.last_answered()
+        corrected: list[str] = []
+        for slot in found:  # (a loop: a comprehension is a call)
+            if slot != current and draft.is_answered(slot):
+                corrected.append(slot)
         if correcting and not corrected and current not in found and self._rereadable(target):
             assert target is not None
             retry = read_text(self.flow, text, draft.now, None, loose=[target]).get(target)
@@ -171,12 +174,12 @@ class Engine:
             return
         if refusing:
             draft.record_status(current, "refused", inbound.external_id, text)
-            draft.say(say.refusal_ack)
+            draft.said("refusal_ack")
         elif smalltalk:
             draft.reask(rephrase=False)
         elif draft.attempts(current) + 1 >= self.flow.questions[current].attempts:
             draft.record_status(current, "unknown", inbound.external_id, text)
-            draft.say(say.unknown_ack)
+            draft.said("unknown_ack")
         else:
             draft.count_attempt(current)
             draft.reask(rephrase=True)

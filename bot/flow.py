@@ -55,6 +55,10 @@ class Flow:
     offered: Mapping[str, tuple[QuickReply, ...]]  # each question's buttons, built once
     idle_after: tuple[timedelta, timedelta]  # the idle nudge's and close's delays (``idle_due``)
     asks: Mapping[str, Line]  # each question as ``TurnDraft.say`` says it (immutable: shared)
+    rephrased: Mapping[str, tuple[Line, ...]]  # each question's rephrasings, the same way
+    # The fixed lines the same way, by name: every line of ``spec.say``, "handoff" (the
+    # hand-off message) and "nurture" (its message and resources).
+    said: Mapping[str, Line]
 
 
 def compile_flow(spec: FlowSpec) -> Flow:
@@ -108,7 +112,23 @@ def compile_flow(spec: FlowSpec) -> Flow:
         ),
         offered=offered,
         asks={q.slot: Line(q.ask.strip(), offered[q.slot]) for q in spec.questions},
+        rephrased={
+            q.slot: tuple(Line(text.strip(), offered[q.slot]) for text in q.rephrase)
+            for q in spec.questions
+        },
+        said=_said(spec),
     )
+
+
+def _said(spec: FlowSpec) -> dict[str, Line]:
+    """The flow's fixed lines as ``TurnDraft.say`` says them (see ``Flow.said``)."""
+    texts: dict[str, str] = spec.say.model_dump()
+    texts["handoff"] = spec.handoff.message
+    nurture = spec.nurture
+    texts["nurture"] = "\n".join(
+        [nurture.message.strip(), *(f"• {r.title}: {r.url}" for r in nurture.resources)]
+    )
+    return {name: Line(text.strip()) for name, text in texts.items()}
 
 
 def _cue(pattern: re.Pattern[str]) -> Callable[[str], bool]:

@@ -109,7 +109,7 @@ def handed_back(
     # (only a higher stage, or the prospect asking for a person, brings a rep back).
     draft.context["handed_back_at"] = rank(flow.spec.stages, snapshot.stage)
     draft.fire("hand_back")
-    draft.say(flow.spec.say.resumed)
+    draft.said("resumed")
     draft.advance(handoff_allowed=False)
     draft.events.append(HandedBack(snapshot.key, now, rep_id, rep_name))
     return draft.finish(activity=False)

@@ -45,6 +45,8 @@ Test = Callable[[Position], bool]
 
 # Each condition's test of the position, so ``Table`` can run it without an ``EventData``.
 _TESTS: dict[Predicate, Test] = {}
+# The slot of each condition ``_needs`` made, whose test ``Table`` runs inline.
+_MISSING: dict[Predicate, str] = {}
 
 
 def _predicate(name: str, test: Test) -> Predicate:
@@ -65,7 +67,9 @@ def _needs(slot: str) -> Predicate:
         item = position.evidence.get(slot)
         return item is None or item.status == "retracted"
 
-    return _predicate(f"{slot}_missing", missing)
+    predicate = _predicate(f"{slot}_missing", missing)
+    _MISSING[predicate] = slot
+    return predicate
 
 
 def machine_config(question_slots: list[str]) -> dict[str, Any]:
@@ -115,8 +119,9 @@ def fire(machine: Machine, trigger: str, position: Position) -> str:
     return position.state
 
 
-# One candidate transition: its destination and the (test, expected outcome) of its conditions.
-Candidate = tuple[str | None, tuple[tuple[Test, bool], ...]]
+# One candidate transition: its destination and the (test, expected outcome, slot) of its
+# conditions; the slot, for a condition of ``_needs``, is the slot whose missing it tests.
+Candidate = tuple[str | None, tuple[tuple[Test, bool, str | None], ...]]
 
 
 class Table:
@@ -139,7 +144,7 @@ class Table:
         for trigger, event in machine.events.items():
             for source, transitions in event.transitions.items():
                 self._candidates[source, trigger] = tuple(
-                    (t.dest, tuple((_test_of(c.func), bool(c.target)) for c in t.conditions))
+                    (t.dest, tuple(_condition(c.func, c.target) for c in t.conditions))
                     for t in transitions
                 )
 
@@ -149,13 +154,24 @@ class Table:
         The first candidate whose conditions all hold wins, as in ``transitions``; the state is
         unchanged when none does or the trigger does not apply to it.
         """
+        evidence = position.evidence
         for dest, conditions in self._candidates.get((position.state, trigger), ()):
-            for test, expected in conditions:
-                if test(position) != expected:
+            for test, expected, slot in conditions:
+                if slot is None:
+                    if test(position) != expected:
+                        break
+                    continue
+                item = evidence.get(slot)  # ``_needs``'s test, inlined (a call per slot asked)
+                if (item is None or item.status == "retracted") != expected:
                     break
             else:
                 return position.state if dest is None else dest
         return position.state
+
+
+def _condition(func: Any, target: Any) -> tuple[Test, bool, str | None]:
+    """A condition as ``Table`` runs it: its test, expected outcome, and slot if ``_needs``'s."""
+    return _test_of(func), bool(target), _MISSING.get(func)
 
 
 def _test_of(func: Any) -> Test:

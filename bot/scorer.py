@@ -49,6 +49,7 @@ def _member(key: str, allowed: list[Any]) -> Check:
 
 
 _EMPTY: Mapping[str, Any] = {}
+_NONE: frozenset[Any] = frozenset()
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -75,7 +76,14 @@ AnswerRule = tuple[int, tuple[Check, ...], bool]
 # the points the other statuses (refused, unknown, retracted) earn outright, and when every
 # answer rule tests one key's membership, that key and the points each value earns (``_table``).
 Table = tuple[str, dict[Any, int]]
-Group = tuple[str, tuple[AnswerRule, ...], dict[str, int], Table | None]
+# When every answer rule tests at most one of an amount bound, the categories or "no need"
+# (``_shared``): what those tests read from the value (the amount figure either way, "none",
+# the categories) is read once per group, and each rule is (points, test, its argument,
+# whether "just browsing" fails it), the test one of the codes below.
+SharedRule = tuple[int, int, Any, bool]
+Shared = tuple[bool, bool, bool, bool, tuple[SharedRule, ...]]
+_ANY, _AT_LEAST, _BELOW, _CATEGORY, _NO_NEED = range(5)
+Group = tuple[str, tuple[AnswerRule, ...], dict[str, int], Table | None, Shared | None]
 # A stage as ``reached`` tests it: min score, requires, requires_any, signals, the spec.
 Stage = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], StageSpec]
 
@@ -118,6 +126,18 @@ def _at_least_check(threshold: float) -> Check:
     return check
 
 
+def _figure(value: Mapping[str, Any], first: str, second: str) -> float | None:
+    """``amount_figure(value, first, second)``, as the checks above inline it."""
+    raw = value.get("amount")
+    if raw is None:
+        raw = value.get(first)
+    if raw is None:
+        raw = value.get(second)
+    if not isinstance(raw, (int, float)):
+        return None
+    return float(raw) * (12 if value.get("period") == "month" else 1)
+
+
 def _below_check(threshold: float) -> Check:
     """``_below(value, threshold)`` with ``amount_figure(value, "max", "min")`` inlined."""
 
@@ -153,8 +173,35 @@ def _groups(rules: Sequence[ScoringRule]) -> tuple[Group, ...]:
             else:
                 others[rule.when.status] = others.get(rule.when.status, 0) + rule.points
         answering = [rule for rule in run if rule.when.status == "answer"]
-        groups.append((subject, tuple(answers), others, _table(answering)))
+        groups.append((subject, tuple(answers), others, _table(answering), _shared(answering)))
     return tuple(groups)
+
+
+def _shared(rules: Sequence[ScoringRule]) -> Shared | None:
+    """The rules as ``Shared`` when each tests at most one of the values it knows, else None."""
+    shared: list[SharedRule] = []
+    for rule in rules:
+        when = rule.when
+        given = {name for name, v in when.model_dump().items() if v is not None}
+        tests = given - {"slot", "signal", "status"}
+        browsing_fails = when.slot == "need" and when.no_need is None
+        if not tests:
+            shared.append((rule.points, _ANY, None, browsing_fails))
+        elif tests == {"at_least"}:
+            shared.append((rule.points, _AT_LEAST, when.at_least, browsing_fails))
+        elif tests == {"below"}:
+            shared.append((rule.points, _BELOW, when.below, browsing_fails))
+        elif tests == {"category_in"}:
+            shared.append((rule.points, _CATEGORY, frozenset(when.category_in or ()),
+                           browsing_fails))  # fmt: skip
+        elif tests == {"no_need"}:
+            shared.append((rule.points, _NO_NEED, when.no_need, browsing_fails))
+        else:
+            return None
+    kinds = {kind for _, kind, _, _ in shared}
+    browsing = any(fails for _, _, _, fails in shared)
+    return (_AT_LEAST in kinds, _BELOW in kinds, browsing or _NO_NEED in kinds,
+            _CATEGORY in kinds, tuple(shared))  # fmt: skip
 
 
 _MEMBER_KEYS = {"level_in": "level", "urgency_in": "urgency", "country_in": "code"}
@@ -217,7 +264,7 @@ class Scorer:
         """``score(rules, evidence).total``."""
         total = 0
         get = evidence.get
-        for subject, answers, others, table in self._groups:
+        for subject, answers, others, table, shared in self._groups:
             item = get(subject)
             if item is None:
                 continue
@@ -227,6 +274,28 @@ class Scorer:
             value = item.value  # ``_mapping``, inlined
             if type(value) is not dict and not isinstance(value, Mapping):
                 value = _EMPTY
+            if shared is not None:
+                lows, highs, nones, categories, rules = shared
+                # ``_at_least_check`` and ``_below_check``'s figures, "none", the categories:
+                # each read once for the group (pure reads of a JSON value)
+                low = _figure(value, "min", "max") if lows else None
+                high = _figure(value, "max", "min") if highs else None
+                none = bool(value.get("none")) if nones else False
+                found_categories = set(value.get("categories") or ()) if categories else _NONE
+                for points, kind, argument, browsing_fails in rules:
+                    if kind == _AT_LEAST:
+                        ok = low is not None and low >= argument
+                    elif kind == _BELOW:
+                        ok = high is not None and high < argument
+                    elif kind == _CATEGORY:
+                        ok = not argument.isdisjoint(found_categories)
+                    elif kind == _NO_NEED:
+                        ok = none == argument
+                    else:
+                        ok = True
+                    if ok and not (browsing_fails and none):
+                        total += points
+                continue
             if table is not None:
                 found = value.get(table[0])
                 if found is None or type(found) is str:  # (hashable: one lookup does)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import Decision, Line, idle_due, lead_card
+from bot.decision import Decision, Line, lead_card
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -25,6 +25,7 @@ from bot.understand import Reading
 from flows.schema import StageSpec
 
 QUOTE_LIMIT = 500
+_NO_ATTEMPTS: dict[str, int] = {}  # a default that is only copied, never edited
 
 
 class TurnDraft:
@@ -42,9 +43,10 @@ class TurnDraft:
         # A state the machine does not know (a new conversation, or a question removed from the
         # flow since) restarts the question loop rather than failing the turn.
         self.state = snapshot.state if snapshot.state in flow.table.states else START
-        self.context: dict[str, Any] = dict(snapshot.context)
-        self.context["attempts"] = dict(self.context.get("attempts", {}))
-        self.context["answered"] = list(self.context.get("answered", []))
+        context: dict[str, Any] = dict(snapshot.context)
+        context["attempts"] = dict(context.get("attempts", _NO_ATTEMPTS))  # (the draft's own)
+        context["answered"] = list(context.get("answered", ()))
+        self.context = context
         self.evidence: dict[str, Evidence] = dict(snapshot.evidence)
         self.new_evidence: list[Evidence] = []
         self.replies: list[Line] = []
@@ -140,6 +142,10 @@ class TurnDraft:
         """Queue a reply."""
         self.replies.append(Line(text.strip(), quick_replies))
 
+    def said(self, name: str) -> None:
+        """Queue one of the flow's fixed lines (``Flow.said``): ``say`` of its text, built once."""
+        self.replies.append(self.flow.said[name])
+
     def notice(self, text: str) -> None:
         """Queue a system notice ("Dana joined the conversation")."""
         self.replies.append(Line(text.strip(), (), "system"))
@@ -147,7 +153,7 @@ class TurnDraft:
     def greet(self) -> None:
         """The flow's greeting, once per conversation."""
         self.context["greeted"] = True
-        self.say(self.flow.spec.say.greeting)
+        self.said("greeting")
 
     def fire(self, trigger: str) -> None:
         """Fire a trigger of the flow's machine on this conversation."""
@@ -170,12 +176,10 @@ class TurnDraft:
         elif slot is not None and not (quiet and state == before):
             self._ask(slot, rephrase=False)
         elif state == NURTURE and before != NURTURE:
-            nurture = flow.spec.nurture
-            lines = [nurture.message.strip(), *(f"• {r.title}: {r.url}" for r in nurture.resources)]
-            self.say("\n".join(lines))
+            self.said("nurture")  # its message and resources
         elif state == NURTURE and not quiet and not self.context.get("said_anything_else"):
             self.context["said_anything_else"] = True
-            self.say(flow.spec.say.anything_else)
+            self.said("anything_else")
 
     def reask(self, rephrase: bool) -> None:
         """Ask the current question again (rephrased after a failed attempt)."""
@@ -189,8 +193,9 @@ class TurnDraft:
     def _ask(self, slot: str, rephrase: bool) -> None:
         question = self.flow.questions[slot]
         if rephrase and question.rephrase:
-            text = question.rephrase[(self.attempts(slot) - 1) % len(question.rephrase)]
-            self.say(text, self.flow.offered[slot])
+            # ``say(question.rephrase[i], offered)``, built once
+            lines = self.flow.rephrased[slot]
+            self.replies.append(lines[(self.attempts(slot) - 1) % len(lines)])
         else:
             self.replies.append(self.flow.asks[slot])  # ``say(question.ask, offered)``, built once
 
@@ -207,7 +212,7 @@ class TurnDraft:
         self.events.append(
             HandoffRequested(self.snapshot.key, self.now, reason, self.stage or "", self.total)
         )
-        self.say(self.flow.spec.handoff.message)
+        self.said("handoff")
 
     def opt_out_event(self) -> None:
         """Record that the prospect opted out."""
@@ -226,7 +231,8 @@ class TurnDraft:
 
     def next_timer(self) -> datetime | None:
         """The conversation's next timer: the idle nudge/close, or the hand-off's SLA."""
-        if self.waiting_for_answer():
+        waiting = self.flow.table.asked[self.state] is not None  # ``waiting_for_answer``, inlined
+        if waiting and self.owner == "bot" and not self.opted_out:
             return self.timer_due()
         sla = self.context.get("sla_due_at")
         if self.owner == "queued" and sla and not self.context.get("fallback_sent"):
@@ -239,7 +245,8 @@ class TurnDraft:
         nudged = context.get("nudged_at") if context.get("nudged") else None
         if nudged:
             return datetime.fromisoformat(nudged) + self.flow.idle_after[1]
-        return idle_due(self.flow, self.last_inbound_at, None)
+        last = self.last_inbound_at  # ``idle_due(self.flow, last, None)``, inlined
+        return None if last is None else last + self.flow.idle_after[0]
 
     def _rescore(self) -> None:
         """Score and stage again if evidence was added since the last time."""
@@ -271,9 +278,9 @@ class TurnDraft:
             self.last_inbound_at = now
             context.pop("nudged", None)
             context.pop("nudged_at", None)
-        events: list[Event] = [
-            EvidenceRecorded(key, now, e.slot, e.status, e.value) for e in self.new_evidence
-        ]
+        events: list[Event] = []
+        for e in self.new_evidence:  # (a loop: a comprehension is a call, most turns for none)
+            events.append(EvidenceRecorded(key, now, e.slot, e.status, e.value))
         total, stage = self.total, self.stage
         if total != snap.score:
             events.append(ScoreChanged(key, now, total, snap.score))

@@ -171,7 +171,7 @@ def test_scorer_agrees_with_score_stage_and_rank() -> None:
 def test_membership_rules_are_one_lookup() -> None:
     """Authority and timeline rules only test a key's membership: their points are a table."""
     groups = Scorer(SPEC.scoring, SPEC.stages)._groups
-    tables = {subject: table for subject, _, _, table in groups}
+    tables = {subject: table for subject, _, _, table, _ in groups}
     assert tables["authority"] == ("level", {"decision_maker": 25, "influencer": 10})
     assert tables["timeline"] is not None
     assert tables["timeline"][0] == "urgency"
@@ -194,3 +194,15 @@ def test_scorer_reason_agrees_with_reason() -> None:
     for spec in [None, *SPEC.stages]:
         for total in range(-60, 200):
             assert scorer.reason(spec, total) == reason(spec, total)
+
+
+def test_need_and_budget_rules_read_the_value_once() -> None:
+    """Need and budget rules test one thing each: the group reads the figure and "none" once."""
+    groups = Scorer(SPEC.scoring, SPEC.stages)._groups
+    shared = {subject: form for subject, _, _, _, form in groups}
+    need, budget = shared["need"], shared["budget"]
+    assert need is not None
+    assert need[:4] == (False, False, True, True)
+    assert budget is not None
+    assert budget[:4] == (True, True, False, False)
+    assert shared["authority"] is None  # (a table)
