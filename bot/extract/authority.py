@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.extract.branches import Branches
 from bot.extract.common import guarded, squash
-from bot.extract.folded import Folded
+from bot.extract.folded import Folded, current_message
 from bot.extract.roles import (
     ANY_TITLE,
     ASKED_DM,
@@ -167,6 +167,12 @@ _OTHER_WORDS = _word_set(
     "decide leading lead"
 )
 _HINT_WORD = re.compile(r"[a-z][a-z'’-]*")
+# The longest run of letters of each hint ("founder" of "co-founder"), as word heads: in a
+# message without digits or "_", such a run of a hint word is a whole word of the message, so
+# heads that hold none of these prove ``_HINTS`` disjoint without the ``_HINT_WORD`` scan.
+_HINT_PIECES = frozenset(
+    max(re.findall("[a-z]+", hint), key=len).encode("ascii") for hint in _HINTS
+)
 
 
 def _runs(text: str) -> tuple[AuthorityLevel, tuple[int, int]] | None:
@@ -213,7 +219,14 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
         # A whole answer to "what's your role in choosing?": "me", "recommending", "my boss".
         level: AuthorityLevel = "decision_maker" if m.re is ASKED_DM else "influencer"
         return Extracted(Authority(level), 0.7, squash(m.group()))
-    words = _HINT_WORD.findall(text.lower())  # a list: ``isdisjoint`` needs no set of it
+    message = current_message(text)
+    if message is None:
+        lowered = text.lower()
+    elif b"#" not in message.heads and "_" not in text and message.heads.isdisjoint(_HINT_PIECES):
+        return None  # no hint (see ``_HINT_PIECES``)
+    else:
+        lowered = message.lowered
+    words = _HINT_WORD.findall(lowered)  # a list: ``isdisjoint`` needs no set of it
     if _HINTS.isdisjoint(words):
         return None
     tm = _OWN_TITLE.search(text) or _PLURAL_TITLE.search(text)

@@ -123,6 +123,15 @@ _NAMES = {name.replace("-", " "): code for name, code in _names().items()}
 _FIRST_WORDS = frozenset(name.split()[0] for name in _NAMES)
 # The first two words of every name of two words or more ("the states", "united arab").
 _FIRST_PAIRS = frozenset(" ".join(name.split(" ")[:2]) for name in _NAMES if " " in name)
+# The longest run of letters of each first word a ``_LOWER_WORD`` token can be ("u.k." gives
+# "u"), as word heads: in a message without digits or "_", each run of letters of such a token
+# is a whole word of the message, so heads holding none of these prove the set test below
+# false without the token scan.
+_FIRST_PIECES = frozenset(
+    max(re.findall("[a-z]+", word), key=len).encode("ascii")
+    for word in _FIRST_WORDS
+    if re.fullmatch("[a-z][a-z.']*", word)
+)
 _LONGEST = 4  # words in the longest name worth matching ("united states of america")
 _WORD = re.compile(r"[A-Za-z][A-Za-z.']*")  # hyphens split: "Netherlands-based"
 _LOWER_WORD = re.compile(r"[a-z][a-z.']*")  # ``_WORD`` on lowered ASCII text
@@ -193,7 +202,13 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
         # On ASCII text the words of the lowered text are the words, lowered: a set test
         # skips the walk for the many messages with no word that can start a name.
         message = current_message(text)
-        tokens = _LOWER_WORD.findall(message.lowered if message is not None else text.lower())
+        if message is None:
+            lowered = text.lower()
+        elif b"#" in message.heads or "_" in text or not message.heads.isdisjoint(_FIRST_PIECES):
+            lowered = message.lowered
+        else:
+            return []  # no token is a first word (see ``_FIRST_PIECES``)
+        tokens = _LOWER_WORD.findall(lowered)
         if _FIRST_WORDS.isdisjoint(tokens) and (
             "." not in text or _FIRST_WORDS.isdisjoint([t.rstrip(".") for t in tokens])
         ):
