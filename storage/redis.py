@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from storage.redis_bus import RedisBus
+from storage.redis_client import connect_redis
 from storage.redis_locks import RedisLocks
-
-
-def connect_redis(url: str) -> Redis:
-    """A client for ``url``; it connects lazily, so nothing happens at import or construction."""
-    return Redis.from_url(url)
-
 
 __all__ = ["RedisBus", "RedisLocks", "connect_redis"]

@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.inprocess import DEFAULT_MAXSIZE, PrefixListener, QueueSubscription
 from bot.jsontext import dumps
 from bot.ports import Deliver
+from storage.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class RedisBus:
         # A URL gives the bus its own client (closed by ``close``); a client is shared, e.g.
         # with RedisLocks, and stays open for its owner to close.
         self._owned = isinstance(url, str)
-        self._redis: Redis = Redis.from_url(url) if isinstance(url, str) else url
+        self._redis: Redis = connect_redis(url) if isinstance(url, str) else url
         self._prefix = prefix
         self._maxsize = maxsize
         self._subscriptions: set[QueueSubscription] = set()

@@ -13,6 +13,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from storage.redis_client import connect_redis
+
 log = logging.getLogger(__name__)
 
 # Delete or extend only while the key still holds our token: after a TTL lapse another process
@@ -54,7 +56,7 @@ class RedisLocks:
         prefix: str = "qualibot:lock:",
     ) -> None:
         self._owned = isinstance(url, str)
-        self._redis: Redis = Redis.from_url(url) if isinstance(url, str) else url
+        self._redis: Redis = connect_redis(url) if isinstance(url, str) else url
         self._ttl_ms = int(ttl * 1000)
         self._wait_timeout = wait_timeout
         self._min_delay, self._max_delay = min_delay, max_delay
