@@ -51,6 +51,26 @@ def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> list[tuple[Any, Except
     return outcomes
 
 
+def fail_all(futures: list[asyncio.Future[Any]], exc: BaseException) -> None:
+    """A whole hop failed: every caller still waiting gets its exception."""
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc)
+
+
+def settle(
+    futures: list[asyncio.Future[Any]], outcomes: list[tuple[Any, Exception | None]]
+) -> None:
+    """Each caller still waiting gets its own outcome from the hop: a value or its exception."""
+    for future, (value, error) in zip(futures, outcomes, strict=True):
+        if future.done():  # cancelled meanwhile
+            continue
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
+
+
 class JobQueue:
     """Feeds submitted jobs to the thread through ``transaction`` (a group commit unit)."""
 
@@ -89,19 +109,11 @@ class JobQueue:
                 async with self._transaction() as (conn, run):
                     outcomes = await run(functools.partial(_run_jobs, conn, jobs))
             except BaseException as exc:  # the batch failed (or the drain was cancelled)
-                for j in jobs:
-                    if not j.future.done():
-                        j.future.set_exception(exc)
+                fail_all([j.future for j in jobs], exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for j, (value, error) in zip(jobs, outcomes, strict=True):
-                if j.future.done():
-                    continue
-                if error is None:
-                    j.future.set_result(value)
-                else:
-                    j.future.set_exception(error)
+            settle([j.future for j in jobs], outcomes)
 
     async def drained(self) -> None:
         """Wait until every submitted job has run (before closing the backend)."""

@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from storage.sqlite_jobs import fail_all, settle
+
 T = TypeVar("T")
 
 
@@ -55,19 +57,11 @@ class Reader:
             try:
                 outcomes = await self._run(functools.partial(self._read_all, reads))
             except BaseException as exc:  # the hop failed (or the drain was cancelled)
-                for r in reads:
-                    if not r.future.done():
-                        r.future.set_exception(exc)
+                fail_all([r.future for r in reads], exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for r, (value, error) in zip(reads, outcomes, strict=True):
-                if r.future.done():
-                    continue
-                if error is None:
-                    r.future.set_result(value)
-                else:
-                    r.future.set_exception(error)
+            settle([r.future for r in reads], outcomes)
 
     def _read_all(self, reads: list[_Read[Any]]) -> list[tuple[Any, Exception | None]]:
         """On the thread: each read on its own; one failing fails only its caller."""

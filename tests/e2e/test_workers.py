@@ -39,6 +39,14 @@ async def database() -> AsyncIterator[str]:
         await admin.close()
 
 
+def two_workers(workdir: Path, port: int, database: str) -> ServerProcess:
+    """The server with QUALIBOT_WORKERS=2 on ``database`` and the test Redis."""
+    return ServerProcess(
+        workdir, port,
+        QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
+    )  # fmt: skip
+
+
 def started_pids(server: ServerProcess) -> list[int]:
     """The pids of the workers that logged ``server.started``, in order."""
     return [int(pid) for pid in re.findall(r"server\.started.*?\bpid=(\d+)", server.log())]
@@ -68,10 +76,7 @@ def alive(pid: int) -> bool:
 async def test_two_workers_share_the_port_survive_a_crash_and_stop_together(
     tmp_path: Path, database: str
 ) -> None:
-    server = ServerProcess(
-        tmp_path, free_port(),
-        QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
-    )  # fmt: skip
+    server = two_workers(tmp_path, free_port(), database)
     await server.start()
     try:
         await until(lambda: len(started_pids(server)) == 2, "both workers listening", server)
@@ -99,10 +104,7 @@ async def test_two_workers_share_the_port_survive_a_crash_and_stop_together(
 async def test_workers_stop_when_their_supervisor_is_killed_outright(
     tmp_path: Path, database: str
 ) -> None:
-    server = ServerProcess(
-        tmp_path, free_port(),
-        QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
-    )  # fmt: skip
+    server = two_workers(tmp_path, free_port(), database)
     await server.start()
     try:
         await until(lambda: len(started_pids(server)) == 2, "both workers listening", server)
@@ -122,10 +124,7 @@ async def test_workers_that_keep_dying_at_start_up_stop_the_supervisor_with_an_e
     with socket.socket() as squatter:  # another program holds the port, without SO_REUSEPORT
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        server = ServerProcess(
-            tmp_path, port,
-            QUALIBOT_WORKERS="2", QUALIBOT_DATABASE_URL=database, QUALIBOT_REDIS_URL=REDIS_URL,
-        )  # fmt: skip
+        server = two_workers(tmp_path, port, database)
         await server.launch()
         async with asyncio.timeout(60):  # rather than restart workers for ever
             code = await server.wait()
