@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +145,11 @@ class MemoryBus:
             if topic.startswith(listener.prefix):
                 listener.deliver(topic, payload)
 
+    async def publish_many(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """``publish`` each (topic, payload) in order (RedisBus does it in one round trip)."""
+        for topic, payload in messages:
+            await self.publish(topic, payload)
+
     async def listen(self, prefix: str, deliver: Deliver) -> PrefixListener:
         """Call ``deliver(topic, payload)`` for every topic starting with ``prefix`` (see Bus)."""
         listener = PrefixListener(prefix, deliver)
@@ -184,6 +189,17 @@ class TeeBus:
         """Publish to the shared bus, then to this process's own."""
         await self.shared.publish(topic, payload)
         await self.own.publish(topic, payload)
+
+    async def publish_many(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """``publish`` each (topic, payload) in order; in one go on a shared bus that can."""
+        many = getattr(self.shared, "publish_many", None)
+        if many is not None:
+            await many(messages)
+        else:
+            for topic, payload in messages:
+                await self.shared.publish(topic, payload)
+        for topic, payload in messages:
+            await self.own.publish(topic, payload)
 
     async def subscribe(self, *topics: str) -> Subscription:
         """Subscribe on the shared bus: every process's messages."""

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -59,6 +59,21 @@ class RedisBus:
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
         """Deliver ``payload`` to every current subscriber of ``topic``, in any process."""
         await self._redis.publish(self._prefix + topic, dumps(payload))
+
+    async def publish_many(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """``publish`` each (topic, payload) in order, in one pipeline: one round trip.
+
+        The publisher sends each event on two topics, one after the other: a payload that
+        repeats is encoded once.
+        """
+        async with self._redis.pipeline(transaction=False) as pipe:
+            last: Mapping[str, Any] | None = None
+            data = ""
+            for topic, payload in messages:
+                if payload is not last:
+                    last, data = payload, dumps(payload)
+                pipe.publish(self._prefix + topic, data)
+            await pipe.execute()
 
     async def subscribe(self, *topics: str) -> QueueSubscription:
         """Start receiving messages published to any of ``topics`` from now on.

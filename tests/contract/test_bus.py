@@ -148,6 +148,22 @@ async def test_a_listener_loses_nothing_in_a_burst_over_many_topics(bus: Any) ->
     await listener.close()
 
 
+async def test_publish_many_delivers_every_message_in_order(bus: Any) -> None:
+    # The publisher hands a whole batch over at once (one Redis round trip); what arrives must
+    # be what one ``publish`` per message would have delivered, the same payload on two topics.
+    seen = Collector()
+    listener = await bus.listen("conversation:", seen)
+    sub = await bus.subscribe("events")
+    payloads = [{"n": n, "key": f"widget:{n % 3}"} for n in range(6)]
+    messages = [(t, p) for p in payloads for t in ("events", f"conversation:{p['key']}")]
+    await bus.publish_many(messages)
+    assert await seen.until(6) == [(t, p) for t, p in messages if t != "events"]
+    it = aiter(sub)
+    assert [await receive(it) for _ in range(6)] == payloads
+    await listener.close()
+    await sub.close()
+
+
 async def test_listeners_and_subscribers_of_a_topic_all_receive(bus: Any) -> None:
     one, two = Collector(), Collector()
     first, second = await bus.listen("conversation:", one), await bus.listen("conv", two)

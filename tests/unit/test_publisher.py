@@ -124,3 +124,42 @@ async def test_a_row_with_an_event_left_unpublished_stays_for_the_relay() -> Non
     await publisher.drain()
     assert [p["n"] for t, p in bus.published if t == "events"] == [1]
     assert [i for batch in outbox.marked for i in batch] == [7]  # 8 and 9: the relay's
+
+
+class BatchBus(RecordingBus):
+    """A bus that publishes many at once (RedisBus: one pipeline), failing when told to."""
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+        self.calls = 0
+
+    async def publish_many(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        self.calls += 1
+        if self.fail:
+            raise ConnectionError("bus down")
+        self.published += messages
+
+
+async def test_a_batch_goes_out_in_one_call_in_the_order_of_one_publish_per_topic() -> None:
+    outbox = ListOutbox([])
+    bus = BatchBus()
+    publisher = Publisher(bus, outbox, FixedClock(T0))  # type: ignore[arg-type]
+    events = [(7, _event("widget:a", 1)), (7, _event("widget:a", 2)), (9, _event("widget:b", 3))]
+    publisher.committed(events)
+    await publisher.drain()
+    assert bus.calls == 1
+    assert bus.published == [
+        (t, e) for _, e in events for t in ("events", f"conversation:{e['key']}")
+    ]
+    assert [i for batch in outbox.marked for i in batch] == [7, 9]
+
+
+async def test_a_failed_batch_leaves_every_row_for_the_relay() -> None:
+    outbox = ListOutbox([])
+    bus = BatchBus(fail=True)
+    publisher = Publisher(bus, outbox, FixedClock(T0))  # type: ignore[arg-type]
+    publisher.committed([(7, _event("widget:a", 1)), (9, _event("widget:a", 2))])
+    await publisher.drain()
+    assert bus.calls == 1
+    assert outbox.marked == []
