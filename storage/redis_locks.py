@@ -35,7 +35,8 @@ class RedisLocks:
     Acquire is ``SET key token NX PX ttl``; a waiter retries with jittered exponential backoff
     (from ``min_delay`` up to ``max_delay``) rather than spinning. The TTL means a crashed
     process holds a lock for at most ``ttl`` seconds; a live holder renews it every ``ttl / 3``
-    so a long turn never loses it. Release deletes the key only if it still holds our token.
+    (one task renews all of a process's locks) so a long turn never loses it. Release
+    deletes the key only if it still holds our token.
 
     Args:
         url: Redis URL, or a client to share (which ``close`` then leaves open).
@@ -63,6 +64,8 @@ class RedisLocks:
         self._prefix = prefix
         self._release = self._redis.register_script(_RELEASE)
         self._renew = self._redis.register_script(_RENEW)
+        self._held: dict[str, str] = {}  # token -> key: the locks held through this instance
+        self._keeper: asyncio.Task[None] | None = None
 
     @contextlib.asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[None]:
@@ -75,13 +78,13 @@ class RedisLocks:
             # so a compare-and-delete can only remove our own lock.
             await self._unlock(key, token)
             raise
-        renewer = asyncio.create_task(self._keep(key, token), name=f"renew {key}")
+        self._held[token] = key
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._keep(), name="renew redis locks")
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            self._held.pop(token, None)  # gone already if the keeper found it lost
             await self._unlock(key, token)
 
     async def _acquire(self, key: str, token: str) -> None:
@@ -104,17 +107,28 @@ class RedisLocks:
             await asyncio.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, self._max_delay)
 
-    async def _keep(self, key: str, token: str) -> None:
-        while True:
+    async def _keep(self) -> None:
+        """Renew every lock held here, every ``ttl / 3``, in one pipeline; end when none is.
+
+        One task for all of them, not one per lock: a turn no longer starts and cancels a
+        task of its own. A lock taken just after a round waits at most ``ttl / 3`` for its
+        first renewal, as with a task of its own.
+        """
+        while self._held:
             await asyncio.sleep(self._ttl_ms / 3000)
+            held = list(self._held.items())
             try:
-                renewed: Any = await self._renew(keys=[key], args=[token, self._ttl_ms])
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for token, key in held:
+                        await self._renew(keys=[key], args=[token, self._ttl_ms], client=pipe)
+                    renewed: list[Any] = await pipe.execute()
             except RedisError:
-                log.warning("could not renew lock %s; retrying", key, exc_info=True)
+                log.warning("could not renew %d locks; retrying", len(held), exc_info=True)
                 continue
-            if not renewed:
-                log.error("lock %s was lost (expired and taken); turns may interleave", key)
-                return
+            for (token, key), ok in zip(held, renewed, strict=True):
+                # Not renewed and still held: expired and taken. Released meanwhile: fine.
+                if not ok and self._held.pop(token, None) is not None:
+                    log.error("lock %s was lost (expired and taken); turns may interleave", key)
 
     async def _unlock(self, key: str, token: str) -> None:
         try:
@@ -123,6 +137,10 @@ class RedisLocks:
             log.warning("could not release lock %s; it expires by itself", key, exc_info=True)
 
     async def close(self) -> None:
-        """Close the client when these locks created it."""
+        """Stop renewing, and close the client when these locks created it."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
         if self._owned:
             await self._redis.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -131,3 +132,32 @@ async def test_redis_lock_is_renewed_during_a_long_turn() -> None:
     finally:
         await a.close()
         await b.close()
+
+
+@pytest.mark.redis
+async def test_redis_locks_held_together_are_all_renewed(caplog: pytest.LogCaptureFixture) -> None:
+    # One task renews every lock a process holds, in one round trip: each must stay held, and
+    # one taken away (expired, then taken by another) is reported without stopping the rest.
+    require_redis()
+    prefix = f"test:{uuid.uuid4().hex}:lock:"
+    client = Redis.from_url(REDIS_URL)
+    a = RedisLocks(client, prefix=prefix, ttl=0.3)
+    b = RedisLocks(client, prefix=prefix, wait_timeout=0.2)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            for name in ("x", "y", "z"):
+                await stack.enter_async_context(a.hold(name))
+            await client.set(prefix + "y", "another-process", px=5000)  # as if it lapsed
+            await asyncio.sleep(0.6)  # twice the TTL: only renewal keeps x and z
+            for name in ("x", "z"):
+                with pytest.raises(TimeoutError):
+                    async with b.hold(name):
+                        pass
+        assert f"lock {prefix}y was lost" in caplog.text
+        assert await client.get(prefix + "y") == b"another-process"  # release left it alone
+        async with b.hold("x"), b.hold("z"):
+            pass
+    finally:
+        await a.close()
+        await b.close()
+        await client.aclose()
