@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
+from storage.redis_batch import Batch
 from storage.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class RedisLocks:
         self._prefix = prefix
         self._release = self._redis.register_script(_RELEASE)
         self._renew = self._redis.register_script(_RENEW)
+        # SET and release of every conversation go out together, one pipeline per round trip.
+        self._batch = Batch(self._redis)
         self._held: dict[str, str] = {}  # token -> key: the locks held through this instance
         self._keeper: asyncio.Task[None] | None = None
 
@@ -93,7 +96,9 @@ class RedisLocks:
         delay = self._min_delay
         task = asyncio.current_task()
         while True:
-            acquired = await self._redis.set(key, token, nx=True, px=self._ttl_ms)
+            acquired = await self._batch.run(
+                lambda pipe: pipe.set(key, token, nx=True, px=self._ttl_ms)
+            )
             if task is not None and task.cancelling():
                 # redis-py can swallow a cancel that lands while a command is in flight (seen
                 # with 8.1: about one cancel in six); without this a cancelled waiter would go
@@ -131,8 +136,12 @@ class RedisLocks:
                     log.error("lock %s was lost (expired and taken); turns may interleave", key)
 
     async def _unlock(self, key: str, token: str) -> None:
+        sha = self._release.sha
         try:
-            await self._release(keys=[key], args=[token])
+            try:
+                await self._batch.run(lambda pipe: pipe.evalsha(sha, 1, key, token))
+            except NoScriptError:  # Redis restarted or flushed its scripts: load it again
+                await self._release(keys=[key], args=[token])
         except RedisError:  # the TTL frees it; nothing better to do from here
             log.warning("could not release lock %s; it expires by itself", key, exc_info=True)
 

@@ -161,3 +161,23 @@ async def test_redis_locks_held_together_are_all_renewed(caplog: pytest.LogCaptu
         await a.close()
         await b.close()
         await client.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_locks_release_after_redis_forgot_its_scripts() -> None:
+    # Release runs a script by its digest; after a Redis restart (or SCRIPT FLUSH) the digest
+    # is unknown, and the lock must still be released, not left to expire.
+    require_redis()
+    prefix = f"test:{uuid.uuid4().hex}:lock:"
+    client = Redis.from_url(REDIS_URL)
+    a = RedisLocks(client, prefix=prefix)
+    b = RedisLocks(client, prefix=prefix, wait_timeout=1)
+    try:
+        async with a.hold("conv"):
+            await client.script_flush()
+        async with b.hold("conv"):
+            pass
+    finally:
+        await a.close()
+        await b.close()
+        await client.aclose()
