@@ -55,6 +55,13 @@ _NO_BUDGET = Folded(NO_BUDGET)
 _NOT_MONEY_LEFT, _YEAR_PREP, _MONEY_WORDS = map(Folded, (NOT_MONEY_LEFT, YEAR_PREP, MONEY_WORDS))
 _MAX_LEFT, _MIN_LEFT, _APPROX_LEFT = map(Folded, (MAX_LEFT, MIN_LEFT, APPROX_LEFT))
 _DIGIT = re.compile(r"\d")
+# MIN_LEFT and APPROX_LEFT are "(?:words)\s*$" whose every alternative ends in a character
+# other than whitespace and has no look-behind or "\b": a match's words end where ``left``'s
+# trailing whitespace begins and start at most the longest alternative before it, so the fast
+# scan from there finds the same (leftmost) match as from 0 (``search(text, pos)`` keeps the
+# text before ``pos`` in view). ``str.rstrip()`` strips exactly what ``\s`` matches.
+_MIN_LEFT_LONGEST = 13  # "not less than", "starting from"
+_APPROX_LEFT_LONGEST = 16  # "in the region of"
 # Every match of ``PHONE_LIKE`` has a "+" or two runs of three digits, one after the other
 # ("(555) 123", "0171 234", "0123456789"): without them the substitution, which tries seven
 # alternatives at every character, is skipped. After the leftmost run, a second is searched
@@ -110,7 +117,8 @@ def _usable(
     """
     folded = lowered is not None
     src, rules = (lowered, LOWERED_RULES) if lowered is not None else (text, RULES)
-    left, right = src[max(0, c.start - 30) : c.start], src[c.end : c.end + 30]
+    cut = c.start - 30 if c.start > 30 else 0
+    left, right = src[cut : c.start], src[c.end : c.end + 30]
     if c.currency is None and (
         rules.not_money.match(right) or _found(_NOT_MONEY_LEFT, left, folded)
     ):
@@ -165,7 +173,7 @@ def _readings(
             continue
         nxt = cands[i + 1] if i + 1 < len(cands) else None
         join = RANGE_JOIN.fullmatch(text[c.end : nxt.start]) if nxt else None
-        left = text[max(0, c.start - 40) : c.start]
+        left = text[c.start - 40 if c.start > 40 else 0 : c.start]
         currency = c.currency
         has_cue = cued or c.currency is not None or (nxt is not None and nxt.currency is not None)
         counted = c.currency is None and c.mult is None and join and join.group("word") != "and"
@@ -192,13 +200,19 @@ def _readings(
 def _single(text: str, lowered: str | None, c: Candidate) -> _Reading:
     """One figure read alone: an amount, or a bound ("under 5k", "5k+")."""
     period = period_of(text, c.start, c.end, lowered)
-    if lowered is None:
-        src, rules, max_left, min_left = text, RULES, _MAX_LEFT.exact, _MIN_LEFT.exact
-    else:  # the same matches, at the same offsets (see ``Folded``)
-        src, rules, max_left, min_left = lowered, LOWERED_RULES, _MAX_LEFT.fast, _MIN_LEFT.fast
-    left, right = src[max(0, c.start - 40) : c.start], src[c.end : c.end + 30]
+    cut = c.start - 40 if c.start > 40 else 0
     start, end = c.start, c.end
     score = 1.0 + (c.currency is not None) * 2 + (c.mult is not None)
+    if lowered is None:
+        left, right = text[cut : c.start], text[c.end : c.end + 30]
+        rules, max_left, min_left = RULES, _MAX_LEFT.exact, _MIN_LEFT.exact
+        min_from = approx_from = 0
+    else:  # the same matches, at the same offsets (see ``Folded``)
+        left, right = lowered[cut : c.start], lowered[c.end : c.end + 30]
+        rules, max_left, min_left = LOWERED_RULES, _MAX_LEFT.fast, _MIN_LEFT.fast
+        body = len(left.rstrip())  # where MIN_LEFT's and APPROX_LEFT's words end
+        min_from = body - _MIN_LEFT_LONGEST if body > _MIN_LEFT_LONGEST else 0
+        approx_from = body - _APPROX_LEFT_LONGEST if body > _APPROX_LEFT_LONGEST else 0
     if m := rules.min.match(right):
         budget = Budget(None, c.value, None, c.currency, period)
         end += m.end()
@@ -208,13 +222,16 @@ def _single(text: str, lowered: str | None, c: Candidate) -> _Reading:
     elif m := max_left.search(left):
         budget = Budget(None, None, c.value, c.currency, period)
         start -= len(left) - m.start()
-    elif m := min_left.search(left):
+    elif m := min_left.search(left, min_from):
         budget = Budget(None, c.value, None, c.currency, period)
         start -= len(left) - m.start()
     else:
         budget = Budget(c.value, None, None, c.currency, period)
-        approx = _found(_APPROX_LEFT, left, lowered is not None) or rules.approx.match(right)
-        score -= 0.2 * bool(approx)
+        if lowered is None:
+            approx = _APPROX_LEFT.search(left) is not None
+        else:
+            approx = _APPROX_LEFT.fast.search(left, approx_from) is not None
+        score -= 0.2 * bool(approx or rules.approx.match(right))
     return _Reading(budget, start, end, score)
 
 

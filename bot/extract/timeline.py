@@ -171,11 +171,12 @@ def _date_hits(
             at = m.start()
             if taken and any(at < e and s < m.end() for s, e in taken):
                 continue
-            left = work[max(0, at - 40) : at]
+            cut = at - 40 if at > 40 else 0
+            left = work[cut:at]
             if rule.needs_cue and not asked and not _cued(m, left):
                 continue
             # Lowering ASCII keeps offsets: the lowered slice is ``left`` lowered.
-            lowered = None if lower is None else lower[max(0, at - 40) : at]
+            lowered = None if lower is None else lower[cut:at]
             if left and _find(_PAST, left, lowered):  # PAST needs a word: never in ""
                 continue
             span = rule.handler(m, now)

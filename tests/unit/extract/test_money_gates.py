@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bot.extract import budget, company_size, timevague
-from bot.extract.folded import begin_message, current_message, end_message
+from bot.extract.folded import Folded, begin_message, current_message, end_message
 from bot.extract.money import PHONE_LIKE
 
 _SAMPLES = [
@@ -72,3 +72,40 @@ def test_vague_check_tokens_are_sound(text: str) -> None:
                 assert folded.exact.search(text) is None
     finally:
         end_message()
+
+
+@pytest.mark.parametrize(
+    ("folded", "longest"),
+    [
+        (budget._MIN_LEFT, budget._MIN_LEFT_LONGEST),
+        (budget._APPROX_LEFT, budget._APPROX_LEFT_LONGEST),
+    ],
+)
+def test_left_scans_from_the_end_find_the_same_match(folded: Folded, longest: int) -> None:
+    # ``_single`` scans MIN_LEFT and APPROX_LEFT from ``longest`` before ``left``'s trailing
+    # whitespace: the same match as a scan from 0, on words that match and on near misses.
+    rng = random.Random(7)
+    words = [
+        "at least",
+        "not less than",
+        "in the region of",
+        "approx.",
+        "ca.",
+        "min.",
+        "~",
+        "starting from",
+        "something like",
+        "unlike",
+        "nearly",
+        "from",
+        "of",
+        "x",
+        "the",
+    ]
+    for _ in range(20_000):
+        left = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        left = left[-40:] + rng.choice(["", " ", "  ", "\t", " \n"])
+        body = len(left.rstrip())
+        start = body - longest if body > longest else 0
+        whole, short = folded.fast.search(left), folded.fast.search(left, start)
+        assert (whole and whole.span()) == (short and short.span()), left
