@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from bot.extract.common import clamp01, guarded, squash
+from bot.extract.emails import normalized_email
 from bot.extract.folded import current_message
 from bot.extract.names import (
     CAPITAL_AFTER_SPACE,
@@ -51,11 +51,9 @@ def find_email(text: str) -> Found | None:
         return None
     for m in _EMAIL.finditer(text):
         candidate = m.group().rstrip(".")
-        try:
-            info = validate_email(candidate, check_deliverability=False)
-        except EmailNotValidError:
-            continue
-        return info.normalized, 0.99, m.start(), m.start() + len(candidate)
+        normalized = normalized_email(candidate)
+        if normalized is not None:
+            return normalized, 0.99, m.start(), m.start() + len(candidate)
     return None
 
 
