@@ -308,15 +308,12 @@ class ThreadBackend:
         """Run ``fn`` on the thread on a reader connection: committed rows, no transaction.
 
         For a unit's first read of a conversation not in the cache: it neither queues for the
-        writer nor waits for a batch's COMMIT (``storage.sqlite_reads``). When the thread is
-        idle (no unit holds the writer, no job or read waits) the read runs inline, on the
-        event loop: at one conversation at a time a hop batches nothing and costs more than
-        the read (docs/storage.md). An in-memory database has a single connection: the read is
-        then a submitted job.
+        writer nor waits for a batch's COMMIT (``storage.sqlite_reads``). An in-memory database
+        has a single connection: the read is then a submitted job.
         """
         if self._in_memory:
             return self.submit(lambda conn: fn(_driver(conn)))
-        return self._reader.read(fn, now=not self._lock.locked() and self._jobs.idle)
+        return self._reader.read(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` on the thread, on a pooled read connection (committed data)."""

@@ -109,11 +109,6 @@ class JobQueue:
                 continue
             settle([j.future for j in jobs], outcomes)
 
-    @property
-    def idle(self) -> bool:
-        """No job is waiting or under way."""
-        return not self._jobs and (self._drainer is None or self._drainer.done())
-
     async def drained(self) -> None:
         """Wait until every submitted job has run (before closing the backend)."""
         if self._drainer is not None:

@@ -33,11 +33,7 @@ class _Read(Generic[T]):
 
 
 class Reader:
-    """A reader connection of ``engine``, used on the thread ``run`` runs on, or inline when idle.
-
-    The connection is never used by two threads at once: inline only when no hop of reads is
-    waiting or under way (pysqlite's ``check_same_thread`` is off on SQLAlchemy's file pools).
-    """
+    """A reader connection of ``engine``, used only on the thread ``run`` runs on."""
 
     def __init__(self, engine: Engine, run: Callable[[Callable[[], Any]], Awaitable[Any]]) -> None:
         self._engine, self._run = engine, run
@@ -45,26 +41,10 @@ class Reader:
         self._reads: list[_Read[Any]] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    @property
-    def idle(self) -> bool:
-        """No read is waiting or under way (so nothing uses the connection)."""
-        return not self._reads and (self._drainer is None or self._drainer.done())
-
-    def read(
-        self, fn: Callable[[sqlite3.Connection], T], *, now: bool = False
-    ) -> asyncio.Future[T]:
-        """Run ``fn(reader)`` in the next hop; cancelling the future withdraws it if not taken.
-
-        ``now``: the caller knows the thread has nothing else to do, so when no read is waiting
-        either, ``fn`` runs here and now on the calling thread: a hop would batch nothing and
-        cost more than the read (one conversation at a time: a hop is ~100 µs of CPU, an
-        indexed SELECT in WAL mode a few tens and never waits for the writer).
-        """
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Run ``fn(reader)`` in the next hop; cancelling the future withdraws it if not taken."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        if now and self.idle:
-            settle([future], self._read_all([_Read(fn, future)]))
-            return future
         self._reads.append(_Read(fn, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
@@ -84,7 +64,7 @@ class Reader:
             settle([r.future for r in reads], outcomes)
 
     def _read_all(self, reads: list[_Read[Any]]) -> list[tuple[Any, Exception | None]]:
-        """On the thread (or inline when idle): each read on its own; a failure fails its caller."""
+        """On the thread: each read on its own; one failing fails only its caller."""
         if self._conn is None:
             self._conn = self._engine.raw_connection()
         db = self._conn.driver_connection
