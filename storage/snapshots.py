@@ -161,6 +161,8 @@ def json_exact(value: Any) -> bool:
 
     True for what JSON holds as is: str, bool, None, 64-bit ints, finite floats, and lists and
     str-keyed dicts of those (not tuples, not subclasses: JSON gives back the base types).
+    Loops, not ``all()`` over generators, and strings (most members) tested in place: a turn
+    checks its context and evidence on the SQLite thread, and each generator costs a frame.
     """
     kind = type(value)
     if kind in _SAME:
@@ -170,9 +172,15 @@ def json_exact(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)  # NaN and infinities come back as null
     if kind is list:
-        return all(json_exact(v) for v in value)
+        for v in value:  # noqa: SIM110 (a loop: no generator frame)
+            if type(v) is not str and not json_exact(v):
+                return False
+        return True
     if kind is dict:
-        return all(type(k) is str and json_exact(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or (type(v) is not str and not json_exact(v)):
+                return False
+        return True
     return False
 
 
@@ -185,7 +193,7 @@ def _exact(e: Evidence) -> bool:
         and type(e.status) is str
         and type(e.extractor) is str
         and json_exact(e.value)
-        and json_exact(e.raw_text)
+        and (type(e.raw_text) is str or json_exact(e.raw_text))
         and json_exact(e.confidence)
         and json_exact(e.message_id)
     )
