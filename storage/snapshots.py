@@ -217,16 +217,22 @@ def _context(value: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 
 def after_turn(
-    snapshot: Snapshot, turn: Turn, seq: int, context: str, evidence_read: dict[str, Evidence]
+    snapshot: Snapshot,
+    turn: Turn,
+    seq: int,
+    context: str,
+    evidence_read: dict[str, Evidence],
+    card: dict[str, Any] | None = None,
 ) -> Snapshot:
     """The snapshot a fresh ``load`` would return once ``turn`` is committed.
 
     Values are as they come back through the database (``context`` is the JSON text the turn
     wrote; ``evidence_read`` is what ``Known.record`` returned), so a turn decided from the
-    cache sees exactly what it would see after a read.
+    cache sees exactly what it would see after a read. ``card``: ``lead_changes(turn.lead)``
+    when the caller has it already.
     """
     evidence = {**snapshot.evidence, **evidence_read}
-    changes = lead_changes(turn.lead)
+    changes = lead_changes(turn.lead) if card is None else card
     lead = {**snapshot.lead, **(_json(changes) if changes else {})}
     at = turn.last_inbound_at
     return Snapshot(
