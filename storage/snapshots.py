@@ -161,6 +161,8 @@ def json_exact(value: Any) -> bool:
 
     True for what JSON holds as is: str, bool, None, 64-bit ints, finite floats, and lists and
     str-keyed dicts of those (not tuples, not subclasses: JSON gives back the base types).
+    Loops, not ``all()`` over generators, and strings (most members) tested in place: a turn
+    checks its context and evidence on the SQLite thread, and each generator costs a frame.
     """
     kind = type(value)
     if kind in _SAME:
@@ -170,9 +172,15 @@ def json_exact(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)  # NaN and infinities come back as null
     if kind is list:
-        return all(json_exact(v) for v in value)
+        for v in value:  # noqa: SIM110 (a loop: no generator frame)
+            if type(v) is not str and not json_exact(v):
+                return False
+        return True
     if kind is dict:
-        return all(type(k) is str and json_exact(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or (type(v) is not str and not json_exact(v)):
+                return False
+        return True
     return False
 
 
@@ -185,7 +193,7 @@ def _exact(e: Evidence) -> bool:
         and type(e.status) is str
         and type(e.extractor) is str
         and json_exact(e.value)
-        and json_exact(e.raw_text)
+        and (type(e.raw_text) is str or json_exact(e.raw_text))
         and json_exact(e.confidence)
         and json_exact(e.message_id)
     )
@@ -209,16 +217,22 @@ def _context(value: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 
 def after_turn(
-    snapshot: Snapshot, turn: Turn, seq: int, context: str, evidence_read: dict[str, Evidence]
+    snapshot: Snapshot,
+    turn: Turn,
+    seq: int,
+    context: str,
+    evidence_read: dict[str, Evidence],
+    card: dict[str, Any] | None = None,
 ) -> Snapshot:
     """The snapshot a fresh ``load`` would return once ``turn`` is committed.
 
     Values are as they come back through the database (``context`` is the JSON text the turn
     wrote; ``evidence_read`` is what ``Known.record`` returned), so a turn decided from the
-    cache sees exactly what it would see after a read.
+    cache sees exactly what it would see after a read. ``card``: ``lead_changes(turn.lead)``
+    when the caller has it already.
     """
     evidence = {**snapshot.evidence, **evidence_read}
-    changes = lead_changes(turn.lead)
+    changes = lead_changes(turn.lead) if card is None else card
     lead = {**snapshot.lead, **(_json(changes) if changes else {})}
     at = turn.last_inbound_at
     return Snapshot(

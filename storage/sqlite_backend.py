@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -73,16 +73,15 @@ class ThreadBackend:
         self._batch: _Batch | None = None
         self._release = False  # the previous unit's SAVEPOINT is still to be RELEASEd
         self._tasks: set[asyncio.Task[None]] = set()
-        self._jobs = JobQueue(self.transaction)  # submitted jobs, many per hop
+        self._jobs = JobQueue(self.single)  # submitted jobs, many per hop
         self._reader = Reader(engine, self._run)  # first reads (``peek``), many per hop
         self._in_memory = engine.url.database in (None, "", ":memory:")  # one connection only
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[tuple[Connection, Runner]]:
-        """One unit: a SAVEPOINT in the current batch; returns once the batch has committed."""
+    async def _take(self) -> _Batch:
+        """Wait for the writer, then join the open batch (or start one)."""
         self._queued += 1
         try:
             await self._lock.acquire()
@@ -92,10 +91,15 @@ class ThreadBackend:
             raise
         self._queued -= 1
         try:
-            batch = await self._join()
+            return await self._join()
         except BaseException:
             self._lock.release()
             raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[tuple[Connection, Runner]]:
+        """One unit: a SAVEPOINT in the current batch; returns once the batch has committed."""
+        batch = await self._take()
         turn = _Turn()
         try:
             conn = self._conn
@@ -118,6 +122,64 @@ class ThreadBackend:
             raise
         await self._end(batch, turn, ok=True)
         await asyncio.shield(batch.committed)
+
+    async def single(self, fn: Callable[[Connection], T]) -> T:
+        """A unit of one call, ``fn(conn)``; returns once the batch holding it has committed.
+
+        When the batch is due to commit after this unit (nobody queued for the writer: always
+        so at one conversation at a time), the COMMIT rides on the unit's own hop: one hop
+        per batch of jobs instead of two (about 100 µs of CPU and more of wall time each on
+        a busy 2-core machine).
+        """
+        batch = await self._take()
+        conn = self._conn
+        assert conn is not None  # _take connects
+        turn = _Turn(submitted=True)
+        if not self._due(batch):  # others wait for the writer: the batch stays open for them
+            try:
+                value = await self._run(lambda: self._first(conn, turn, fn))
+            except BaseException:
+                await self._end(batch, turn, ok=False)
+                raise
+            await self._end(batch, turn, ok=True)
+            await asyncio.shield(batch.committed)
+            return value
+        if self._batch is batch:
+            self._batch = None  # closed to newcomers now, as in _end
+        job = asyncio.ensure_future(self._run(lambda: self._last(conn, turn, fn)))
+        job.add_done_callback(lambda done: self._settle_by(batch, done, commit=True))
+        try:
+            outcome: tuple[T | None, Exception | None] = await asyncio.shield(job)
+        finally:
+            self._lock.release()
+        if outcome[1] is not None:
+            raise outcome[1]
+        return cast(T, outcome[0])
+
+    def _first(self, conn: Connection, turn: _Turn, fn: Callable[[Connection], T]) -> T:
+        self._open(conn, turn)
+        return fn(conn)
+
+    def _last(
+        self, conn: Connection, turn: _Turn, fn: Callable[[Connection], T]
+    ) -> tuple[T | None, Exception | None]:
+        """On the thread: open, run ``fn``, close and COMMIT; ``fn``'s error fails only it."""
+        try:
+            self._open(conn, turn)
+            value = fn(conn)
+        except Exception as exc:
+            self._close_turn(conn, turn, ok=False, commit=True)
+            return None, exc
+        self._close_turn(conn, turn, ok=True, commit=True)
+        return value, None
+
+    def _due(self, batch: _Batch) -> bool:
+        """Whether the batch commits when its current unit ends."""
+        return (
+            self._queued == 0
+            or batch.turns >= MAX_TURNS
+            or asyncio.get_running_loop().time() - batch.started >= MAX_AGE
+        )
 
     def submit(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
         """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``).
@@ -155,12 +217,7 @@ class ThreadBackend:
 
     async def _end(self, batch: _Batch, turn: _Turn, *, ok: bool) -> None:
         """Keep or undo the unit's savepoint, commit the batch if it is done, free the writer."""
-        loop = asyncio.get_running_loop()
-        commit = (
-            self._queued == 0
-            or batch.turns >= MAX_TURNS
-            or loop.time() - batch.started >= MAX_AGE
-        )
+        commit = self._due(batch)
         conn = self._conn
         assert conn is not None
         try:
@@ -206,7 +263,7 @@ class ThreadBackend:
                 driver.rollback()
             raise
 
-    def _settle_by(self, batch: _Batch, job: asyncio.Future[None], *, commit: bool) -> None:
+    def _settle_by(self, batch: _Batch, job: asyncio.Future[Any], *, commit: bool) -> None:
         """After a turn's closing job: a failure there ends the batch (its transaction is gone)."""
         if job.cancelled():
             self._settle(batch, asyncio.CancelledError())

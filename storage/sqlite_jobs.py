@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection
-
-from storage.backend import Runner
 
 T = TypeVar("T")
 # Submitted jobs taken to the thread in one hop, at most: bounds the hop (about 100 µs a turn).
@@ -72,12 +69,10 @@ def settle(
 
 
 class JobQueue:
-    """Feeds submitted jobs to the thread through ``transaction`` (a group commit unit)."""
+    """Feeds submitted jobs to the thread through ``single`` (a group commit unit of one hop)."""
 
-    def __init__(
-        self, transaction: Callable[[], AbstractAsyncContextManager[tuple[Connection, Runner]]]
-    ) -> None:
-        self._transaction = transaction
+    def __init__(self, single: Callable[[Callable[[Connection], Any]], Awaitable[Any]]) -> None:
+        self._single = single
         self._jobs: list[_Job[Any]] = []  # submitted, not yet taken by the drain
         self._drainer: asyncio.Task[None] | None = None
 
@@ -106,8 +101,7 @@ class JobQueue:
             if not jobs:
                 continue
             try:
-                async with self._transaction() as (conn, run):
-                    outcomes = await run(functools.partial(_run_jobs, conn, jobs))
+                outcomes = await self._single(functools.partial(_run_jobs, jobs=jobs))
             except BaseException as exc:  # the batch failed (or the drain was cancelled)
                 fail_all([j.future for j in jobs], exc)
                 if not isinstance(exc, Exception):

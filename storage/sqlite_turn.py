@@ -60,14 +60,19 @@ _STAMP_REP = "UPDATE reps SET last_assigned_at=? WHERE id=?"
 def ts(at: datetime | None) -> str | None:
     """``UTCDateTime`` on SQLite: naive UTC, SQLAlchemy's format (microseconds always shown).
 
-    A turn stamps most of its rows with the same ``now``: the last conversion is kept.
+    A turn stamps its rows with two or three datetimes (``now``, the inbound message's time,
+    a timer), alternating between them: the last two conversions are kept.
     """
-    global _last
+    global _last, _before
     if at is None:
         return None
     last = _last
     if at is last[0]:
         return last[1]
+    before = _before
+    if at is before[0]:
+        _last, _before = before, last
+        return before[1]
     if at.tzinfo is not UTC:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError(f"naive datetime {at!r}: pass a timezone-aware datetime")
@@ -75,11 +80,12 @@ def ts(at: datetime | None) -> str | None:
     else:
         utc_at = at
     text = utc_at.isoformat(" ", "microseconds")[:-6]  # less the "+00:00" of UTC
-    _last = (at, text)
+    _last, _before = (at, text), last
     return text
 
 
 _last: tuple[datetime | None, str] = (None, "")
+_before: tuple[datetime | None, str] = (None, "")
 
 
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:

@@ -244,14 +244,14 @@ class SyncUnit:
         known.version += 1
         payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
         outbox_ids = writes.insert_rows(turn, known.channel, payloads, now)
-        changes = lead_changes(turn.lead)
-        changes.update(stage=turn.stage, score=turn.score)
+        card = lead_changes(turn.lead)
+        changes = {**card, "stage": turn.stage, "score": turn.score}
         if any(known.lead.get(k, _MISSING) != v for k, v in changes.items()):
             writes.update_lead(known.lead_id, changes, now)
             known.lead.update(changes)
         if known.snapshot is not None:
             seq = max(known.snapshot.seq, seq)
-            known.snapshot = after_turn(known.snapshot, turn, seq, context, read)
+            known.snapshot = after_turn(known.snapshot, turn, seq, context, read, card)
         return outbox_ids
 
     def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:

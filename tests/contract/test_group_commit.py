@@ -108,6 +108,30 @@ async def test_a_first_contact_is_one_job_and_one_commit(
     assert [len(await sqlite_store.transcript(key)) for key in keys] == [1] * 5
 
 
+async def test_one_conversation_at_a_time_is_one_hop_per_turn(
+    sqlite_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing else waiting, the COMMIT rides on the job's hop to the SQLite thread.
+
+    A hop costs about 100 µs of CPU. A first contact's read is a hop of its own.
+    """
+    await _known(sqlite_store, "warm")  # the writer connection exists
+    backend: Any = sqlite_store.backend
+    hops: list[int] = []
+    for owner in (backend, backend._reader):
+        run = owner._run
+        monkeypatch.setattr(owner, "_run", lambda fn, run=run: hops.append(1) or run(fn))
+    commits = _count_commits(sqlite_store)
+    key = ConversationKey("widget", "one")
+    for n in (1, 2):  # a first contact, then a cached turn
+        async with sqlite_store.unit() as u:
+            snap = await u.load(key, T0)
+            message = StoredMessage(n, "visitor", "hi", T0, external_id=f"one-{n}")
+            assert await u.finish(_turn(snap.conversation_id, message)) == []
+        assert (len(hops), len(commits)) == ((2, 3)[n - 1], n)
+    assert [m.external_id for m in await sqlite_store.transcript(key)] == ["one-1", "one-2"]
+
+
 async def test_a_failing_turn_rolls_back_alone(sqlite_store: SqlStore) -> None:
     results = await asyncio.gather(
         _say(sqlite_store, "a"), _say(sqlite_store, "b", fail=True), _say(sqlite_store, "c"),
