@@ -222,13 +222,15 @@ def test_wrong_types_return_none(slot: str) -> None:
 def test_long_input_is_fast() -> None:
     import time
 
-    # CPU time of this process, not wall time: a loaded CI machine must not fail it. The bounds
-    # sit far above today's figures (tens of ms) and far below a quadratic regression (seconds).
+    # CPU time of this thread, not wall time (a loaded CI machine must not fail it) nor the
+    # process's (other tests' threads still winding down count there: 0.46 s once for a 24 ms
+    # extraction). The bounds sit far above today's figures (tens of ms) and far below a
+    # quadratic regression (seconds).
     text = "we need help with tickets and our budget is 5k per month. " * 400
-    t0 = time.process_time()
+    t0 = time.thread_time()
     for extract in EXTRACTORS.values():
         extract(text, datetime.now(UTC), True)
-    assert time.process_time() - t0 < 1.0
+    assert time.thread_time() - t0 < 1.0
 
 
 @pytest.mark.parametrize("text", ["1" * 2000, "1-" * 1000, "0 " * 1000, "1,00," * 400])
@@ -238,9 +240,9 @@ def test_long_digit_runs_are_fast(text: str) -> None:
     import time
 
     for extract in EXTRACTORS.values():
-        t0 = time.process_time()  # CPU time, as above
+        t0 = time.thread_time()  # this thread's CPU time, as above
         extract(text, NOW, True)
-        assert time.process_time() - t0 < 0.25, extract
+        assert time.thread_time() - t0 < 0.25, extract
 
 
 @pytest.mark.parametrize(
