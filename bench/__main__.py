@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.procs import raise_nofile
 from bench.report import RESULTS, Run, machine, markdown, table, write
 
-PARTS = ("engine", "service", "e2e", "workers", "connections", "growth")
+PARTS = ("engine", "startup", "service", "e2e", "workers", "connections", "growth")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
