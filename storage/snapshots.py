@@ -119,6 +119,10 @@ class SnapshotCache:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    def __contains__(self, key: ConversationKey) -> bool:
+        """Whether ``key`` has an entry (no copy, no change to the LRU order)."""
+        return key in self._by_key
+
     def get(self, key: ConversationKey) -> Known | None:
         """A private copy of the entry for ``key``, if any."""
         known = self._by_key.get(key)

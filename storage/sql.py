@@ -17,6 +17,7 @@ from storage.cards import SqlCards
 from storage.codec import evidence_from_row, message_from_row, stage_change_from_row
 from storage.desk import SqlDesk
 from storage.engine import DEFAULT_URL, make_engine, make_sqlite_engine, normalize_url
+from storage.pg_unit import PgUnit
 from storage.reps import SqlReps
 from storage.sessions import SqlSessions
 from storage.snapshots import CACHE_SIZE, SnapshotCache
@@ -74,6 +75,9 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions, SqlCards):
         # Snapshots of recently committed turns: the common turn reads nothing (see
         # storage.snapshots for why that is safe with other writers on the same database).
         self.snapshots = SnapshotCache(cache_size)
+        # PostgreSQL reads an uncached conversation, and creates a first contact with its
+        # turn, in plain asyncpg statements (storage.pg_unit).
+        self.unit_type: type[SqlUnit] = PgUnit if isinstance(backend, AsyncBackend) else SqlUnit
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_URL, *, schema: str | None = None) -> SqlStore:
@@ -100,7 +104,7 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions, SqlCards):
         forgets every conversation the unit touched if anything failed.
         """
         stack = AsyncExitStack()
-        unit = SqlUnit(self.backend, stack, self.snapshots)
+        unit = self.unit_type(self.backend, stack, self.snapshots)
         try:
             async with stack:  # the backend's transaction, once entered: commit or roll back
                 yield unit
