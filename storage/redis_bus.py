@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -16,6 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.inprocess import DEFAULT_MAXSIZE, PrefixListener, QueueSubscription
 from bot.jsontext import dumps
 from bot.ports import Deliver
+from storage.redis_cancel import stop_task
 from storage.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,7 @@ def _stopper(
     """What closing a subscription or listener does: stop its reader, close its connection."""
 
     async def stop() -> None:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
+        await stop_task(reader)  # not a bare cancel: a reconnect in flight may swallow it
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         forget()
 

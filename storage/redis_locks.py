@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
 
 from storage.redis_batch import Batch
+from storage.redis_cancel import stop_task
 from storage.redis_client import connect_redis
 
 log = logging.getLogger(__name__)
@@ -148,8 +149,6 @@ class RedisLocks:
     async def close(self) -> None:
         """Stop renewing, and close the client when these locks created it."""
         if self._keeper is not None:
-            self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
+            await stop_task(self._keeper)  # not a bare cancel: a renewal in flight may swallow it
         if self._owned:
             await self._redis.aclose()
