@@ -124,8 +124,10 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
 
         client = connect_redis(settings.redis_url.reveal())
         own = MemoryBus()
-        bus, locks = TeeBus(RedisBus(client), own), RedisLocks(client)
-        closers.insert(0, client.aclose)
+        redis_bus, redis_locks = RedisBus(client), RedisLocks(client)
+        bus, locks = TeeBus(redis_bus, own), redis_locks
+        # Their readers and lock keeper stop before the client they send through closes.
+        closers[:0] = [redis_bus.close, redis_locks.close, client.aclose]
     else:
         bus, locks = MemoryBus(), MemoryLocks()
         own = bus

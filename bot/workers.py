@@ -36,8 +36,11 @@ READY_ENV = "QUALIBOT_WORKER_READY_FD"
 EARLY_EXITS_ALLOWED = 3
 # How often the supervisor looks at its workers (it does nothing else: no event loop to block).
 POLL_SECONDS = 0.2
-# A worker's graceful shutdown (bot.server.SHUTDOWN_TIMEOUT) plus storage and channels closing.
-STOP_GRACE_SECONDS = 30.0
+# A worker's graceful shutdown at its slowest: the widget's drain of messages in progress
+# (10 s), its sockets closing (10 s), aiohttp's shutdown (bot.server.SHUTDOWN_TIMEOUT, 15 s),
+# then storage and channels closing. About 35 s: at 30 s, workers with requests stuck on a
+# lock held elsewhere were killed in the middle of stopping.
+STOP_GRACE_SECONDS = 45.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 

@@ -101,9 +101,11 @@ class RedisLocks:
                 lambda pipe: pipe.set(key, token, nx=True, px=self._ttl_ms)
             )
             if task is not None and task.cancelling():
-                # redis-py can swallow a cancel that lands while a command is in flight (seen
-                # with 8.1: about one cancel in six); without this a cancelled waiter would go
-                # on polling until wait_timeout. ``hold`` deletes the key if SET took it.
+                # A guard: redis-py's own commands can swallow a cancel that lands while they
+                # are in flight (CPython gh-86296, before 3.12; see storage.redis_cancel), and a
+                # cancelled waiter would then poll until wait_timeout. Through ``Batch`` the
+                # caller waits on a future, which does get its cancel; ``hold`` deletes the key
+                # if SET took it.
                 raise asyncio.CancelledError
             if acquired:
                 return

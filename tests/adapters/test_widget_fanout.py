@@ -175,3 +175,25 @@ class _DeafBus:
 
     async def listen(self, prefix: str, deliver: Deliver) -> PrefixListener:
         raise NotImplementedError
+
+
+async def test_stopping_the_server_stops_its_redis_readers_and_lock_keeper(
+    aiohttp_client: Any, redis_settings: Settings
+) -> None:
+    from bot.app import create_app
+
+    client = await aiohttp_client(create_app(redis_settings))
+    ws = await client.ws_connect("/widget/ws", headers={"Origin": "http://localhost:8080"})
+    await ws.send_json({"type": "hello", "token": None, "last_seq": 0})
+    await _until(ws, "welcome")
+    await ws.send_json({"type": "message", "id": "m1", "text": NEED})  # takes a lock
+    await _until(ws, "ack")
+
+    def redis_tasks() -> list[str]:
+        return sorted(t.get_name() for t in asyncio.all_tasks() if not t.done()
+                      and t.get_name().startswith(("redis-bus", "renew redis locks")))  # fmt: skip
+
+    assert redis_tasks()  # the widget's bus listener and the lock keeper run while serving
+    await ws.close()
+    await client.close()  # the server's shutdown
+    assert redis_tasks() == []  # nothing left renewing or reading through a closed client
