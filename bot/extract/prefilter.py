@@ -186,6 +186,15 @@ def _walk_new(sequence: Any) -> Walked:
     whole = True
     needed: Strings | None = None
     for op, av in sequence:
+        if op is _LITERAL and len(run) <= _MAX_EXACT:
+            # ``_node`` and ``_better`` for the commonest node, inline: a character is one
+            # string of length one, which a needed set beats unless it has more of that length.
+            char = _char(av)
+            if char is not None:
+                if needed is None or _selectivity(needed) < _ONE_CHAR:
+                    needed = char
+                run = _concat(run, char)
+                continue
         part_exact, part_needed = _node(op, av)
         needed = _better(needed, part_needed)
         if part_exact is not None and len(run) * len(part_exact) <= _MAX_EXACT:
@@ -198,6 +207,8 @@ def _walk_new(sequence: Any) -> Walked:
 
 
 _NOTHING: Strings = frozenset({""})
+_LITERAL = _c.LITERAL
+_ONE_CHAR = (1, -1)  # ``_selectivity`` of one character
 
 
 def _concat(left: Strings, right: Strings) -> Strings:
