@@ -15,12 +15,14 @@ match starts with) and ``sure_matches`` (alternatives whose presence proves a ma
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from itertools import product
 from typing import Any
 
-from bot.extract.regex_tree import PARSE_ERRORS, by_first_letter, parse
+from bot.extract.regex_tree import PARSE_ERRORS, Tree, by_first_letter, parse
 from bot.extract.regex_tree import codes as _c
 
 # Bounds on the sets carried while walking: past them the walk gives up on that part (still
@@ -84,17 +86,53 @@ def required(pattern: re.Pattern[str], most: int = MAX_LITERALS) -> Literals | N
     return None
 
 
-# Quadratic in the set's size, and the walk asks again for the sets it already holds (each step
-# compares the best so far with the part's): cached, start-up spends a fifth less here.
+# The walk asks again for the sets it already holds (each step compares the best so far with
+# the part's): cached. A set with nothing to drop comes back as itself, so asking again with
+# the answer is a cache hit.
 @functools.lru_cache(maxsize=8192)
 def _minimal(strings: Strings) -> Strings:
     """Drop strings containing another of the set: the shorter is present whenever they are."""
-    ordered = sorted(strings, key=len)
+    if len(strings) < 2:
+        return strings
+    if "" in strings:
+        return frozenset({""})  # in every string
+    # All the strings in one text, longest first and apart: a string inside a longer one occurs
+    # in the text before the first string of its own length, which ``str.find`` finds in C.
+    # Testing every pair cost quadratic time on the big alternations (a third of the start-up).
+    ordered = sorted(strings, key=len, reverse=True)
+    text = _APART.join(ordered)
+    if text.count(_APART) != len(ordered) - 1:
+        return _minimal_pairwise(strings)  # a string holds the separator
+    starts = list(itertools.accumulate((len(s) + 1 for s in ordered[:-1]), initial=0))
+    dropped: set[str] = set()
+    longer = 0  # where the strings no longer than ``inner`` start
+    for index, inner in enumerate(ordered):
+        if len(inner) != len(ordered[index - 1]):
+            longer = starts[index]
+        at = text.find(inner, 0, longer)
+        while at >= 0:
+            dropped.add(ordered[bisect.bisect_right(starts, at) - 1])
+            at = text.find(inner, at + 1, longer)
+    return strings - dropped if dropped else strings
+
+
+# The separator: a character no pattern string holds (checked), spelled as a call so that this
+# module adds no short string constant to the texts the correctness guard reads.
+_APART = chr(0)
+
+
+def _minimal_pairwise(strings: Strings) -> Strings:
     kept: list[str] = []
-    for s in ordered:
+    for s in sorted(strings, key=len):
         if not any(t in s for t in kept):
             kept.append(s)
     return frozenset(kept)
+
+
+@functools.lru_cache(maxsize=8192)
+def _selectivity(strings: Strings) -> tuple[int, int]:
+    """Longer shortest string first, then fewer strings (``_better``'s order)."""
+    return min(map(len, strings)), -len(strings)
 
 
 # ``_walk`` returns (exact, needed) for a parsed sequence:
@@ -104,11 +142,20 @@ def _minimal(strings: Strings) -> Strings:
 
 
 def _better(a: Strings | None, b: Strings | None) -> Strings | None:
-    """The more selective of two sound choices: longer shortest string, then fewer strings."""
-    usable = [_minimal(s) for s in (a, b) if s is not None and s and "" not in s]
-    if not usable:
-        return None
-    return max(usable, key=lambda s: (min(map(len, s)), -len(s)))
+    """The more selective of two sound choices: longer shortest string, then fewer strings.
+
+    ``a`` on a tie. Empty sets, and sets holding "" (always present), are no choice.
+    """
+    best: Strings | None = None
+    best_score = (0, 0)
+    for strings in (a, b):
+        if not strings or "" in strings:
+            continue
+        strings = _minimal(strings)
+        score = _selectivity(strings)
+        if best is None or score > best_score:
+            best, best_score = strings, score
+    return best
 
 
 def exact_strings(sequence: Any) -> Strings | None:
@@ -117,25 +164,59 @@ def exact_strings(sequence: Any) -> Strings | None:
     return exact
 
 
-def _walk(sequence: Any) -> tuple[Strings | None, Strings | None]:
-    exact: Strings | None = frozenset({""})
-    run: Strings = frozenset({""})
+Walked = tuple[Strings | None, Strings | None]
+# ``_walk`` of every shared sub-tree seen (``regex_tree.Tree``): patterns repeat one another's
+# parts (the title lists, a pattern and its ``Branches``), each walked once for the process.
+_WALKED: dict[Tree, Walked] = {}
+
+
+def _walk(sequence: Any) -> Walked:
+    if type(sequence) is not Tree:
+        return _walk_new(sequence)
+    walked = _WALKED.get(sequence)
+    if walked is None:
+        walked = _WALKED[sequence] = _walk_new(sequence)
+    return walked
+
+
+def _walk_new(sequence: Any) -> Walked:
+    # ``run``: the strings the nodes since the last unknown one can match (all of them while
+    # ``whole``, which makes it the sequence's exact set).
+    run: Strings = _NOTHING
+    whole = True
     needed: Strings | None = None
     for op, av in sequence:
+        if op is _LITERAL and len(run) <= _MAX_EXACT:
+            # ``_node`` and ``_better`` for the commonest node, inline: a character is one
+            # string of length one, which a needed set beats unless it has more of that length.
+            char = _char(av)
+            if char is not None:
+                if needed is None or _selectivity(needed) < _ONE_CHAR:
+                    needed = char
+                run = _concat(run, char)
+                continue
         part_exact, part_needed = _node(op, av)
         needed = _better(needed, part_needed)
         if part_exact is not None and len(run) * len(part_exact) <= _MAX_EXACT:
-            run = frozenset(a + b for a, b in product(run, part_exact))
+            run = _concat(run, part_exact)
         else:
             needed = _better(needed, run)
-            run = part_exact if part_exact is not None else frozenset({""})
-        if exact is not None:
-            exact = (
-                frozenset(a + b for a, b in product(exact, part_exact))
-                if part_exact is not None and len(exact) * len(part_exact) <= _MAX_EXACT
-                else None
-            )
-    return exact, _better(needed, run)
+            run = part_exact if part_exact is not None else _NOTHING
+            whole = False
+    return (run if whole else None), _better(needed, run)
+
+
+_NOTHING: Strings = frozenset({""})
+_LITERAL = _c.LITERAL
+_ONE_CHAR = (1, -1)  # ``_selectivity`` of one character
+
+
+def _concat(left: Strings, right: Strings) -> Strings:
+    """Every string of ``left`` followed by one of ``right``."""
+    if len(left) == 1:
+        (prefix,) = left
+        return right if not prefix else frozenset([prefix + s for s in right])
+    return frozenset([a + b for a, b in product(left, right)])
 
 
 def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None]:
@@ -182,6 +263,7 @@ def _class(items: Any) -> Strings | None:
     return frozenset(chars) if len(chars) <= _MAX_CLASS else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _char(code: int) -> Strings | None:
     """A literal character as lowered text, or None when it is not safe to test.
 

@@ -27,18 +27,78 @@ codes: Any = importlib.import_module("re._constants")
 PARSE_ERRORS = (RecursionError, TypeError, ValueError, IndexError)
 
 
-def parse(pattern: re.Pattern[str]) -> Any:
-    """The parsed tree of ``pattern`` (a sequence of ``(opcode, argument)`` pairs).
+def parse(pattern: re.Pattern[str]) -> Tree:
+    """The parsed tree of ``pattern`` (a sequence of ``(opcode, argument)`` pairs), shared.
 
-    Each of the three analyses asks for the same patterns: parsed once, the trees are shared
-    (the walks only read them). Saves about a third of the analyses' start-up time.
+    Each of the three analyses asks for the same patterns, and the patterns repeat one another's
+    parts (a title list inside four title patterns, a pattern's alternatives compiled alone as
+    ``Branches``): parsed once per pattern, with equal sub-trees made one ``Tree`` object, the
+    analyses compute each part once (they memoize by ``Tree``) and read tuples, not the
+    parser's ``SubPattern`` with its ``__getitem__`` in Python. The walks only read the trees.
     """
     return _parsed(pattern.pattern, pattern.flags)
 
 
 @functools.lru_cache(maxsize=1024)
-def _parsed(source: str, flags: int) -> Any:
-    return _parser.parse(source, flags)
+def _parsed(source: str, flags: int) -> Tree:
+    return _share(_parser.parse(source, flags))
+
+
+class Tree(tuple[Any, ...]):
+    """A parsed sequence of ``(opcode, argument)`` pairs, one object per distinct sub-tree.
+
+    ``parse`` builds each distinct sequence once, so identity is equality here: hashed and
+    compared by identity, a ``Tree`` is a cheap memo key, and a node holding one hashes in
+    time independent of the sub-tree's size.
+    """
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+
+# Every distinct sequence parsed so far, by its nodes (which hold their sub-trees as ``Tree``):
+# the patterns' parts, a few thousand, kept for the process (flows add their intent patterns).
+_SHARED: dict[tuple[Any, ...], Tree] = {}
+_SubPattern: Any = _parser.SubPattern
+# Nodes whose argument holds no sub-tree and no list: kept as the parser made them.
+_LEAVES = frozenset(
+    {codes.LITERAL, codes.NOT_LITERAL, codes.AT, codes.ANY, codes.GROUPREF, codes.CATEGORY}
+)
+
+
+def _share(sequence: Any) -> Tree:
+    """``sequence`` (the parser's ``SubPattern``) as nested tuples, equal parts one object."""
+    nodes = tuple([_share_node(node) for node in sequence.data])
+    shared = _SHARED.get(nodes)
+    if shared is None:
+        shared = _SHARED[nodes] = Tree(nodes)
+    return shared
+
+
+def _share_node(node: tuple[Any, Any]) -> tuple[Any, Any]:
+    op, av = node
+    if op in _LEAVES:
+        return node
+    if op is codes.IN:
+        return op, tuple(av)  # items are (opcode, code) and (RANGE, (low, high)) pairs
+    if op is codes.BRANCH:
+        return op, (av[0], tuple([_share(branch) for branch in av[1]]))
+    return op, _share_argument(av)
+
+
+def _share_argument(av: Any) -> Any:
+    # A group, a repeat, a look-around, a conditional: sub-trees shared, lists as tuples.
+    if isinstance(av, _SubPattern):
+        return _share(av)
+    if isinstance(av, (tuple, list)):
+        return tuple([_share_argument(item) for item in av])
+    return av
 
 
 # Every ASCII character, and the classes ``\d``, ``\s``, ``\w`` and their negations over it.
@@ -147,6 +207,10 @@ def scan_pattern(pattern: re.Pattern[str], flags: int) -> re.Pattern[str]:
     already skips ahead by itself (a leading literal or class) or when the set holds a space
     (most places pass anyway); verbose patterns (comments) are kept as written.
 
+    The look-ahead's class is written negated, as the ASCII characters no match starts with
+    ("[^\x00-\x60]"): the same class written as the set plus "\x80-\U0010ffff" made ``re``'s
+    compiler loop over every BMP character, 5 ms per pattern, a fifth of the start-up.
+
     ``Folded`` passes its exact pattern and flags without IGNORECASE: the parsed tree does not
     depend on that flag (``re``'s compiler applies it), so the tree the other analyses already
     parsed serves, and the pattern as written is compiled only when the rewrite changes nothing.
@@ -159,8 +223,7 @@ def scan_pattern(pattern: re.Pattern[str], flags: int) -> re.Pattern[str]:
         source = by_first_letter(source)
     chars = None if _has_prefix(pattern) else first_chars(pattern)
     if chars is not None and " " not in chars:
-        allowed = "".join(re.escape(c) for c in sorted(chars))
-        source = rf"(?=[{allowed}\x80-\U0010ffff])(?:{source})"
+        source = f"(?=[^{_ranges(_ASCII - chars)}])(?:{source})"
     if source != pattern.pattern:
         try:
             scan = re.compile(source, flags)
@@ -171,6 +234,20 @@ def scan_pattern(pattern: re.Pattern[str], flags: int) -> re.Pattern[str]:
             if scan.groupindex == pattern.groupindex and scan.groups == pattern.groups:
                 return scan
     return re.compile(pattern.pattern, flags)
+
+
+def _ranges(chars: frozenset[str]) -> str:
+    r"""The body of a class of ``chars`` (not empty), as runs of escaped codes: "\x00-\x1f\x7f"."""
+    ordered = sorted(map(ord, chars))
+    runs: list[list[int]] = [[ordered[0], ordered[0]]]
+    for code in ordered[1:]:
+        if code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(
+        f"\\x{low:02x}" if low == high else f"\\x{low:02x}-\\x{high:02x}" for low, high in runs
+    )
 
 
 def _has_prefix(pattern: re.Pattern[str]) -> bool:
@@ -243,12 +320,19 @@ def _regroup(source: str, index: int) -> tuple[str, int]:
             current = []
             index += 1
         else:
-            current.append(char)
-            index += 1
+            # Plain characters up to the next one read above, in one step (one at a time, the
+            # rewrite cost a twentieth of the start-up).
+            plain = _PLAIN_CHARS.match(source, index)
+            if plain is None:  # never: ``char`` is one of them
+                raise ValueError(source)
+            current.append(plain.group())
+            index = plain.end()
     alternatives.append("".join(current))
     return _grouped(alternatives), index
 
 
+# Characters ``_regroup`` copies as they are.
+_PLAIN_CHARS = re.compile(r"[^\\\[()|]+")
 # What opens a group: plain, non-capturing, named, look-around, atomic; or a back-reference.
 _OPENER = re.compile(r"\((?:\?(?::|P<\w+>|P=\w+\)|=|!|<=|<!|>))?")
 

@@ -15,12 +15,13 @@ Tokens, on ASCII text lowered (where ``\w`` is ``[a-z0-9_]``), as bytes:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Set as AbstractSet
 from operator import itemgetter
 from typing import Any
 
-from bot.extract.regex_tree import PARSE_ERRORS, parse
+from bot.extract.regex_tree import PARSE_ERRORS, Tree, parse
 from bot.extract.regex_tree import codes as _c
 
 HEAD_WIDTH = 4
@@ -59,14 +60,10 @@ def word_gate(pattern: re.Pattern[str]) -> frozenset[bytes] | None:
     Sound only for text lowered and ASCII, and only with the heads of that very text: a
     substring cut mid-word has word starts the whole text lacks.
     """
-    global _lead_memo
-    _lead_memo = {}
     try:
-        needed, _ = _gwalk(list(parse(pattern)), False)
+        needed, _ = _gwalk(parse(pattern), False)
     except PARSE_ERRORS:
         return None
-    finally:
-        _lead_memo = None
     if needed is None:
         return None
     return frozenset(token.removeprefix("=").encode("ascii") for token in needed)
@@ -128,6 +125,7 @@ _COMMON = frozenset(
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def _score(tokens: frozenset[str]) -> tuple[float, int]:
     """How selective a token set is: its least selective token first, then fewer tokens."""
 
@@ -148,12 +146,27 @@ def _gbetter(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[st
     return max(usable, key=_score)
 
 
-def _gwalk(seq: list[Any], anchored: bool) -> tuple[frozenset[str] | None, bool]:
+Walked = tuple[frozenset[str] | None, bool]
+# ``_gwalk`` of every shared sub-tree seen, entered anchored or not (``regex_tree.Tree``):
+# patterns repeat one another's parts, each walked once for the process.
+_WALKED: dict[tuple[Tree, bool], Walked] = {}
+
+
+def _gwalk(seq: Any, anchored: bool) -> Walked:
     r"""(needed tokens, anchored after) for a parsed sequence entered ``anchored``.
 
     ``anchored`` at a position means: if the next character consumed is a word character, a
     word starts there (after ``\b``, ``^`` or a non-word character).
     """
+    if type(seq) is not Tree:
+        return _gwalk_new(seq, anchored)
+    walked = _WALKED.get((seq, anchored))
+    if walked is None:
+        walked = _WALKED[seq, anchored] = _gwalk_new(seq, anchored)
+    return walked
+
+
+def _gwalk_new(seq: Any, anchored: bool) -> Walked:
     needed: frozenset[str] | None = None
     for index, (op, av) in enumerate(seq):
         if op is _c.AT:
@@ -162,25 +175,25 @@ def _gwalk(seq: list[Any], anchored: bool) -> tuple[frozenset[str] | None, bool]
         if op in (_c.ASSERT, _c.ASSERT_NOT):
             continue
         if anchored:
-            needed = _gbetter(needed, _lead_tokens(seq[index:]))
+            needed = _gbetter(needed, _lead_tokens(seq, index))
         if op is _c.LITERAL or op is _c.IN:
             chars, nonword = _node_chars(op, av)
             if _char_kind(chars) == "digit":
                 needed = _gbetter(needed, frozenset({DIGIT_TOKEN}))
             anchored = nonword or _char_kind(chars) == "nonword"
         elif op is _c.BRANCH:
-            walked = [_gwalk(list(alt), anchored) for alt in av[1]]
+            walked = [_gwalk(alt, anchored) for alt in av[1]]
             if all(n is not None for n, _ in walked):
                 needed = _gbetter(needed, frozenset().union(*(n for n, _ in walked if n)))
             anchored = all(a for _, a in walked)
         elif op is _c.SUBPATTERN or op is _c.ATOMIC_GROUP:
             body = av[3] if op is _c.SUBPATTERN else av
-            part, anchored = _gwalk(list(body), anchored)
+            part, anchored = _gwalk(body, anchored)
             needed = _gbetter(needed, part)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
             low, _high, body = av
-            part, _ = _gwalk(list(body), anchored)
-            _, after_any = _gwalk(list(body), False)
+            part, _ = _gwalk(body, anchored)
+            _, after_any = _gwalk(body, False)
             if low >= 1:
                 needed = _gbetter(needed, part)
                 anchored = after_any
@@ -191,9 +204,9 @@ def _gwalk(seq: list[Any], anchored: bool) -> tuple[frozenset[str] | None, bool]
     return needed, anchored
 
 
-def _lead_tokens(seq: list[Any]) -> frozenset[str] | None:
-    """Tokens for the word that every match of ``seq`` starts with, from a word start."""
-    leads = _lead(seq)
+def _lead_tokens(seq: Any, start: int) -> frozenset[str] | None:
+    """Tokens for the word that every match of ``seq[start:]`` starts with, from a word start."""
+    leads = _lead(seq, start)
     if leads is None:
         return None
     tokens: set[str] = set()
@@ -207,10 +220,27 @@ def _lead_tokens(seq: list[Any]) -> frozenset[str] | None:
 Lead = frozenset[tuple[str, int]]
 
 
-def _lead(seq: Any) -> Lead | None:
-    """The word-character prefixes a match of ``seq`` starts with, with their status."""
+# ``_lead`` of every shared sub-tree seen, from each start the walk asks for: the walk asks for
+# the leads of a sequence from every word start in it, and patterns repeat one another's parts.
+_LEADS: dict[tuple[Tree, int], Lead | None] = {}
+# ``_lead_node_of`` by node: the leads from several starts of one sequence share their nodes.
+_NODE_LEADS: dict[tuple[Any, Any], Lead | None] = {}
+
+
+def _lead(seq: Any, start: int = 0) -> Lead | None:
+    """The word-character prefixes a match of ``seq[start:]`` starts with, with their status."""
+    if type(seq) is not Tree:
+        return _lead_new(seq, start)
+    key = (seq, start)
+    if key not in _LEADS:
+        _LEADS[key] = _lead_new(seq, start)
+    return _LEADS[key]
+
+
+def _lead_new(seq: Any, start: int) -> Lead | None:
     states: set[tuple[str, int]] = {("", _OPEN)}
-    for op, av in seq:
+    for index in range(start, len(seq)):
+        op, av = seq[index]
         opens = [s for s, st in states if st == _OPEN]
         if not opens:
             break
@@ -240,20 +270,11 @@ def _lead(seq: Any) -> Lead | None:
     return frozenset(states)
 
 
-# The walk asks for the leads of the same nodes again and again (from every word start before
-# them, and twice per repeat): memoized for the length of one ``word_gate`` call, by node
-# identity, which is stable while the call holds the tree. Halves the analysis at import.
-_lead_memo: dict[tuple[Any, int], Lead | None] | None = None
-
-
 def _lead_node(op: Any, av: Any) -> Lead | None:
-    memo = _lead_memo
-    if memo is None:
-        return _lead_node_of(op, av)
-    key = (op, id(av))
-    if key not in memo:
-        memo[key] = _lead_node_of(op, av)
-    return memo[key]
+    key = (op, av)
+    if key not in _NODE_LEADS:
+        _NODE_LEADS[key] = _lead_node_of(op, av)
+    return _NODE_LEADS[key]
 
 
 def _lead_node_of(op: Any, av: Any) -> Lead | None:

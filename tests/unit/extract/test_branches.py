@@ -15,7 +15,7 @@ from bot.extract.branches import Branches, top_level_branches
 from bot.extract.common import clean
 from bot.extract.folded import begin_message, end_message
 from bot.extract.numbers import spell_out_digits
-from bot.extract.regex_tree import _parser, parse
+from bot.extract.regex_tree import _parser
 from bot.extract.roles import OTHER_DECIDES, SELF_DECIDES
 from bot.extract.timeline import _DEADLINE_LONGEST, _PREP_LONGEST, _deadline, _ends_in_prep
 from bot.extract.timewords import DEADLINE, PREP
@@ -128,7 +128,7 @@ def test_ends_in_prep_is_prep_search() -> None:
     ("pattern", "width"), [(PREP, _PREP_LONGEST), (DEADLINE, _DEADLINE_LONGEST)]
 )
 def test_end_windows_cover_the_longest_alternative(pattern: re.Pattern[str], width: int) -> None:
-    tree = parse(pattern)
+    tree = _parser.parse(pattern.pattern, pattern.flags)
     assert _parser.SubPattern(tree.state, [tree.data[0]]).getwidth()[1] == width
 
 
