@@ -57,7 +57,7 @@ class Known:
         """A copy a unit may change (its turn may still roll back)."""
         return Known(
             self.conversation_id, self.lead_id, self.channel, self.version, dict(self.evidence),
-            dict(self.lead), self.snapshot, dict(self.encoded),
+            dict(self.lead), self.snapshot, dict(self.encoded), self.new,
         )  # fmt: skip
 
     def evidence_text(self) -> str:

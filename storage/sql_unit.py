@@ -11,6 +11,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import Connection
+
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
 from storage import pg_turn, sqlite_load
@@ -117,8 +119,16 @@ class SqlUnit:
                 )
             except pg_turn.Duplicate:
                 return None
-        # SQLite: on first contact the job creates lead and conversation first (SyncUnit).
-        return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
+
+        # SQLite: on first contact the job creates lead and conversation first (SyncUnit). It
+        # changes copies, which the unit takes once they are committed: the job may run twice
+        # (``Backend.submit``), and the second run must start where the first one did.
+        def job(conn: Connection) -> tuple[list[int] | None, dict[int, Known]]:
+            copies = {cid: k.copy() for cid, k in known.items()}
+            return SyncUnit(conn, copies, now).commit_turn(turn), copies
+
+        ids, self._known = await self._backend.submit(job)
+        return ids
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""
