@@ -127,6 +127,17 @@ class SnapshotCache:
         self._by_key.move_to_end(key)
         return known.copy()
 
+    def peek(self, key: ConversationKey) -> Known | None:
+        """The entry for ``key`` itself, if any: the caller copies it before changing it.
+
+        SQLite's units copy only in the job that writes (``storage.sql_unit``): one copy a
+        turn either way, and none on the event loop.
+        """
+        known = self._by_key.get(key)
+        if known is not None:
+            self._by_key.move_to_end(key)
+        return known
+
     def put(self, known: Known) -> None:
         """Remember a conversation as committed (only after its COMMIT)."""
         snapshot = known.snapshot

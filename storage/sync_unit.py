@@ -6,6 +6,7 @@ PostgreSQL), or a whole ``commit_turn`` as a submitted job (``storage.sql_unit``
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -55,15 +56,25 @@ class SyncUnit:
     card, stage or score changed.
     """
 
-    def __init__(self, conn: Connection, known: dict[int, Known], now: datetime | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        known: dict[int, Known],
+        now: datetime | None,
+        writes: SqliteWrites | None = None,
+    ) -> None:
+        """``writes``: the SQLite writer's own (``ThreadBackend.writes``), else made here."""
         self._conn = conn
         self._dialect = conn.dialect.name
         self._now = now
         self._known_by_id = known  # shared with the SqlUnit, which caches them after commit
         self._pending_seq: dict[int, int] = {}
         self._real: dict[int, int] = {}  # provisional id -> real id, for first contacts
-        driver = conn.connection.driver_connection if self._dialect == "sqlite" else None
-        self._writes = SqliteWrites(driver) if driver is not None else CoreWrites(conn)
+        if writes is None and self._dialect == "sqlite":
+            driver = conn.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            writes = SqliteWrites(driver)
+        self._writes: SqliteWrites | CoreWrites = writes or CoreWrites(conn)
 
     def _clock(self) -> datetime:
         # updated_at follows the caller's clock (load's ``now``) so tests with FixedClock agree.
