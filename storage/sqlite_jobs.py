@@ -5,11 +5,11 @@ submitted while the writer is busy go to the thread together, in one hop, inside
 the group commit (``storage.sqlite_backend``), so at 1,000 concurrent conversations a hop
 carries hundreds of turns instead of each turn paying its own hops and lock hand-over.
 
-A hop first runs its jobs without a savepoint each: the unit's own savepoint holds them all,
-and a SAVEPOINT/RELEASE pair cost more than a tenth of the writer thread per turn. Jobs
-rarely fail; when one does, the hop raises, the unit's savepoint undoes every job of the hop,
-and the jobs run again in a second hop, each in a savepoint of its own, so only the failing
-job's caller gets an error. Jobs are written to be run again (``Backend.submit``).
+A hop first runs its jobs without a savepoint each: the unit's own savepoint holds them all
+(a SAVEPOINT/RELEASE pair per job was two statements of a turn's seven). Jobs rarely fail;
+when one does, the hop raises, the unit's savepoint undoes every job of the hop, and the jobs
+run again in a second hop, each in a savepoint of its own, so only the failing job's caller
+gets an error. Jobs are written to be run again (``Backend.submit``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ PostgreSQL), or a whole ``commit_turn`` as a submitted job (``storage.sql_unit``
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -70,11 +69,12 @@ class SyncUnit:
         self._known_by_id = known  # shared with the SqlUnit, which caches them after commit
         self._pending_seq: dict[int, int] = {}
         self._real: dict[int, int] = {}  # provisional id -> real id, for first contacts
-        if writes is None and self._dialect == "sqlite":
-            driver = conn.connection.driver_connection
-            assert isinstance(driver, sqlite3.Connection)
-            writes = SqliteWrites(driver)
-        self._writes: SqliteWrites | CoreWrites = writes or CoreWrites(conn)
+        self._writes: SqliteWrites | CoreWrites
+        if writes is not None:
+            self._writes = writes
+        else:
+            driver = conn.connection.driver_connection if self._dialect == "sqlite" else None
+            self._writes = SqliteWrites(driver) if driver is not None else CoreWrites(conn)
 
     def _clock(self) -> datetime:
         # updated_at follows the caller's clock (load's ``now``) so tests with FixedClock agree.
