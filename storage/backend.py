@@ -42,8 +42,10 @@ class Backend(Protocol):
     def submit(self, job: Callable[[Connection], T]) -> Awaitable[T]:
         """Run ``job(connection)`` as a transaction of its own; resolve once it has committed.
 
-        The backend may run many jobs in one transaction, each in a savepoint: a job that
-        raises rolls back alone and its caller gets the exception.
+        The backend may run many jobs in one transaction: a job that raises rolls back alone
+        and its caller gets the exception. To get there it may roll back a job that succeeded
+        and run it again (SQLite, ``storage.sqlite_jobs``), so a job must change nothing
+        outside the database but what it returns.
         """
         ...
 

@@ -57,7 +57,7 @@ class Known:
         """A copy a unit may change (its turn may still roll back)."""
         return Known(
             self.conversation_id, self.lead_id, self.channel, self.version, dict(self.evidence),
-            dict(self.lead), self.snapshot, dict(self.encoded),
+            dict(self.lead), self.snapshot, dict(self.encoded), self.new,
         )  # fmt: skip
 
     def evidence_text(self) -> str:
@@ -130,6 +130,17 @@ class SnapshotCache:
             return None
         self._by_key.move_to_end(key)
         return known.copy()
+
+    def peek(self, key: ConversationKey) -> Known | None:
+        """The entry for ``key`` itself, if any: the caller copies it before changing it.
+
+        SQLite's units copy only in the job that writes (``storage.sql_unit``): one copy a
+        turn either way, and none on the event loop.
+        """
+        known = self._by_key.get(key)
+        if known is not None:
+            self._by_key.move_to_end(key)
+        return known
 
     def put(self, known: Known) -> None:
         """Remember a conversation as committed (only after its COMMIT)."""

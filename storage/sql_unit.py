@@ -11,6 +11,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import Connection
+
 from bot.messages import ConversationKey
 from bot.state import HandoffStatus, Outcome, Snapshot, StoredMessage, Turn
 from storage import pg_turn, sqlite_load
@@ -38,6 +40,8 @@ class SqlUnit:
         self._now: datetime | None = None
         self._finished = False
         self._queued = False  # went through the backend's line once (an uncached load)
+        # SQLite: cache entries are shared, not copied, until a write copies them (_open, finish)
+        self._shared = isinstance(backend, ThreadBackend)
 
     async def _open(self) -> tuple[SyncUnit, Runner]:
         """The unit's transaction, begun now if this is its first use of the database."""
@@ -45,6 +49,8 @@ class SqlUnit:
             raise RuntimeError("finish() was the unit's last call")
         if self._sync is None or self._runner is None:
             conn, run = await self._stack.enter_async_context(self._backend.transaction())
+            if self._shared:  # the unit's statements change what it knows: its own copies
+                self._known = {cid: known.copy() for cid, known in self._known.items()}
             sync = SyncUnit(conn, self._known, self._now)
             if self._known:  # read outside this transaction: still current? (and lock them)
                 await run(sync.check)
@@ -57,7 +63,8 @@ class SqlUnit:
         for mine in self._known.values():
             if mine.snapshot is not None and mine.snapshot.key == key and not fresh:
                 return mine.snapshot
-        cached = None if fresh else self._cache.get(key)
+        get = self._cache.peek if self._shared else self._cache.get
+        cached = None if fresh else get(key)
         if cached is not None and cached.conversation_id not in self._known:
             assert cached.snapshot is not None  # the cache only holds loaded conversations
             self._known[cached.conversation_id] = cached
@@ -117,8 +124,20 @@ class SqlUnit:
                 )
             except pg_turn.Duplicate:
                 return None
-        # SQLite: on first contact the job creates lead and conversation first (SyncUnit).
-        return await self._backend.submit(lambda conn: SyncUnit(conn, known, now).commit_turn(turn))
+
+        # SQLite: on first contact the job creates lead and conversation first (SyncUnit). It
+        # changes copies, which the unit takes once they are committed: what the unit knows is
+        # shared with the cache until then, and the job may run twice (``Backend.submit``):
+        # the second run must start where the first one did.
+        backend = self._backend
+        assert isinstance(backend, ThreadBackend)
+
+        def job(conn: Connection) -> tuple[list[int] | None, dict[int, Known]]:
+            copies = {cid: k.copy() for cid, k in known.items()}
+            return SyncUnit(conn, copies, now, backend.writes).commit_turn(turn), copies
+
+        ids, self._known = await self._backend.submit(job)
+        return ids
 
     async def claim(self, conversation_id: int, rep_id: int, now: datetime) -> bool:
         """Give the queued hand-off to ``rep_id``; False when it was not queued any more."""

@@ -25,6 +25,7 @@ from storage.backend import Runner
 from storage.engine import WRITE_OPTION
 from storage.sqlite_jobs import JobQueue
 from storage.sqlite_reads import Reader
+from storage.sqlite_turn import SqliteWrites
 
 T = TypeVar("T")
 
@@ -48,10 +49,16 @@ class _Batch:
 
 @dataclass(slots=True)
 class _Turn:
-    """One unit of a batch. ``opened`` is set on the worker thread once its SAVEPOINT exists."""
+    """One unit of a batch. ``opened`` is set on the worker thread once its SAVEPOINT exists.
+
+    ``whole``: the unit began the transaction and is its only unit, so the transaction stands
+    in for its savepoint (a unit of one hop when nobody else waits: every turn at one
+    conversation at a time).
+    """
 
     submitted: bool = False  # event loop side: the SAVEPOINT job has been queued
     opened: bool = field(default=False)
+    whole: bool = False
 
 
 class ThreadBackend:
@@ -68,6 +75,9 @@ class ThreadBackend:
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualibot-sqlite")
         self._conn: Connection | None = None  # created, used and closed on the thread only
+        # The writer's pysqlite statements, made with it: a job's SyncUnit takes these rather
+        # than reaching the driver through SQLAlchemy's proxies (4k instructions a turn).
+        self.writes: SqliteWrites | None = None
         self._lock = asyncio.Lock()  # one unit at a time: SQLite has one writer
         self._queued = 0  # units waiting for the lock: while any, a batch stays open for them
         self._batch: _Batch | None = None
@@ -165,7 +175,7 @@ class ThreadBackend:
     ) -> tuple[T | None, Exception | None]:
         """On the thread: open, run ``fn``, close and COMMIT; ``fn``'s error fails only it."""
         try:
-            self._open(conn, turn)
+            self._open(conn, turn, alone=True)
             value = fn(conn)
         except Exception as exc:
             self._close_turn(conn, turn, ok=False, commit=True)
@@ -182,7 +192,7 @@ class ThreadBackend:
         )
 
     def submit(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
-        """Run ``job`` in the next batch, in a savepoint of its own (``storage.sqlite_jobs``).
+        """Run ``job`` in the next batch, rolled back alone if it raises (``storage.sqlite_jobs``).
 
         A plain call returning the job's future, not a coroutine: at 1,000 concurrent
         conversations every turn comes this way, and each coroutine layer costs a frame to
@@ -204,14 +214,22 @@ class ThreadBackend:
         # Sets the attribute on the thread, so a cancelled caller does not leak the connection.
         if self._conn is None:
             self._conn = self._writer.connect()
+            self.writes = SqliteWrites(_driver(self._conn))
 
-    def _open(self, conn: Connection, turn: _Turn) -> None:
-        """On the thread, in the unit's first hop: RELEASE the last turn, BEGIN, SAVEPOINT."""
+    def _open(self, conn: Connection, turn: _Turn, *, alone: bool = False) -> None:
+        """On the thread, in the unit's first hop: RELEASE the last turn, BEGIN, SAVEPOINT.
+
+        ``alone``: the batch commits in this very hop, so if the unit begins the transaction
+        it is the batch's only unit and needs no SAVEPOINT (two statements of a turn's seven).
+        """
         if self._release:
             conn.exec_driver_sql("RELEASE turn")
             self._release = False
         if not conn.in_transaction():
             conn.begin()  # BEGIN IMMEDIATE (storage.engine.configure_sqlite)
+            if alone:
+                turn.whole = True
+                return
         conn.exec_driver_sql("SAVEPOINT turn")
         turn.opened = True
 
@@ -245,6 +263,9 @@ class ThreadBackend:
     def _close_turn(self, conn: Connection, turn: _Turn, *, ok: bool, commit: bool) -> None:
         """On the thread: undo a failed turn's savepoint; COMMIT (which releases all) if asked."""
         try:
+            if turn.whole and not ok:  # the transaction was the turn's savepoint
+                conn.rollback()
+                return
             if turn.opened and not ok:
                 conn.exec_driver_sql("ROLLBACK TO turn")
                 conn.exec_driver_sql("RELEASE turn")
@@ -340,6 +361,7 @@ class ThreadBackend:
                 self._conn.rollback()
             self._conn.close()
             self._conn = None
+            self.writes = None
         self.sync_engine.dispose()
 
 

@@ -1,9 +1,15 @@
-"""Submitted jobs for the SQLite thread: many per hop, each in a savepoint of its own.
+"""Submitted jobs for the SQLite thread: many per hop, optimistically without savepoints.
 
 A turn whose conversation is cached needs no interactive transaction: it is one job. Jobs
 submitted while the writer is busy go to the thread together, in one hop, inside one unit of
 the group commit (``storage.sqlite_backend``), so at 1,000 concurrent conversations a hop
 carries hundreds of turns instead of each turn paying its own hops and lock hand-over.
+
+A hop first runs its jobs without a savepoint each: the unit's own savepoint holds them all
+(a SAVEPOINT/RELEASE pair per job was two statements of a turn's seven). Jobs rarely fail;
+when one does, the hop raises, the unit's savepoint undoes every job of the hop, and the jobs
+run again in a second hop, each in a savepoint of its own, so only the failing job's caller
+gets an error. Jobs are written to be run again (``Backend.submit``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
+Outcomes = list[tuple[Any, Exception | None]]  # per job: its value, or its error
 # Submitted jobs taken to the thread in one hop, at most: bounds the hop (about 100 µs a turn).
 MAX_JOBS = 256
 
@@ -29,8 +36,29 @@ class _Job(Generic[T]):
     future: asyncio.Future[T]
 
 
+class _Rerun(Exception):
+    """A job of an optimistic hop failed: the hop is undone, its jobs must run one by one."""
+
+
+def _run_together(conn: Connection, jobs: list[_Job[Any]]) -> list[tuple[Any, None]]:
+    """On the thread: every job with no savepoint of its own; any failure fails the hop.
+
+    A hop of one job raises the job's own error: the unit's savepoint undoes its writes, and
+    its caller, the only one, gets the error with nothing left to run again.
+    """
+    if len(jobs) == 1:
+        return [(jobs[0].fn(conn), None)]
+    outcomes: list[tuple[Any, None]] = []
+    for job in jobs:
+        try:
+            outcomes.append((job.fn(conn), None))
+        except Exception as exc:
+            raise _Rerun from exc
+    return outcomes
+
+
 def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> list[tuple[Any, Exception | None]]:
-    """On the thread: each job in a savepoint of its own (plain driver statements, cheap)."""
+    """On the thread: each job in a savepoint of its own (after an optimistic hop failed)."""
     driver = conn.connection.driver_connection
     assert driver is not None
     outcomes: list[tuple[Any, Exception | None]] = []
@@ -77,14 +105,16 @@ class JobQueue:
         self._drainer: asyncio.Task[None] | None = None
 
     def submit(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
-        """Run ``job`` in the next batch, in a savepoint of its own; resolve after the COMMIT.
+        """Run ``job`` in the next batch, alone in case of error; resolve after the COMMIT.
 
         Jobs do not hop one by one: whatever was submitted while the writer was busy goes to
         the thread in one hop (so at 1,000 concurrent conversations a hop carries hundreds of
-        turns), inside one unit of the group commit machinery above. Each runs in its own
-        SAVEPOINT: a job that raises rolls back alone and only its caller gets the exception.
-        If the COMMIT fails, every job of the batch raises. Cancelling the future (or the task
-        awaiting it) withdraws the job if it has not been taken yet.
+        turns), inside one unit of the group commit machinery above. A job that raises rolls
+        back alone and only its caller gets the exception; the others of its hop are then run
+        a second time (see the module's docstring), so ``job`` must leave nothing changed
+        outside the database but what it returns. If the COMMIT fails, every job of the batch
+        raises. Cancelling the future (or the task awaiting it) withdraws the job if it has
+        not been taken yet.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -101,13 +131,21 @@ class JobQueue:
             if not jobs:
                 continue
             try:
-                outcomes = await self._single(functools.partial(_run_jobs, jobs=jobs))
+                outcomes = await self._run(jobs)
             except BaseException as exc:  # the batch failed (or the drain was cancelled)
                 fail_all([j.future for j in jobs], exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
             settle([j.future for j in jobs], outcomes)
+
+    async def _run(self, jobs: list[_Job[Any]]) -> Outcomes:
+        """One hop with no savepoint per job; on a failure, a second with one per job."""
+        try:
+            outcomes: Outcomes = await self._single(functools.partial(_run_together, jobs=jobs))
+        except _Rerun:  # the hop's writes are undone (its unit's savepoint): run them again
+            outcomes = await self._single(functools.partial(_run_jobs, jobs=jobs))
+        return outcomes
 
     async def drained(self) -> None:
         """Wait until every submitted job has run (before closing the backend)."""

@@ -55,15 +55,26 @@ class SyncUnit:
     card, stage or score changed.
     """
 
-    def __init__(self, conn: Connection, known: dict[int, Known], now: datetime | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        known: dict[int, Known],
+        now: datetime | None,
+        writes: SqliteWrites | None = None,
+    ) -> None:
+        """``writes``: the SQLite writer's own (``ThreadBackend.writes``), else made here."""
         self._conn = conn
         self._dialect = conn.dialect.name
         self._now = now
         self._known_by_id = known  # shared with the SqlUnit, which caches them after commit
         self._pending_seq: dict[int, int] = {}
         self._real: dict[int, int] = {}  # provisional id -> real id, for first contacts
-        driver = conn.connection.driver_connection if self._dialect == "sqlite" else None
-        self._writes = SqliteWrites(driver) if driver is not None else CoreWrites(conn)
+        self._writes: SqliteWrites | CoreWrites
+        if writes is not None:
+            self._writes = writes
+        else:
+            driver = conn.connection.driver_connection if self._dialect == "sqlite" else None
+            self._writes = SqliteWrites(driver) if driver is not None else CoreWrites(conn)
 
     def _clock(self) -> datetime:
         # updated_at follows the caller's clock (load's ``now``) so tests with FixedClock agree.

@@ -46,3 +46,15 @@ def test_dropping_by_conversation_id_and_entries_without_a_snapshot() -> None:
     blind.snapshot = None  # written without a load: what the cache held is not known to hold
     cache.put(blind)
     assert cache.get(ConversationKey("widget", "v2")) is None
+
+
+def test_peek_shares_the_entry_and_counts_as_a_use() -> None:
+    """SQLite's units take the entry itself and copy it only in the job that writes."""
+    cache = SnapshotCache(size=2)
+    one = known(1)
+    cache.put(one)
+    cache.put(known(2))
+    assert cache.peek(ConversationKey("widget", "v1")) is one  # v1 is now the most recent
+    cache.put(known(3))
+    assert cache.peek(ConversationKey("widget", "v2")) is None
+    assert cache.peek(ConversationKey("widget", "v1")) is one
