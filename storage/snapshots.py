@@ -37,7 +37,8 @@ class Known:
     card's known fields plus its stage and score; ``version`` is the row's version as read.
     ``snapshot`` is what ``load`` returns (None when the unit never loaded the conversation).
     ``new``: not in the database yet (a first contact); its ids are provisional (negative)
-    until the unit's first write creates lead and conversation (``SyncUnit.create_new``).
+    until the unit's first write creates lead and conversation (``SyncUnit.create_new``, or on
+    PostgreSQL the turn's one statement: ``storage.pg_turn``).
     """
 
     conversation_id: int
@@ -98,7 +99,8 @@ def provisional(key: ConversationKey) -> Known:
 
     Its ids are negative, unique in the process, and never reach the database or the cache:
     the unit's first write creates lead and conversation and puts the real ids in
-    (``SyncUnit.create_new``). The engine never reads ``conversation_id``.
+    (``SyncUnit.create_new``; on PostgreSQL the turn's statement, ``storage.pg_turn``). The
+    engine never reads ``conversation_id``.
     """
     cid = next(_provisional)
     snapshot = Snapshot(

@@ -153,8 +153,8 @@ class SyncUnit:
         Raises ``StaleSnapshot`` when the conversation exists by now (another process or store
         created it since the read): the job's or unit's savepoint drops the lead inserted
         here, and the service redoes the turn on a fresh read that finds the winner's row.
-        Only SQLite's units know new conversations (``SqlUnit.load``); PostgreSQL's create
-        them as they load.
+        On PostgreSQL a cached-path first contact is created by its turn's one statement
+        (``storage.pg_unit``, ``storage.pg_turn``); this runs when a unit opens a transaction.
         """
         assert known.snapshot is not None
         key, now = known.snapshot.key, self._clock()

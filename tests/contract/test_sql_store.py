@@ -224,7 +224,7 @@ async def test_racing_first_contacts_leave_one_lead(
 
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    """A SQLite store: PostgreSQL still creates a first contact in its load's own job."""
+    """A SQLite store (PostgreSQL's first contacts: tests/contract/test_pg_first_contact.py)."""
     store = await open_store(f"sqlite:///{tmp_path / 'first.db'}", migrate=True)
     try:
         yield store
