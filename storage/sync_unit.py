@@ -153,8 +153,9 @@ class SyncUnit:
         Raises ``StaleSnapshot`` when the conversation exists by now (another process or store
         created it since the read): the job's or unit's savepoint drops the lead inserted
         here, and the service redoes the turn on a fresh read that finds the winner's row.
-        On PostgreSQL a cached-path first contact is created by its turn's one statement
-        (``storage.pg_unit``, ``storage.pg_turn``); this runs when a unit opens a transaction.
+        On PostgreSQL a first contact's turn usually creates them in its one statement
+        (``storage.pg_unit``, ``storage.pg_turn``); this runs there only when the unit has
+        opened a transaction.
         """
         assert known.snapshot is not None
         key, now = known.snapshot.key, self._clock()
