@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.events import Event
+from bot.frozen import fast_init
 from bot.messages import QuickReply
 from bot.state import Evidence, HandoffRequest, Owner, StageChange
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # bot.flow builds each question's ``Line`` once, so it import
 LEAD_FIELDS = ("name", "email", "phone", "company", "company_size")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Line:
     """A line the bot says, with the buttons offered under it."""
@@ -26,6 +28,7 @@ class Line:
     author: Literal["bot", "system"] = "bot"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What one turn changes; the service turns it into a ``Turn`` and commits it."""

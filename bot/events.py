@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from bot.frozen import fast_init
 from bot.messages import ConversationKey
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Event:
     """Base of every event; ``name`` is stable and goes into the outbox and onto the bus."""
@@ -71,6 +73,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MessageAdded(Event):
     """A message was stored in the transcript (either direction); carries its sequence number."""
@@ -84,6 +87,7 @@ class MessageAdded(Event):
     kind: str = "text"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class EvidenceRecorded(Event):
     """A slot got a new value (or a refusal / unknown)."""
@@ -94,6 +98,7 @@ class EvidenceRecorded(Event):
     value: Any
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ScoreChanged(Event):
     """The lead's score moved."""
@@ -103,6 +108,7 @@ class ScoreChanged(Event):
     previous: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StageChanged(Event):
     """The lead moved between lifecycle stages; ``reason`` says which rule of the flow did it."""
@@ -114,6 +120,7 @@ class StageChanged(Event):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandoffRequested(Event):
     """The bot stopped and a human rep is wanted (SQL reached, or the prospect asked)."""
@@ -124,6 +131,7 @@ class HandoffRequested(Event):
     score: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandoffRouted(Event):
     """Routing chose a team (and the rep offered the lead first); the SLA clock is running."""
@@ -136,6 +144,7 @@ class HandoffRouted(Event):
     open: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandoffClaimed(Event):
     """A rep took the conversation over; exactly one claim wins."""
@@ -145,6 +154,7 @@ class HandoffClaimed(Event):
     rep_name: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandedBack(Event):
     """The rep gave the conversation back to the bot."""
@@ -154,6 +164,7 @@ class HandedBack(Event):
     rep_name: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SlaMissed(Event):
     """Nobody claimed the hand-off in time; the prospect got the fallback."""
@@ -162,6 +173,7 @@ class SlaMissed(Event):
     team: str | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OptedOut(Event):
     """The prospect asked the bot to stop; it stays quiet until they start again."""
@@ -169,6 +181,7 @@ class OptedOut(Event):
     name: ClassVar[str] = "opted_out"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ConversationClosed(Event):
     """The conversation ended (idle timeout, completion, or a rep closing it)."""

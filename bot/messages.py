@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.frozen import fast_init
+
 ChannelName = Literal["widget", "slack", "telegram", "terminal", "console", "simulate"]
 Author = Literal["visitor", "bot", "rep", "system"]
 InboundKind = Literal["text", "click", "page_view", "product_event"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ConversationKey:
     """Identifies one conversation: the channel plus the channel's own address for it.
@@ -32,6 +35,7 @@ class ConversationKey:
         return cls(channel, address)  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class QuickReply:
     """A button the prospect can click instead of typing; ``value`` is the canonical answer."""
@@ -40,6 +44,7 @@ class QuickReply:
     value: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing the prospect did: a message, a quick-reply click, a page view.
@@ -56,6 +61,7 @@ class Inbound:
     sender_name: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Outbound:
     """One thing said to the prospect, by the bot, a rep, or the system (notices)."""

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.decision import Decision
 from bot.engine import Engine
 from bot.flow import Flow
+from bot.frozen import fast_init
 from bot.handoff import claimed, closed_by_rep, handed_back, routed
 from bot.messages import ConversationKey, Inbound
 from bot.ports import Bus, Channel, Locks, Outbox, StaleSnapshot, Store, Unit
@@ -28,6 +29,7 @@ T = TypeVar("T")
 STALE_RETRIES = 5
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What the calling adapter sends back at once: the bot's replies never wait for the bus."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.events import Event
+from bot.frozen import fast_init
 from bot.messages import Author, ConversationKey, QuickReply
 
 Owner = Literal["bot", "queued", "rep"]
@@ -18,6 +19,7 @@ Outcome = Literal["won", "lost", "nurture", "spam"]
 EvidenceStatus = Literal["answer", "refused", "unknown", "retracted"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One recorded fact about a lead, appended and never edited.
@@ -39,6 +41,7 @@ class Evidence:
     at: datetime
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     """One transcript line; ``seq`` orders a conversation and lets clients replay gaps."""
@@ -53,6 +56,7 @@ class StoredMessage:
     quick_replies: tuple[QuickReply, ...] = field(default=())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StageChange:
     """A lifecycle move with the reason, kept as history."""
@@ -64,6 +68,7 @@ class StageChange:
     at: datetime
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandoffRequest:
     """The bot wants a human.
@@ -82,6 +87,7 @@ class HandoffRequest:
     sla_due_at: datetime | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Rep:
     """A sales rep who can log in to the console and take conversations over."""
@@ -100,6 +106,7 @@ class Rep:
     last_seen_at: datetime | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandoffView:
     """One hand-off as the rep console lists it: the conversation, its lead, who has it."""
@@ -123,6 +130,7 @@ class HandoffView:
     lead: Mapping[str, Any] = field(default_factory=dict)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Note:
     """A rep's internal note on a conversation: never shown to the prospect on any channel."""
@@ -133,6 +141,7 @@ class Note:
     at: datetime
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A conversation as loaded under its lock: everything ``Engine.decide`` needs, nothing more.
@@ -155,6 +164,7 @@ class Snapshot:
     lead: Mapping[str, Any] = field(default_factory=dict)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Turn:
     """Everything one message changes, written by ``Unit.commit_turn`` in the same transaction.
@@ -186,6 +196,7 @@ class Turn:
     payloads: tuple[Mapping[str, Any], ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Card:
     """A hand-off's card in a reps' room (Slack: a message in the sales channel).

@@ -9,11 +9,13 @@ from typing import Any
 
 from bot.decision import Decision
 from bot.events import Event, MessageAdded
+from bot.frozen import fast_init
 from bot.messages import ConversationKey
 from bot.ports import Unit
 from bot.state import Snapshot, StoredMessage, Turn
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Committed:
     """What a turn wrote: the replies, and its events with their outbox ids, to publish.

@@ -12,6 +12,7 @@ from bot.extract.common import clean as clean_for_extractors
 from bot.extract.folded import begin_message, current_message, end_message
 from bot.extract.types import Extracted
 from bot.flow import Flow
+from bot.frozen import fast_init
 from bot.readers import SlotReader
 
 # Extraction reads at most this much of a message: a 20,000-character paste costs no more than a
@@ -21,6 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 GLOBAL_INTENTS = ("opt_out", "human", "restart", "help")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A value found for a slot, before it becomes evidence."""
