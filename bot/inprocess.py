@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,18 +229,43 @@ class MemoryLocks:
         """Number of names currently held or waited on."""
         return len(self._entries)
 
-    @asynccontextmanager
-    async def hold(self, name: str) -> AsyncIterator[None]:
+    def hold(self, name: str) -> _Hold:
         """Hold the lock called ``name`` for the duration of the ``async with``."""
-        entry = self._entries.get(name)
+        return _Hold(self._entries, name)
+
+
+class _Hold:
+    """One ``async with`` of ``MemoryLocks.hold``.
+
+    A class rather than an ``asynccontextmanager``: every turn enters one, and the generator
+    machinery (a generator, two ``anext`` awaits, the exit's exception plumbing) cost more than
+    the lock itself.
+    """
+
+    __slots__ = ("_entries", "_entry", "_name")
+
+    def __init__(self, entries: dict[str, _Entry], name: str) -> None:
+        self._entries, self._name = entries, name
+
+    async def __aenter__(self) -> None:
+        entry = self._entries.get(self._name)
         if entry is None:
-            entry = self._entries[name] = _Entry()
+            entry = self._entries[self._name] = _Entry()
         entry.users += 1
         try:
-            async with entry.lock:
-                yield
-        finally:
-            # In ``finally`` so a waiter cancelled before acquiring also gives its count back.
-            entry.users -= 1
-            if entry.users == 0:
-                del self._entries[name]
+            await entry.lock.acquire()
+        except BaseException:
+            # A waiter cancelled before acquiring gives its count back.
+            self._leave(entry)
+            raise
+        self._entry = entry
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        entry = self._entry
+        entry.lock.release()
+        self._leave(entry)
+
+    def _leave(self, entry: _Entry) -> None:
+        entry.users -= 1
+        if entry.users == 0:
+            del self._entries[self._name]

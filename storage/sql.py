@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -95,8 +95,7 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions, SqlCards):
         """Close every pooled connection."""
         await self.backend.close()
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[SqlUnit]:
+    def unit(self) -> UnitScope:
         """One transaction: commits when the block exits, rolls back when it raises.
 
         The transaction begins at the unit's first use of the database (none for a cached
@@ -104,15 +103,7 @@ class SqlStore(SqlReps, SqlDesk, SqlSessions, SqlCards):
         forgets every conversation the unit touched if anything failed.
         """
         stack = AsyncExitStack()
-        unit = self.unit_type(self.backend, stack, self.snapshots)
-        try:
-            async with stack:  # the backend's transaction, once entered: commit or roll back
-                yield unit
-                await unit.flush()
-        except BaseException:
-            unit.forget()
-            raise
-        unit.remember()
+        return UnitScope(self.unit_type(self.backend, stack, self.snapshots), stack)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn(connection)`` in its own write transaction (migrations, maintenance)."""
@@ -193,3 +184,43 @@ def events_of(payload: Any) -> list[Mapping[str, Any]]:
     (a rolling deploy) writes one object per event; those rows stay readable.
     """
     return [payload] if isinstance(payload, dict) else list(payload)
+
+
+class UnitScope:
+    """One ``async with store.unit()``: the unit, committed (or rolled back) on exit.
+
+    A class rather than an ``asynccontextmanager``: every turn enters one, and the generator
+    machinery cost more than the usual unit's work on exit (a cached turn's unit has no
+    transaction of its own: ``SqlUnit.finish`` submits it to the backend's batch).
+    """
+
+    __slots__ = ("_stack", "_unit")
+
+    def __init__(self, unit: SqlUnit, stack: AsyncExitStack) -> None:
+        self._unit, self._stack = unit, stack
+
+    async def __aenter__(self) -> SqlUnit:
+        return self._unit
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: Any
+    ) -> None:
+        unit = self._unit
+        try:
+            if error is None:
+                try:
+                    await unit.flush()
+                except BaseException as failed:  # rolled back like the block's own error
+                    await self._stack.__aexit__(type(failed), failed, failed.__traceback__)
+                    raise
+            # The backend's transaction, if the unit began one: commit, or roll back on
+            # ``error``. It never swallows an error, so the block's own one goes on as raised.
+            await self._stack.__aexit__(kind, error, tb)
+        except BaseException:
+            unit.forget()
+            raise
+        if error is not None:
+            unit.forget()
+        else:
+            unit.remember()
+
