@@ -9,7 +9,7 @@ callbacks with side effects. Conditions are pure predicates over the position's 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from transitions import EventData, Machine
@@ -37,7 +37,6 @@ class Position:
     state: str
     evidence: Mapping[str, Evidence]
     handoff_due: bool
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Predicate = Callable[[EventData], bool]
