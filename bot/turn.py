@@ -25,6 +25,9 @@ from bot.understand import Reading
 from flows.schema import StageSpec
 
 QUOTE_LIMIT = 500
+# ``round(c, 3)`` of the confidences extractors give, which are floats of two places
+# (``clamp01``): a lookup is a quarter of ``round``, which formats the float.
+_ROUNDED = {k / 100: k / 100 for k in range(1, 101)}  # (not 0.0: -0.0 rounds to -0.0)
 _NO_ATTEMPTS: dict[str, int] = {}  # a default that is only copied, never edited
 
 
@@ -67,6 +70,8 @@ class TurnDraft:
         current = self.evidence.get(reading.slot)
         if current is not None and current.status == "answer" and current.value == reading.value:
             return
+        confidence = reading.confidence
+        exact = _ROUNDED.get(confidence) if type(confidence) is float else None
         self._append(
             Evidence(
                 reading.slot,
@@ -74,7 +79,7 @@ class TurnDraft:
                 reading.value,
                 text[:QUOTE_LIMIT],
                 reading.extractor,
-                round(reading.confidence, 3),
+                round(confidence, 3) if exact is None else exact,
                 message_id,
                 self.now,
             )
