@@ -295,19 +295,20 @@ class TurnDraft:
             change = StageChange(snap.stage, stage, total, why, now)
             events.append(StageChanged(key, now, snap.stage, stage, total, why))
         events += self.events
+        # Positional (in field order): keywords cost a third of building the decision.
         return Decision(
-            state=self.state,
-            owner=self.owner,
-            stage=stage,
-            score=total,
-            context=context,
-            opted_out=self.opted_out,
-            wake_at=self.next_timer(),
-            last_inbound_at=self.last_inbound_at,
-            replies=tuple(self.replies),
-            evidence=tuple(self.new_evidence),
-            stage_change=change,
-            handoff=self.handoff,
-            events=tuple(events),
-            lead=lead_card(self.evidence),
+            self.state,
+            self.owner,
+            stage,
+            total,
+            context,
+            self.opted_out,
+            self.next_timer(),  # wake_at
+            self.last_inbound_at,
+            tuple(self.replies),
+            tuple(self.new_evidence),  # evidence
+            change,  # stage_change
+            self.handoff,
+            tuple(events),
+            lead_card(self.evidence),  # lead
         )
