@@ -120,12 +120,20 @@ def level_of_title(title: str) -> AuthorityLevel:
     individual-contributor roles; influencer for managers, leads and everything else.
     """
     low = title.lower()
-    # On lowered ASCII text a lowercase pattern matches the same without case-folding.
-    senior, student, not_dm, assistant, dm, end = _LEVEL_ASCII if low.isascii() else _LEVEL
-    low = senior.sub("", low)
-    if student.search(low):
+    # On lowered ASCII text a lowercase pattern matches the same without case-folding, and each
+    # of the first four needs a word that a substring test finds: most titles skip their calls
+    # (about 1.5k instructions each). Non-ASCII text can fold to them ("ſ"): no skipping there.
+    plain = low.isascii()
+    senior, student, not_dm, assistant, dm, end = _LEVEL_ASCII if plain else _LEVEL
+    if not plain or "principal" in low or "staff" in low:
+        low = senior.sub("", low)
+    if (
+        not plain or "intern" in low or "student" in low or "trainee" in low or "apprentice" in low
+    ) and student.search(low):
         return "end_user"
-    if not_dm.search(low) or assistant.search(low):
+    if ((not plain or "owner" in low) and not_dm.search(low)) or (
+        (not plain or "assistant" in low or "associate" in low) and assistant.search(low)
+    ):
         return "influencer"
     if dm.search(low):
         return "decision_maker"

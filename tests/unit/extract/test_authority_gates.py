@@ -98,3 +98,30 @@ def test_normalize_title_as_before(raw: str) -> None:
         else:
             words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
     assert normalize_title(raw) == " ".join(words).replace(" / ", "/")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["VP of Sales", "Principal Engineer", "Staff Designer", "Intern", "Marketing Intern",
+     "Product Owner", "Owner", "Assistant to the CEO", "Associate of Sales", "Sales Associate",
+     "CTO", "Engineer", "Team Lead", "ſtudent", "Principal", "Student Ambassador", "Apprentice",
+     "Business Process Owner", "Executive Assistant", "Ｏwner"],
+)  # fmt: skip
+def test_level_of_title_as_before(title: str) -> None:
+    # The reference: every pattern of ``_LEVEL`` tried on every title, as before.
+    low = title.lower()
+    senior, student, not_dm, assistant, dm, end = (
+        authority._LEVEL_ASCII if low.isascii() else authority._LEVEL
+    )
+    low = senior.sub("", low)
+    if student.search(low):
+        expected = "end_user"
+    elif not_dm.search(low) or assistant.search(low):
+        expected = "influencer"
+    elif dm.search(low):
+        expected = "decision_maker"
+    elif end.search(low):
+        expected = "end_user"
+    else:
+        expected = "influencer"
+    assert authority.level_of_title(title) == expected
