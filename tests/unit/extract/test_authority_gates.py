@@ -50,6 +50,10 @@ TEXTS = [
     "assistant to the head of ops",
     "I'm the assistant to the CEO",
     "I run the sales team",
+    "I'm running marketing, happy to talk",
+    "I am heading sales at Acme",
+    "i'm leading the ops team and need help",
+    "We need help; I manage support",
     "I'm an intern",
     "no role words at all, just a long sentence",
 ]
