@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.extract.branches import Branches
 from bot.extract.common import guarded, squash
-from bot.extract.folded import Folded, current_message
+from bot.extract.folded import Folded, Message, current_message
 from bot.extract.roles import (
     ANY_TITLE,
     ASKED_DM,
@@ -17,6 +17,8 @@ from bot.extract.roles import (
     OTHER_DECIDES,
     OWN_TITLE,
     PLURAL_TITLE,
+    ROLE_ENDS,
+    ROLE_SINGLES,
     RUNS_DEPT,
     RUNS_TEAM,
     SELF_DECIDES,
@@ -68,12 +70,18 @@ _ACRONYMS = {
 _MIXED_CASE = {"devops": "DevOps", "revops": "RevOps"}
 _SMALL = {"of", "and", "for", "the", "&", "in", "at"}
 _NEEDS_OF = re.compile(rf"^(vp|svp|evp|head|director)\s+(?!of\b)({DEPT})$", _I)
+# A squashed title has single spaces: on ASCII, ``_NEEDS_OF`` needs one of these first.
+_NEEDS_OF_HEADS = ("vp ", "svp ", "evp ", "head ", "director ")
 
 
 def normalize_title(raw: str) -> str:
     """Title-case a title, keep acronyms upper, and write "VP sales" as "VP of Sales"."""
     title = squash(raw).strip(" ,.-")
-    if m := _NEEDS_OF.match(title):
+    # ``_NEEDS_OF`` matches only a title starting with one of ``_NEEDS_OF_HEADS``: an ASCII title
+    # without one skips the big case-insensitive pattern (about a third of this function).
+    if (not title.isascii() or title.lower().startswith(_NEEDS_OF_HEADS)) and (
+        m := _NEEDS_OF.match(title)
+    ):
         title = f"{m.group(1)} of {m.group(2)}"
     words = []
     for i, w in enumerate(title.replace("/", " / ").split(" ")):
@@ -82,8 +90,10 @@ def normalize_title(raw: str) -> str:
             words.append(_MIXED_CASE.get(low, w.upper()))
         elif low in _SMALL and i > 0:
             words.append(low)
-        else:
+        elif "-" in w:
             words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
+        else:
+            words.append(w[:1].upper() + w[1:].lower())  # most words: no generator
     return " ".join(words).replace(" / ", "/")
 
 
@@ -110,12 +120,20 @@ def level_of_title(title: str) -> AuthorityLevel:
     individual-contributor roles; influencer for managers, leads and everything else.
     """
     low = title.lower()
-    # On lowered ASCII text a lowercase pattern matches the same without case-folding.
-    senior, student, not_dm, assistant, dm, end = _LEVEL_ASCII if low.isascii() else _LEVEL
-    low = senior.sub("", low)
-    if student.search(low):
+    # On lowered ASCII text a lowercase pattern matches the same without case-folding, and each
+    # of the first four needs a word that a substring test finds: most titles skip their calls
+    # (about 1.5k instructions each). Non-ASCII text can fold to them ("ſ"): no skipping there.
+    plain = low.isascii()
+    senior, student, not_dm, assistant, dm, end = _LEVEL_ASCII if plain else _LEVEL
+    if not plain or "principal" in low or "staff" in low:
+        low = senior.sub("", low)
+    if (
+        not plain or "intern" in low or "student" in low or "trainee" in low or "apprentice" in low
+    ) and student.search(low):
         return "end_user"
-    if not_dm.search(low) or assistant.search(low):
+    if ((not plain or "owner" in low) and not_dm.search(low)) or (
+        (not plain or "assistant" in low or "associate" in low) and assistant.search(low)
+    ):
         return "influencer"
     if dm.search(low):
         return "decision_maker"
@@ -135,8 +153,9 @@ _LEVEL = (
 _LEVEL_ASCII = tuple(re.compile(p.pattern) for p in _LEVEL)
 
 
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+def _word_set(text: str) -> frozenset[bytes]:
+    # Bytes: the words of the message under way are cut as bytes (``_hint_words``).
+    return frozenset(word.encode("ascii") for word in text.split())
 
 
 # Words at least one of which every role statement contains; a message with none of them skips
@@ -187,14 +206,78 @@ _HINT_WORD = re.compile(r"[a-z][a-z'’-]*")
 # The longest run of letters of each hint ("founder" of "co-founder"), as word heads: in a
 # message without digits or "_", such a run of a hint word is a whole word of the message, so
 # heads that hold none of these prove ``_HINTS`` disjoint without the ``_HINT_WORD`` scan.
-_HINT_PIECES = frozenset(
-    max(re.findall("[a-z]+", hint), key=len).encode("ascii") for hint in _HINTS
+_HINT_PIECES = frozenset(max(re.findall(b"[a-z]+", hint), key=len) for hint in _HINTS)
+# ``_HINT_WORD``'s words of lowered ASCII text cut in C: every byte but a letter, "'" or "-"
+# becomes a space, and a word is a run of the rest from its first letter on. The scan cost
+# 12-19k instructions on a bench message, the cut about a tenth of that.
+_HINT_BYTES = b"abcdefghijklmnopqrstuvwxyz'-"
+_TO_HINT_WORDS = bytes(c if c in _HINT_BYTES else 32 for c in range(256))
+
+# Word heads one of which the message under way holds when it has a title (``_OWN_TITLE``,
+# ``_START_TITLE``, ``_ANY_TITLE``): a role's last word whole, or a one-word role glued to what
+# an intro ends with ("i'mceo", "imceo", "i amceo", "asceo", "my role isceo", "i've beenceo",
+# "i'm currentlyceo"), where ``_OWN_TITLE``'s "\s*" is empty. Most messages that pass ``_HINTS``
+# hold none: the title scan without a gate or literals cost 13-20k instructions there.
+_TITLE_WORDS = frozenset(word.encode("ascii") for word in ROLE_ENDS) | frozenset(
+    (glue + word).encode("ascii")
+    for glue in ("m", "im", "am", "as", "is", "been", "currently")
+    for word in ROLE_SINGLES
 )
 
+_LETTERS = b"abcdefghijklmnopqrstuvwxyz"
+_TO_LETTER_RUNS = bytes(c if c in _LETTERS else 32 for c in range(256))
 
-def _runs(text: str) -> tuple[AuthorityLevel, tuple[int, int]] | None:
+
+def _may_have_title(message: Message, words: list[bytes]) -> bool:
+    """False when the message under way holds none of ``_TITLE_WORDS``, so has no title.
+
+    Each of them a title holds is a whole run of letters of the message (it ends a word, and it
+    starts one or follows an intro that does). ``words`` (``_hint_words``) are those runs but
+    where "'" or "-" joins some: a message with neither character needs no other test. Word
+    heads would open on "lead" of "leads" and "rep" of "report"; a title scan costs 15-25k.
+    """
+    if not _TITLE_WORDS.isdisjoint(words):
+        return True
+    lowered = message.lowered
+    if "'" not in lowered and "-" not in lowered:
+        return False
+    runs = lowered.encode("ascii").translate(_TO_LETTER_RUNS).split()
+    return not _TITLE_WORDS.isdisjoint(runs)
+
+
+def _hint_words(lowered: str) -> list[bytes]:
+    """``_HINT_WORD.findall(lowered)`` as bytes, for lowered ASCII text."""
+    spaced = lowered.encode("ascii").translate(_TO_HINT_WORDS)
+    words = spaced.split()
+    # ``find``, not ``in``: ``bytes.__contains__`` first tries its argument as an int, and the
+    # error it makes and clears cost about 2k instructions a test.
+    if spaced.find(b" '") >= 0 or spaced.find(b" -") >= 0 or spaced.startswith((b"'", b"-")):
+        # A run such as "'s" or "--ceo": its word starts at its first letter, if any.
+        words = [word for word in (w.lstrip(b"'-") for w in words) if word]
+    return words
+
+
+def _search(pattern: Folded, text: str, message: Message | None) -> re.Match[str] | None:
+    """``pattern.search(text)`` for its spans, where ``message`` is the message ``text`` is.
+
+    On the message under way the match comes from the fast pattern on its lowered text: the
+    same spans (see ``Folded``) without the second, case-folding search, though its text is
+    lowered. Callers read spans, and cut any text they keep from ``text``.
+    """
+    if message is None:
+        return pattern.search(text)
+    lowered = message.lowered
+    start = pattern._start(lowered, message.heads)
+    return None if start < 0 else pattern.fast.search(lowered, start)
+
+
+def _runs(text: str, message: Message | None) -> tuple[AuthorityLevel, tuple[int, int]] | None:
     """Level from "I run the sales team" / "I head up customer success", with its span."""
-    m = _RUNS_TEAM.search(text) or _RUNS_DEPT.search(text)
+    if message is not None and "i " not in message.lowered and "i'm " not in message.lowered:
+        # Both patterns need "i " or "i'm " ("i am " holds the first): two substring tests
+        # skip their two literal scans (3-5k instructions each) in most messages.
+        return None
+    m = _search(_RUNS_TEAM, text, message) or _search(_RUNS_DEPT, text, message)
     if m is None:
         return None
     verb = m.group().split()[1].lower()
@@ -204,9 +287,8 @@ def _runs(text: str) -> tuple[AuthorityLevel, tuple[int, int]] | None:
     return ("influencer" if lead else "decision_maker"), m.span()
 
 
-def _positive(pattern: Branches, text: str) -> re.Match[str] | None:
+def _positive(pattern: Branches, text: str, message: Message | None) -> re.Match[str] | None:
     """First match of ``pattern`` not negated just before ("I don't decide")."""
-    message = current_message(text)
     for m in pattern.finditer(text):
         lo = max(0, m.start() - 25)
         # Every negation has an "n" ("not", "n't", "never", "no"): most windows have none.
@@ -219,6 +301,24 @@ def _positive(pattern: Branches, text: str) -> re.Match[str] | None:
         if negated is None:
             return m
     return None
+
+
+_TRAINEE = re.compile(r"intern|student|trainee", _I)
+
+
+def _answer(
+    text: str,
+    level: AuthorityLevel,
+    conf: float,
+    span: tuple[int, int],
+    title: str | None,
+    title_span: tuple[int, int] | None,
+) -> Extracted[Authority]:
+    """The authority found, its evidence stretched over the title when there is one."""
+    lo, hi = span
+    if title_span:
+        lo, hi = min(lo, title_span[0]), max(hi, title_span[1])
+    return Extracted(Authority(level, title), conf, squash(text[lo:hi]))
 
 
 @guarded
@@ -245,45 +345,42 @@ def extract_authority(text: str, now: datetime, asked: bool = False) -> Extracte
         return Extracted(Authority(level), 0.7, squash(m.group()))
     message = current_message(text)
     if message is None:
-        lowered = text.lower()
+        words = [word.encode() for word in _HINT_WORD.findall(text.lower())]
     elif b"#" not in message.heads and "_" not in text and message.heads.isdisjoint(_HINT_PIECES):
         return None  # no hint (see ``_HINT_PIECES``)
     else:
-        lowered = message.lowered
-    words = _HINT_WORD.findall(lowered)  # a list: ``isdisjoint`` needs no set of it
+        words = _hint_words(message.lowered)  # a list: ``isdisjoint`` needs no set of it
     if _HINTS.isdisjoint(words):
         return None
-    tm = _OWN_TITLE.search(text) or _PLURAL_TITLE.search(text)
-    if tm is None and (start := _START_TITLE.search(text)):
+    titled = message is None or _may_have_title(message, words)
+    tm = _search(_OWN_TITLE, text, message) if titled else None
+    tm = tm or _search(_PLURAL_TITLE, text, message)  # "one of the founders": not gated
+    if tm is None and titled and (start := _search(_START_TITLE, text, message)):
         # A message that is only a title ("marketing manager") counts only when asked.
         tm = start if asked or text[start.end() :].strip(" .!") else None
     introduced = tm is not None
-    if tm is None and asked:
-        tm = _ANY_TITLE.search(text)
-    title = normalize_title(tm["title"]) if tm else None
-    title_level = level_of_title(title) if title else None
+    if tm is None and asked and titled:
+        tm = _search(_ANY_TITLE, text, message)
     title_span = tm.span("title") if tm else None
+    title = normalize_title(text[title_span[0] : title_span[1]]) if title_span else None
+    title_level = level_of_title(title) if title else None
 
-    def out(level: AuthorityLevel, conf: float, span: tuple[int, int]) -> Extracted[Authority]:
-        lo, hi = span
-        if title_span:
-            lo, hi = min(lo, title_span[0]), max(hi, title_span[1])
-        return Extracted(Authority(level, title), conf, squash(text[lo:hi]))
-
-    if not _SELF_WORDS.isdisjoint(words) and (m := _positive(_SELF_DECIDES, text)):
-        return out("decision_maker", 0.9, m.span())
-    if title_level == "end_user" and title and re.search(r"intern|student|trainee", title, _I):
-        return out("end_user", 0.85, title_span or (0, 0))
+    if not _SELF_WORDS.isdisjoint(words) and (m := _positive(_SELF_DECIDES, text, message)):
+        return _answer(text, "decision_maker", 0.9, m.span(), title, title_span)
+    if title_level == "end_user" and title and _TRAINEE.search(title):
+        return _answer(text, "end_user", 0.85, title_span or (0, 0), title, title_span)
     if not _OTHER_WORDS.isdisjoint(words) and (m := _OTHER_DECIDES.search(text)):
-        level = "end_user" if _END_USER.search(text) and not title else "influencer"
-        return out(level, 0.8, m.span())
-    runs = _runs(text)
+        level = "end_user" if _search(_END_USER, text, message) and not title else "influencer"
+        return _answer(text, level, 0.8, m.span(), title, title_span)
+    runs = _runs(text, message)
     # "Designer, and I own the studio": owning or heading the business outranks an IC title.
     owner = runs is not None and runs[0] == "decision_maker" and title_level == "end_user"
     if title_level and title_span and not owner:
-        return out(title_level, 0.85 if introduced else 0.75, title_span)
+        return _answer(
+            text, title_level, 0.85 if introduced else 0.75, title_span, title, title_span
+        )
     if runs:
-        return out(runs[0], 0.75, runs[1])
-    if m := _END_USER.search(text):
-        return out("end_user", 0.7, m.span())
+        return _answer(text, runs[0], 0.75, runs[1], title, title_span)
+    if m := _search(_END_USER, text, message):
+        return _answer(text, "end_user", 0.7, m.span(), title, title_span)
     return None

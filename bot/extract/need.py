@@ -102,25 +102,49 @@ _PAIN_SCAN = re.compile(
 )
 
 
-def _has_pain(sentence: str, heads: Heads | None = None) -> bool:
+def _has_pain(sentence: str) -> bool:
     """Whether ``sentence`` has a pain cue once the ``NOT_PAIN`` phrases are blanked out.
 
-    Run on every sentence of every message, so ASCII sentences take ``Folded``'s fast path:
-    blanking the same spans of the lowered sentence leaves the lowered blanked sentence.
-    ``heads`` are the word heads of a text holding every word start of the sentence (the
-    message, when the sentence was cut from it at sentence ends), or None.
+    Run on every sentence of a message that may have one, so ASCII sentences take
+    ``Folded``'s fast path: blanking the same spans of the lowered sentence leaves the lowered
+    blanked sentence.
     """
     if not sentence.isascii():
         return _PAIN_CUE.found(sentence) and _PAIN_CUE.found(NOT_PAIN.sub(" ", sentence))
-    if heads is not None and not _PAIN_CUE.may_match(heads):
-        return False
     lowered = sentence.lower()
-    if _PAIN_SCAN.search(lowered) is None:  # ``_PAIN_CUE.in_lowered``: it has no literals
-        return False
+    # ``_PAIN_CUE.in_lowered``: it has no literals.
+    return _PAIN_SCAN.search(lowered) is not None and _pain_unblanked(lowered)
+
+
+def _pain_unblanked(lowered: str) -> bool:
+    """Whether a lowered ASCII sentence with a pain cue keeps one with ``NOT_PAIN`` blanked."""
     if _NOT_PAIN.needs is not None and not _NOT_PAIN.needs.present(lowered):
         return True  # nothing to blank: the same sentence, the same answer
     blanked, count = _NOT_PAIN.fast.subn(" ", lowered)
     return count == 0 or _PAIN_SCAN.search(blanked) is not None
+
+
+def _pains(plain: str, heads: Heads | None) -> list[str]:
+    """The sentences of ``plain`` that have a pain cue (``_has_pain``), in order.
+
+    ``heads`` are the word heads of the message ``plain`` is squashed from, or None. With
+    them (an ASCII message), two tests of the whole text come first: the word gate, and the
+    scan of the whole lowered text, which finds a match wherever a sentence of it has one (a
+    sentence starts and ends at non-word characters or the text's ends, and ``_PAIN_SCAN``
+    has no look-around past its match). Most messages stop there without being split.
+    """
+    if heads is None:
+        return [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
+    if not _PAIN_CUE.may_match(heads):
+        return []
+    lowered = plain.lower()
+    if _PAIN_SCAN.search(lowered) is None:
+        return []
+    body = plain.rstrip(".!?")
+    if "." in body or "!" in body or "?" in body:
+        return [s for s in _SENTENCE.findall(plain) if _has_pain(s)]
+    # One sentence (``_SENTENCE`` would find the whole text): its scan is the one just made.
+    return [plain] if _pain_unblanked(lowered) else []
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", _I)
@@ -144,6 +168,11 @@ _ASCII_WORD = re.compile(r"[a-zA-Z]{2}")
 _TOKEN = re.compile(r"[^\W_]+")
 # ``_TOKEN`` on lowered ASCII text, where "[^\W_]" is just these: a plain class is faster.
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+# ``_ASCII_TOKEN.findall`` as a split: every other ASCII character becomes a space. Each match
+# of ``findall`` cost about 1.7k instructions (19k on a 58-character message), the split a
+# fraction. Every ASCII code is mapped, so ``translate`` never looks up a missing key.
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_TO_TOKENS = {code: chr(code) if chr(code) in _TOKEN_CHARS else " " for code in range(128)}
 
 
 class NeedExtractor:
@@ -190,7 +219,11 @@ class NeedExtractor:
 
     def categories(self, text: str) -> tuple[str, ...]:
         """Categories whose keywords occur in ``text``, in order of first mention."""
-        tokens = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text.lower())
+        lowered = text.lower()
+        if text.isascii():
+            tokens = lowered.translate(_TO_TOKENS).split()  # ``_ASCII_TOKEN.findall(lowered)``
+        else:
+            tokens = _TOKEN.findall(lowered)
         # Only a word ending in "s" can change (see ``_singular``): no call for the others.
         words = [_singular(w) if w[-1] == "s" else w for w in tokens]
         by_first, phrases, shapes = self._by_first, self._phrases, self._fuzzy_shapes
@@ -226,8 +259,7 @@ class NeedExtractor:
             return None
         # Without tags, ``plain`` has the message's words (only whitespace squashed) and each
         # sentence starts after a sentence end: the message's word heads hold the sentence's.
-        heads = heads_of_text(text) if "<" not in text else None
-        pains = [s for s in _SENTENCE.findall(plain) if _has_pain(s, heads)]
+        pains = _pains(plain, heads_of_text(text) if "<" not in text else None)
         if pains:
             need = squash(" ".join(pains))[:MAX_NEED_CHARS]
             cats = self.categories(need)

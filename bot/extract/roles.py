@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.extract.branches import top_level_branches
 from bot.extract.regex_tree import by_first_letter
 
 _I = re.IGNORECASE
@@ -27,7 +28,7 @@ DEPT = _words(
     r"r&d|ux|ui|seo|lead gen(?:eration)?|enablement|quality|logistics|supply chain|"
     r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national"
 )
-_ROLE = _words(
+_ROLE_SOURCE = (
     r"ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
     r"cofounder|founder|co-?owner|owner|proprietor|president|vice[- ]president|svp|evp|vp|"
     r"head|director|manager|mgr|team lead|lead|supervisor|managing partner|partner|principal|"
@@ -39,6 +40,42 @@ _ROLE = _words(
     r"clerk|technician|operator|researcher|scientist|editor|writer|producer|trainee|"
     r"apprentice|board member|treasurer|ops lead|team leader|leader|boss"
 )
+_ROLE = _words(_ROLE_SOURCE)
+# The alternatives of ``_ROLE_SOURCE`` that are not one plain word: (the words they may be,
+# glued to what precedes them, their last words, which a word start always precedes).
+_ROLE_SHAPES = {
+    r"chief(?: \w+){1,2} officer": ((), ("officer",)),
+    "co-?founder": (("cofounder",), ("founder", "cofounder")),
+    "co-?owner": (("coowner",), ("owner", "coowner")),
+    "vice[- ]president": ((), ("president",)),
+    "chair(?:man|woman|person)?": (
+        ("chair", "chairman", "chairwoman", "chairperson"),
+        ("chair", "chairman", "chairwoman", "chairperson"),
+    ),
+}
+
+
+def _role_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(ROLE_SINGLES, ROLE_ENDS) read from ``_ROLE_SOURCE``; see ``ROLE_ENDS``."""
+    singles: set[str] = set()
+    ends: set[str] = set()
+    for alternative in top_level_branches(_ROLE_SOURCE):
+        if alternative.isalpha():
+            singles.add(alternative)
+            ends.add(alternative)
+        elif re.fullmatch(r"[a-z]+(?: [a-z]+)+", alternative):
+            ends.add(alternative.rsplit(" ", 1)[1])  # "team lead"
+        else:
+            glued, last = _ROLE_SHAPES[alternative]  # a KeyError at import: add its shape
+            singles.update(glued)
+            ends.update(last)
+    return frozenset(singles), frozenset(ends)
+
+
+# Every title a title pattern finds ends its role word (``_ROLE``, followed by "\b") with one
+# of ``ROLE_ENDS`` as a whole word, or, glued to the word before it ("i'mceo" after the "m" of
+# "i'm"), with one of ``ROLE_SINGLES``: a message with neither has no title (see authority).
+ROLE_SINGLES, ROLE_ENDS = _role_words()
 _MODS = _words(
     r"senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
     r"interim|global|regional|executive|staff|founding|area|country|group|national|sole|"
