@@ -10,6 +10,7 @@ import re
 
 from bot.extract.folded import Folded, Message, Prefilter, foldable
 from bot.extract.timerules import RULES, Rule
+from bot.extract.timevague import CHECK_TOKENS
 from bot.extract.timewords import CUE, CUE_WORDS
 from bot.extract.word_gates import HEAD_WIDTH, WORD_CHARS, Heads
 
@@ -93,6 +94,20 @@ def rules_for(lower: str | None, heads: Heads | None, asked: bool) -> Plan:
             for bit, needed in _VOUCH_TESTS:
                 if rules & bit and needed.isdisjoint(heads):
                     rules &= ~bit
+    return _narrowed(rules, lower)
+
+
+def rules_of_flags(lower: str, flags: int, asked: bool) -> Plan:
+    """``rules_for(lower, heads, asked)`` given ``head_flags(heads)`` instead of the heads."""
+    rules = (_UNGATED_RULES | flags) & _ALL_RULES
+    rules &= flags >> _HEAD_SHIFT | ~_HEADED_RULES
+    if not asked:
+        rules &= flags >> _VOUCH_SHIFT | ~_VOUCHED_RULES
+    return _narrowed(rules, lower)
+
+
+def _narrowed(rules: int, lower: str) -> Plan:
+    """The plan of ``rules`` less those the whole-word and ``near`` tests refuse on ``lower``."""
     if rules & _WORDED_RULES:
         words = lower.encode("ascii").translate(_TO_WORDS).split()
         for bit, needed in _WORD_TESTS:
@@ -121,3 +136,67 @@ def has_cue(text: str, message: Message | None) -> bool:
         else:
             return False
     return _CUE.fast.search(lowered) is not None  # ``Folded``: the same answer on ASCII text
+
+
+def cue_of_flags(flags: int, lowered: str) -> bool:
+    """``has_cue`` for a message with ``lowered`` text, given ``head_flags`` of its heads."""
+    if flags & _CUE_SURE_BIT:
+        return True
+    if not flags & _CUE_MAYBE_BIT:
+        return False
+    if not flags & _CUE_HEADS_BIT:
+        for string in _CUE_STRINGS:
+            if string in lowered:
+                break
+        else:
+            return False
+    return _CUE.fast.search(lowered) is not None
+
+
+# Every set test above against a message's heads, answered by one pass over them: each token
+# of any of those sets maps to the bits of the sets holding it (``head_flags``). The fields:
+# rule gates (bit i: rule i), the rules' ``heads`` and ``vouch`` tests, the three cue sets and
+# the vague readings' gates (``timevague.CHECK_TOKENS``). A miss ran up to a dozen
+# ``isdisjoint`` calls, each a hash lookup per head of the message (about 2,000 instructions on
+# a ten-word message); the intersection makes one such pass, and its few tokens a short loop.
+_HEAD_SHIFT = len(RULES)
+_VOUCH_SHIFT = 2 * len(RULES)
+_CUE_SURE_BIT = 1 << 3 * len(RULES)
+_CUE_MAYBE_BIT = _CUE_SURE_BIT << 1
+_CUE_HEADS_BIT = _CUE_SURE_BIT << 2
+VAGUE_SHIFT = 3 * len(RULES) + 3  # the bit of ``CHECK_TOKENS[k]`` is ``1 << VAGUE_SHIFT + k``
+_HEADED_RULES = sum(bit for bit, _ in _HEAD_TESTS)
+_VOUCHED_RULES = sum(bit for bit, _ in _VOUCH_TESTS)
+
+
+def _flag_table() -> dict[bytes, int]:
+    table: dict[bytes, int] = {}
+
+    def mark(tokens: frozenset[bytes], flag: int) -> None:
+        for token in tokens:
+            table[token] = table.get(token, 0) | flag
+
+    for token, rules in _RULES_OF_TOKEN.items():
+        mark(frozenset({token}), rules)
+    for bit, needed in _HEAD_TESTS:
+        mark(needed, bit << _HEAD_SHIFT)
+    for bit, needed in _VOUCH_TESTS:
+        mark(needed, bit << _VOUCH_SHIFT)
+    mark(_CUE_SURE, _CUE_SURE_BIT)
+    mark(_CUE_MAYBE, _CUE_MAYBE_BIT)
+    mark(_CUE_HEADS, _CUE_HEADS_BIT)
+    for k, tokens in enumerate(CHECK_TOKENS):
+        mark(tokens, 1 << VAGUE_SHIFT + k)
+    return table
+
+
+_FLAGS_OF_TOKEN = _flag_table()
+_FLAGGED = frozenset(_FLAGS_OF_TOKEN)
+
+
+def head_flags(heads: Heads) -> int:
+    """The bits (see ``_FLAGS_OF_TOKEN``) of every set above that shares a token with ``heads``."""
+    flags = 0
+    for token in _FLAGGED.intersection(heads):
+        flags |= _FLAGS_OF_TOKEN[token]
+    return flags

@@ -10,7 +10,14 @@ from bot.extract.common import clamp01, guarded
 from bot.extract.folded import Folded, Message, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
-from bot.extract.timegates import has_cue, rules_for
+from bot.extract.timegates import (
+    VAGUE_SHIFT,
+    cue_of_flags,
+    has_cue,
+    head_flags,
+    rules_for,
+    rules_of_flags,
+)
 from bot.extract.timerules import RULES
 from bot.extract.timevague import vague
 from bot.extract.timewords import (
@@ -140,11 +147,12 @@ def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
 
 
 def _date_hits(
-    work: str, now: datetime, asked: bool, message: Message | None
+    work: str, now: datetime, asked: bool, message: Message | None, flags: int | None = None
 ) -> tuple[list[_Hit], datetime | None]:
     """The dates read in ``work``, and the start of today once one was (None before).
 
-    ``message`` is ``work`` prepared (``folded.Message``), or None.
+    ``message`` is ``work`` prepared (``folded.Message``), or None; ``flags`` its
+    ``timegates.head_flags`` when the caller has them.
     """
     today: datetime | None = None  # made when a rule matches: most messages have no date
     taken: list[tuple[int, int]] = []
@@ -153,9 +161,14 @@ def _date_hits(
     heads: Heads | None = None
     if message is not None:
         lower, heads = message.lowered, message.heads
-    elif work.isascii():
-        lower = work.lower()
-    plan = rules_for(lower, heads, asked)
+        if flags is None:
+            plan = rules_for(lower, heads, asked)
+        else:
+            plan = rules_of_flags(lower, flags, asked)
+    else:
+        if work.isascii():
+            lower = work.lower()
+        plan = rules_for(lower, None, asked)
     for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
@@ -241,18 +254,26 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     message = current_message(text)
     if message is None and text.isascii():
         message = Message(text)  # called outside ``read_text``: prepared here, for this call
-    if not has_cue(text, message):
-        return None
+    flags = None
+    if message is None:
+        if not has_cue(text, None):
+            return None
+    else:
+        # Every word-set test of the cue, the rules and the vague readings in one pass.
+        flags = head_flags(message.heads)
+        if not cue_of_flags(flags, message.lowered):
+            return None
     rw = spell_out_digits(text)
     if message is not None and rw.text != text:
-        message = None  # the heads are the written text's, not of its numbers spelled out
-    hits, today = _date_hits(rw.text, now, asked, message)
+        message = flags = None  # the heads are the written text's, not of its numbers spelled out
+    hits, today = _date_hits(rw.text, now, asked, message, flags)
     if hits and today is not None:  # a hit makes ``today``
         hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
         start, end, grain = hit.span
         value = Timeline(start, end, grain, urgency_of(hit.span, today))
         return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
-    found = vague(rw.text, now, asked, message)
+    gated = None if flags is None else flags >> VAGUE_SHIFT
+    found = vague(rw.text, now, asked, message, gated)
     if found is None:
         return None
     value, conf, m = found

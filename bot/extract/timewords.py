@@ -178,12 +178,12 @@ ASAP = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:right )?now)\b",
     _I,
 )
-# One of these is in every ASAP match, lowered: one per alternative, "now" or "yesterday" for
-# the verb forms, which start with the common "need", "want" or "like" (the derived literals).
-ASAP_STRINGS = (
-    "asap", "a.s.a.p", "as soon as", "away", "immediate", "urgen", "at once", "pronto",
-    "sooner", "yesterday", "top priority", "now", "instant", "sensitive", "t wait",
-)  # fmt: skip
+# Every ASAP match has a word starting with one of these heads (``word_heads``) or holds
+# "a.s.a.p" (lowered): one per alternative, "now" or "yesterday" for the verb forms, which
+# start with the common "need", "want" or "like". The derived word gate holds "s", from
+# "a.s.a.p", which most messages have; the heads test cost a tenth of 15 substring tests.
+ASAP_HEADS = frozenset(b"asap soon away imme urge once pron yest top now inst sens wait".split())
+ASAP_SPELLED = ("a.s.a.p",)
 ASAP_ASKED = re.compile(r"\b(?:right now|now|now-?ish|yesterday|quickly|fast)\b", _I)
 LATER = re.compile(
     r"\b(?:not (?:any ?time |that |too |so |very )?soon|eventually|some ?day|at some point|"
