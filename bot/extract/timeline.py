@@ -197,6 +197,12 @@ def _date_hits(
                 continue
             if today is None:
                 today = start_of_day(now)
+            if span.end is not None and span.end + ONE_DAY <= today:
+                # Ended a day or more before today, it stays past (the test below) whatever
+                # ``_modify`` and END_AFTER make of it: a part or a deadline ends no later,
+                # "after" starts at its end and "from" at its start. Skipping them saves their
+                # scans on old dates (quoted history, logs).
+                continue
             span, used = _modify(span, left, lowered, today)
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
