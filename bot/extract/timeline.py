@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import NamedTuple
+from operator import itemgetter
 
 from bot.extract.common import clamp01, guarded
 from bot.extract.folded import Folded, Message, current_message
@@ -30,6 +30,7 @@ from bot.extract.timewords import (
     PREP,
     STRICTLY_BEFORE,
     Span,
+    new_span,
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
@@ -121,19 +122,17 @@ def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tupl
     if span.end is not None and (d := _deadline(left, lowered)):
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
-        return Span(today, end, span.grain), len(left) - d.start() + used
+        return new_span((today, end, span.grain)), len(left) - d.start() + used
     if span.end is not None and (a := _find(_AFTER, left, lowered)):
-        return Span(span.end, None, span.grain), len(left) - a.start() + used
+        return new_span((span.end, None, span.grain)), len(left) - a.start() + used
     if f := _find(_FROM, left, lowered):
-        return Span(span.start, None, span.grain), len(left) - f.start() + used
+        return new_span((span.start, None, span.grain)), len(left) - f.start() + used
     return span, used
 
 
-class _Hit(NamedTuple):
-    start: int
-    end: int
-    span: Span
-    confidence: float
+# A date read: where it starts and ends in the text, its interval and confidence. A plain
+# tuple: a NamedTuple's ``__new__`` is a Python call per hit.
+_Hit = tuple[int, int, Span, float]
 
 
 def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
@@ -207,13 +206,16 @@ def _date_hits(
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
                 # Indian English "by March end" / "Q3 end": the end of it is a deadline.
-                span, tail = Span(today, span.end, span.grain), e.end() - m.end()
+                span, tail = new_span((today, span.end, span.grain)), e.end() - m.end()
             if (span.end or span.start + ONE_DAY) <= today:
                 continue  # a past date is history, not a buying timeline
             taken.append((at, m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
-            hits.append(_Hit(at - used, m.end() + tail, span, conf))
+            hits.append((at - used, m.end() + tail, span, conf))
     return hits, today
+
+
+_start_of = itemgetter(0)  # ``min`` by start keeps the first of equals, as a key function does
 
 
 def urgency_of(span: Span, today: datetime) -> Urgency:
@@ -274,10 +276,9 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
         message = flags = None  # the heads are the written text's, not of its numbers spelled out
     hits, today = _date_hits(rw.text, now, asked, message, flags)
     if hits and today is not None:  # a hit makes ``today``
-        hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
-        start, end, grain = hit.span
-        value = Timeline(start, end, grain, urgency_of(hit.span, today))
-        return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
+        at, to, span, confidence = hits[0] if len(hits) == 1 else min(hits, key=_start_of)
+        value = Timeline(span.start, span.end, span.grain, urgency_of(span, today))
+        return Extracted(value, _clamped(confidence), _span(rw, at, to))
     gated = None if flags is None else flags >> VAGUE_SHIFT
     found = vague(rw.text, now, asked, message, gated)
     if found is None:
