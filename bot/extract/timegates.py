@@ -142,33 +142,17 @@ def has_cue(text: str, message: Message | None) -> bool:
     return _CUE.fast.search(lowered) is not None  # ``Folded``: the same answer on ASCII text
 
 
-def cue_of_flags(flags: int, lowered: str) -> bool:
-    """``has_cue`` for a message with ``lowered`` text, given ``head_flags`` of its heads."""
-    if flags & _CUE_SURE_BIT:
-        return True
-    if not flags & _CUE_MAYBE_BIT:
-        return False
-    if not flags & _CUE_HEADS_BIT:
-        for string in _CUE_STRINGS:
-            if string in lowered:
-                break
-        else:
-            return False
-    return _CUE.fast.search(lowered) is not None
-
-
-# Every set test above against a message's heads, answered by one pass over them: each token
-# of any of those sets maps to the bits of the sets holding it (``head_flags``). The fields:
-# rule gates (bit i: rule i), the rules' ``heads`` and ``vouch`` tests, the three cue sets and
-# the vague readings' gates (``timevague.CHECK_TOKENS``). A miss ran up to a dozen
-# ``isdisjoint`` calls, each a hash lookup per head of the message (about 2,000 instructions on
-# a ten-word message); the intersection makes one such pass, and its few tokens a short loop.
+# The set tests of ``rules_for`` and ``timevague.vague`` against a message's heads, answered
+# by one pass over them: each token of any of those sets maps to the bits of the sets holding
+# it (``head_flags``). The fields: rule gates (bit i: rule i), the rules' ``heads`` and
+# ``vouch`` tests, and the vague readings' gates (``timevague.CHECK_TOKENS``). A miss ran up
+# to a dozen ``isdisjoint`` calls, each a hash lookup per head of the message (about 2,000
+# instructions on a ten-word message); the intersection makes one such pass, and its few
+# tokens a short loop. ``has_cue`` keeps its own early-exiting tests: most messages stop
+# there, and a pass over every token set first cost those 2,000-5,000 instructions more.
 _HEAD_SHIFT = len(RULES)
 _VOUCH_SHIFT = 2 * len(RULES)
-_CUE_SURE_BIT = 1 << 3 * len(RULES)
-_CUE_MAYBE_BIT = _CUE_SURE_BIT << 1
-_CUE_HEADS_BIT = _CUE_SURE_BIT << 2
-VAGUE_SHIFT = 3 * len(RULES) + 3  # the bit of ``CHECK_TOKENS[k]`` is ``1 << VAGUE_SHIFT + k``
+VAGUE_SHIFT = 3 * len(RULES)  # the bit of ``CHECK_TOKENS[k]`` is ``1 << VAGUE_SHIFT + k``
 _UNHEADED_RULES = _ALL_RULES - sum(bit for bit, _ in _HEAD_TESTS)
 _UNVOUCHED_RULES = _ALL_RULES - sum(bit for bit, _ in _VOUCH_TESTS)
 _TESTED_RULES = _WORDED_RULES | _NEAR_RULES  # the rules ``_narrowed`` may leave out
@@ -187,9 +171,6 @@ def _flag_table() -> dict[bytes, int]:
         mark(needed, bit << _HEAD_SHIFT)
     for bit, needed in _VOUCH_TESTS:
         mark(needed, bit << _VOUCH_SHIFT)
-    mark(_CUE_SURE, _CUE_SURE_BIT)
-    mark(_CUE_MAYBE, _CUE_MAYBE_BIT)
-    mark(_CUE_HEADS, _CUE_HEADS_BIT)
     for k, tokens in enumerate(CHECK_TOKENS):
         mark(tokens, 1 << VAGUE_SHIFT + k)
     return table

@@ -12,7 +12,6 @@ from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
 from bot.extract.timegates import (
     VAGUE_SHIFT,
-    cue_of_flags,
     has_cue,
     head_flags,
     rules_for,
@@ -262,18 +261,15 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     message = current_message(text)
     if message is None and text.isascii():
         message = Message(text)  # called outside ``read_text``: prepared here, for this call
-    flags = None
-    if message is None:
-        if not has_cue(text, None):
-            return None
-    else:
-        # Every word-set test of the cue, the rules and the vague readings in one pass.
-        flags = head_flags(message.heads)
-        if not cue_of_flags(flags, message.lowered):
-            return None
+    if not has_cue(text, message):
+        return None  # most messages: a set test or two, before the one pass below
     rw = spell_out_digits(text)
-    if message is not None and rw.text != text:
-        message = flags = None  # the heads are the written text's, not of its numbers spelled out
+    flags = None
+    if message is not None:
+        if rw.text != text:
+            message = None  # the heads are the written text's, not of its numbers spelled out
+        else:  # every other word-set test of the rules and the vague readings, in one pass
+            flags = head_flags(message.heads)
     hits, today = _date_hits(rw.text, now, asked, message, flags)
     if hits and today is not None:  # a hit makes ``today``
         at, to, span, confidence = hits[0] if len(hits) == 1 else min(hits, key=_start_of)

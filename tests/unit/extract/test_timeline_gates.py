@@ -49,7 +49,6 @@ _SAMPLES = [
 def test_flags_answer_as_the_set_tests(text: str, asked: bool) -> None:
     message = Message(text)
     flags = timegates.head_flags(message.heads)
-    assert timegates.cue_of_flags(flags, message.lowered) == timegates.has_cue(text, message)
     assert timegates.rules_of_flags(message.lowered, flags, asked) == timegates.rules_for(
         message.lowered, message.heads, asked
     )
