@@ -10,6 +10,7 @@ import re
 
 from bot.extract.folded import Folded, Message, Prefilter, foldable
 from bot.extract.timerules import RULES, Rule
+from bot.extract.timevague import CHECK_TOKENS
 from bot.extract.timewords import CUE, CUE_WORDS
 from bot.extract.word_gates import HEAD_WIDTH, WORD_CHARS, Heads
 
@@ -93,6 +94,24 @@ def rules_for(lower: str | None, heads: Heads | None, asked: bool) -> Plan:
             for bit, needed in _VOUCH_TESTS:
                 if rules & bit and needed.isdisjoint(heads):
                     rules &= ~bit
+    return _narrowed(rules, lower)
+
+
+def rules_of_flags(lower: str, flags: int, asked: bool) -> Plan:
+    """``rules_for(lower, heads, asked)`` given ``head_flags(heads)`` instead of the heads."""
+    # Positive masks throughout: ``~mask`` on a Python int is a negative number, and each
+    # operation with one converts it (about a fifth of this function's cost).
+    rules = (_UNGATED_RULES | flags) & (flags >> _HEAD_SHIFT | _UNHEADED_RULES) & _ALL_RULES
+    if not asked:
+        rules &= flags >> _VOUCH_SHIFT | _UNVOUCHED_RULES
+    if rules & _TESTED_RULES:
+        return _narrowed(rules, lower)
+    plan = _PLANS.get(rules)
+    return _plan(rules) if plan is None else plan
+
+
+def _narrowed(rules: int, lower: str) -> Plan:
+    """The plan of ``rules`` less those the whole-word and ``near`` tests refuse on ``lower``."""
     if rules & _WORDED_RULES:
         words = lower.encode("ascii").translate(_TO_WORDS).split()
         for bit, needed in _WORD_TESTS:
@@ -121,3 +140,49 @@ def has_cue(text: str, message: Message | None) -> bool:
         else:
             return False
     return _CUE.fast.search(lowered) is not None  # ``Folded``: the same answer on ASCII text
+
+
+# The set tests of ``rules_for`` and ``timevague.vague`` against a message's heads, answered
+# by one pass over them: each token of any of those sets maps to the bits of the sets holding
+# it (``head_flags``). The fields: rule gates (bit i: rule i), the rules' ``heads`` and
+# ``vouch`` tests, and the vague readings' gates (``timevague.CHECK_TOKENS``). A miss ran up
+# to a dozen ``isdisjoint`` calls, each a hash lookup per head of the message (about 2,000
+# instructions on a ten-word message); the intersection makes one such pass, and its few
+# tokens a short loop. ``has_cue`` keeps its own early-exiting tests: most messages stop
+# there, and a pass over every token set first cost those 2,000-5,000 instructions more.
+_HEAD_SHIFT = len(RULES)
+_VOUCH_SHIFT = 2 * len(RULES)
+VAGUE_SHIFT = 3 * len(RULES)  # the bit of ``CHECK_TOKENS[k]`` is ``1 << VAGUE_SHIFT + k``
+_UNHEADED_RULES = _ALL_RULES - sum(bit for bit, _ in _HEAD_TESTS)
+_UNVOUCHED_RULES = _ALL_RULES - sum(bit for bit, _ in _VOUCH_TESTS)
+_TESTED_RULES = _WORDED_RULES | _NEAR_RULES  # the rules ``_narrowed`` may leave out
+
+
+def _flag_table() -> dict[bytes, int]:
+    table: dict[bytes, int] = {}
+
+    def mark(tokens: frozenset[bytes], flag: int) -> None:
+        for token in tokens:
+            table[token] = table.get(token, 0) | flag
+
+    for token, rules in _RULES_OF_TOKEN.items():
+        mark(frozenset({token}), rules)
+    for bit, needed in _HEAD_TESTS:
+        mark(needed, bit << _HEAD_SHIFT)
+    for bit, needed in _VOUCH_TESTS:
+        mark(needed, bit << _VOUCH_SHIFT)
+    for k, tokens in enumerate(CHECK_TOKENS):
+        mark(tokens, 1 << VAGUE_SHIFT + k)
+    return table
+
+
+_FLAGS_OF_TOKEN = _flag_table()
+_FLAGGED = frozenset(_FLAGS_OF_TOKEN)
+
+
+def head_flags(heads: Heads) -> int:
+    """The bits (see ``_FLAGS_OF_TOKEN``) of every set above that shares a token with ``heads``."""
+    flags = 0
+    for token in _FLAGGED.intersection(heads):
+        flags |= _FLAGS_OF_TOKEN[token]
+    return flags

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import NamedTuple
+from operator import itemgetter
 
 from bot.extract.common import clamp01, guarded
 from bot.extract.folded import Folded, Message, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
-from bot.extract.timegates import has_cue, rules_for
+from bot.extract.timegates import (
+    VAGUE_SHIFT,
+    has_cue,
+    head_flags,
+    rules_for,
+    rules_of_flags,
+)
 from bot.extract.timerules import RULES
 from bot.extract.timevague import vague
 from bot.extract.timewords import (
@@ -23,6 +29,7 @@ from bot.extract.timewords import (
     PREP,
     STRICTLY_BEFORE,
     Span,
+    new_span,
     part_of,
 )
 from bot.extract.types import Extracted, Timeline, Urgency
@@ -114,19 +121,17 @@ def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tupl
     if span.end is not None and (d := _deadline(left, lowered)):
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
-        return Span(today, end, span.grain), len(left) - d.start() + used
+        return new_span((today, end, span.grain)), len(left) - d.start() + used
     if span.end is not None and (a := _find(_AFTER, left, lowered)):
-        return Span(span.end, None, span.grain), len(left) - a.start() + used
+        return new_span((span.end, None, span.grain)), len(left) - a.start() + used
     if f := _find(_FROM, left, lowered):
-        return Span(span.start, None, span.grain), len(left) - f.start() + used
+        return new_span((span.start, None, span.grain)), len(left) - f.start() + used
     return span, used
 
 
-class _Hit(NamedTuple):
-    start: int
-    end: int
-    span: Span
-    confidence: float
+# A date read: where it starts and ends in the text, its interval and confidence. A plain
+# tuple: a NamedTuple's ``__new__`` is a Python call per hit.
+_Hit = tuple[int, int, Span, float]
 
 
 def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
@@ -140,11 +145,12 @@ def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
 
 
 def _date_hits(
-    work: str, now: datetime, asked: bool, message: Message | None
+    work: str, now: datetime, asked: bool, message: Message | None, flags: int | None = None
 ) -> tuple[list[_Hit], datetime | None]:
     """The dates read in ``work``, and the start of today once one was (None before).
 
-    ``message`` is ``work`` prepared (``folded.Message``), or None.
+    ``message`` is ``work`` prepared (``folded.Message``), or None; ``flags`` its
+    ``timegates.head_flags`` when the caller has them.
     """
     today: datetime | None = None  # made when a rule matches: most messages have no date
     taken: list[tuple[int, int]] = []
@@ -153,9 +159,14 @@ def _date_hits(
     heads: Heads | None = None
     if message is not None:
         lower, heads = message.lowered, message.heads
-    elif work.isascii():
-        lower = work.lower()
-    plan = rules_for(lower, heads, asked)
+        if flags is None:
+            plan = rules_for(lower, heads, asked)
+        else:
+            plan = rules_of_flags(lower, flags, asked)
+    else:
+        if work.isascii():
+            lower = work.lower()
+        plan = rules_for(lower, None, asked)
     for rule, test in plan:
         # No match starts before ``start`` (the fast scan's first match): the exact scan from
         # there yields the same matches as from 0, without rescanning the text before it.
@@ -184,17 +195,26 @@ def _date_hits(
                 continue
             if today is None:
                 today = start_of_day(now)
+            if span.end is not None and span.end + ONE_DAY <= today:
+                # Ended a day or more before today, it stays past (the test below) whatever
+                # ``_modify`` and END_AFTER make of it: a part or a deadline ends no later,
+                # "after" starts at its end and "from" at its start. Skipping them saves their
+                # scans on old dates (quoted history, logs).
+                continue
             span, used = _modify(span, left, lowered, today)
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
                 # Indian English "by March end" / "Q3 end": the end of it is a deadline.
-                span, tail = Span(today, span.end, span.grain), e.end() - m.end()
+                span, tail = new_span((today, span.end, span.grain)), e.end() - m.end()
             if (span.end or span.start + ONE_DAY) <= today:
                 continue  # a past date is history, not a buying timeline
             taken.append((at, m.end() + tail))
             conf = rule.confidence - (0.1 if rule.needs_cue and asked else 0.0)
-            hits.append(_Hit(at - used, m.end() + tail, span, conf))
+            hits.append((at - used, m.end() + tail, span, conf))
     return hits, today
+
+
+_start_of = itemgetter(0)  # ``min`` by start keeps the first of equals, as a key function does
 
 
 def urgency_of(span: Span, today: datetime) -> Urgency:
@@ -242,17 +262,21 @@ def extract_timeline(text: str, now: datetime, asked: bool = False) -> Extracted
     if message is None and text.isascii():
         message = Message(text)  # called outside ``read_text``: prepared here, for this call
     if not has_cue(text, message):
-        return None
+        return None  # most messages: a set test or two, before the one pass below
     rw = spell_out_digits(text)
-    if message is not None and rw.text != text:
-        message = None  # the heads are the written text's, not of its numbers spelled out
-    hits, today = _date_hits(rw.text, now, asked, message)
+    flags = None
+    if message is not None:
+        if rw.text != text:
+            message = None  # the heads are the written text's, not of its numbers spelled out
+        else:  # every other word-set test of the rules and the vague readings, in one pass
+            flags = head_flags(message.heads)
+    hits, today = _date_hits(rw.text, now, asked, message, flags)
     if hits and today is not None:  # a hit makes ``today``
-        hit = hits[0] if len(hits) == 1 else min(hits, key=lambda h: h.start)
-        start, end, grain = hit.span
-        value = Timeline(start, end, grain, urgency_of(hit.span, today))
-        return Extracted(value, _clamped(hit.confidence), _span(rw, hit.start, hit.end))
-    found = vague(rw.text, now, asked, message)
+        at, to, span, confidence = hits[0] if len(hits) == 1 else min(hits, key=_start_of)
+        value = Timeline(span.start, span.end, span.grain, urgency_of(span, today))
+        return Extracted(value, _clamped(confidence), _span(rw, at, to))
+    gated = None if flags is None else flags >> VAGUE_SHIFT
+    found = vague(rw.text, now, asked, message, gated)
     if found is None:
         return None
     value, conf, m = found

@@ -61,11 +61,17 @@ _MONTH_WORDS = frozenset(
     b"jan january feb february mar march apr april may jun june jul july aug august "
     b"sep sept september oct october nov november dec december".split()
 )
+# The day of a month and day ("March 3rd", "the 3rd of March") is a figure.
+_A_DIGIT = frozenset({b"#"})
 # Right before an amount's unit, after optional whitespace, is the last character of a figure
 # (``n`` or ``n2``) or of "a" / "an": a unit after anything else cannot be an amount.
 _UNIT_AFTER_NUMBER = re.compile(
     r"[0-9an]\s*(?:days?|weeks?|wks?|fortnights?|months?|mos?|quarters?|years?|yrs?)\b"
 )
+
+# The heads (first HEAD_WIDTH characters) of "week", "month", "quarter" and "year", which
+# start a word wherever a period rule reads them (after "\b", whitespace or "-").
+_UNIT_HEADS = frozenset({b"week", b"mont", b"quar", b"year"})
 
 # A numeric date is a digit, "/" or ".", and a digit.
 _DIGIT_SEP_DIGIT = re.compile(r"[0-9][/.][0-9]")
@@ -99,6 +105,7 @@ RULES: tuple[Rule, ...] = (
         False,
         0.95,
         words=_MONTH_WORDS,
+        heads=_A_DIGIT,
     ),
     Rule(
         re.compile(
@@ -109,6 +116,7 @@ RULES: tuple[Rule, ...] = (
         False,
         0.95,
         words=_MONTH_WORDS,
+        heads=_A_DIGIT,
     ),
     Rule(
         re.compile(
@@ -155,6 +163,9 @@ RULES: tuple[Rule, ...] = (
         dayword,
         False,
         0.9,
+        # Each alternative is or holds one of these whole words ("day after tomorrow": the
+        # last), where the gate also admits any word "day".
+        heads=frozenset(b"eod eow eom eoq eoy today tonight tomorrow tmrw".split()),
     ),
     Rule(
         re.compile(
@@ -167,6 +178,7 @@ RULES: tuple[Rule, ...] = (
         False,
         0.85,
         words=frozenset({b"end", b"within", b"during"}),  # after "\b" or [\s-], before \s or "\b"
+        heads=_UNIT_HEADS,
     ),
     Rule(
         re.compile(
@@ -178,6 +190,7 @@ RULES: tuple[Rule, ...] = (
         False,
         0.85,
         words=frozenset({b"within", b"fortnight"}),  # "within " after "\b"; " fortnight\b"
+        heads=_UNIT_HEADS | {b"day", b"fort"},
     ),
     Rule(
         re.compile(
@@ -190,6 +203,8 @@ RULES: tuple[Rule, ...] = (
         0.9,
         # The unit follows \s and ends at "\b"; "fiscal" is followed by a space.
         words=frozenset({b"week", b"month", b"quarter", b"fiscal", b"year", b"fy"}),
+        # Their heads: no split into words when "this" or "next" has no unit after it.
+        heads=_UNIT_HEADS | {b"fisc", b"fy"},
     ),
     Rule(
         re.compile(

@@ -17,6 +17,7 @@ from bot.extract.timewords import (
     half_span,
     month_no,
     month_span,
+    new_span,
     next_occurrence,
     quarter_span,
     shift,
@@ -81,7 +82,9 @@ def half(m: re.Match[str], now: datetime) -> Span | None:
 def season(m: re.Match[str], now: datetime) -> Span | None:
     """A season (summer): the three months it covers."""
     first = SEASONS[m["s"].lower()]
-    return _yearly(m, now, lambda y: Span(day(now, y, first), day(now, y, first + 3), "quarter"))
+    return _yearly(
+        m, now, lambda y: new_span((day(now, y, first), day(now, y, first + 3), "quarter"))
+    )
 
 
 def month(m: re.Match[str], now: datetime) -> Span | None:
@@ -134,10 +137,10 @@ def amount(m: re.Match[str], now: datetime) -> Span | None:
     today = start_of_day(now)
     pre = (m["pre"] or "").lower()
     if pre and pre not in ("in", "in about", "in around", "in roughly", "in like"):
-        return Span(today, shift(today, n2 or n, unit), grain)  # type: ignore[arg-type]
+        return new_span((today, shift(today, n2 or n, unit), grain))  # type: ignore[arg-type]
     if n2 is not None:
-        return Span(shift(today, n, unit), shift(today, n2, unit), grain)  # type: ignore[arg-type]
-    return Span(shift(today, n, unit), shift(today, n + 1, unit), grain)  # type: ignore[arg-type]
+        return new_span((shift(today, n, unit), shift(today, n2, unit), grain))  # type: ignore[arg-type]
+    return new_span((shift(today, n, unit), shift(today, n + 1, unit), grain))  # type: ignore[arg-type]
 
 
 def weekday(m: re.Match[str], now: datetime) -> Span | None:
@@ -156,7 +159,7 @@ def dayword(m: re.Match[str], now: datetime) -> Span | None:
         return day_span(now + ONE_DAY)
     unit = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}.get(w)
     if unit:
-        return Span(start_of_day(now), _period(now, unit, 0).end, unit)  # type: ignore[arg-type]
+        return new_span((start_of_day(now), _period(now, unit, 0).end, unit))  # type: ignore[arg-type]
     return day_span(now)
 
 
@@ -165,12 +168,12 @@ def within_one(m: re.Match[str], now: datetime) -> Span | None:
     unit = m["unit"].lower()
     today = start_of_day(now)
     if unit == "fortnight":  # "in the next fortnight": within two weeks
-        return Span(today, shift(today, 2, "week"), "week")
+        return new_span((today, shift(today, 2, "week"), "week"))
     grain = "month" if unit == "quarter" else unit
-    return Span(today, shift(today, 1, unit), grain)  # type: ignore[arg-type]
+    return new_span((today, shift(today, 1, unit), grain))  # type: ignore[arg-type]
 
 
 def period_end_any(m: re.Match[str], now: datetime) -> Span | None:
     """The end of a period (end of the month)."""
     unit = (m["unit"] or m["unit2"] or m["unit3"]).lower()
-    return Span(start_of_day(now), _period(now, unit, 0).end, unit)  # type: ignore[arg-type]
+    return new_span((start_of_day(now), _period(now, unit, 0).end, unit))  # type: ignore[arg-type]

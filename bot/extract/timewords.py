@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from bot.extract.timedates import ONE_DAY, ONE_WEEK, add_months, day, start_of_day
@@ -37,6 +38,13 @@ class Span(NamedTuple):
     grain: Grain | None
 
 
+# ``Span(a, b, c)`` without the Python-level ``__new__`` a NamedTuple has: ``tuple.__new__``
+# through ``partial`` is all C (0.44 against 0.71 µs here; a date reading makes a few spans).
+new_span: Callable[[tuple[datetime, datetime | None, Grain | None]], Span] = partial(
+    tuple.__new__, Span
+)
+
+
 def month_no(token: str) -> int:
     """Month number from a month name or abbreviation."""
     return MONTHS[token[:3].lower()]
@@ -52,34 +60,34 @@ def year_of(token: str | None, default: int) -> int:
 
 def month_span(now: datetime, year: int, month: int) -> Span:
     """The calendar month."""
-    return Span(day(now, year, month), day(now, year, month + 1), "month")
+    return new_span((day(now, year, month), day(now, year, month + 1), "month"))
 
 
 def quarter_span(now: datetime, year: int, quarter: int) -> Span:
     """The calendar quarter."""
-    return Span(day(now, year, 3 * quarter - 2), day(now, year, 3 * quarter + 1), "quarter")
+    return new_span((day(now, year, 3 * quarter - 2), day(now, year, 3 * quarter + 1), "quarter"))
 
 
 def half_span(now: datetime, year: int, half: int) -> Span:
     """The half year, at quarter grain (the contract has no "half" grain)."""
-    return Span(day(now, year, 6 * half - 5), day(now, year, 6 * half + 1), "quarter")
+    return new_span((day(now, year, 6 * half - 5), day(now, year, 6 * half + 1), "quarter"))
 
 
 def year_span(now: datetime, year: int) -> Span:
     """The calendar year."""
-    return Span(day(now, year, 1), day(now, year + 1, 1), "year")
+    return new_span((day(now, year, 1), day(now, year + 1, 1), "year"))
 
 
 def week_span(moment: datetime) -> Span:
     """The Monday-to-Monday week containing ``moment``."""
     monday = start_of_day(moment) - timedelta(moment.weekday())
-    return Span(monday, monday + ONE_WEEK, "week")
+    return new_span((monday, monday + ONE_WEEK, "week"))
 
 
 def day_span(moment: datetime) -> Span:
     """The single day of ``moment``."""
     start = start_of_day(moment)
-    return Span(start, start + ONE_DAY, "day")
+    return new_span((start, start + ONE_DAY, "day"))
 
 
 def next_occurrence(now: datetime, build: Callable[[int], Span]) -> Span:
@@ -178,12 +186,12 @@ ASAP = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:right )?now)\b",
     _I,
 )
-# One of these is in every ASAP match, lowered: one per alternative, "now" or "yesterday" for
-# the verb forms, which start with the common "need", "want" or "like" (the derived literals).
-ASAP_STRINGS = (
-    "asap", "a.s.a.p", "as soon as", "away", "immediate", "urgen", "at once", "pronto",
-    "sooner", "yesterday", "top priority", "now", "instant", "sensitive", "t wait",
-)  # fmt: skip
+# Every ASAP match has a word starting with one of these heads (``word_heads``) or holds
+# "a.s.a.p" (lowered): one per alternative, "now" or "yesterday" for the verb forms, which
+# start with the common "need", "want" or "like". The derived word gate holds "s", from
+# "a.s.a.p", which most messages have; the heads test cost a tenth of 15 substring tests.
+ASAP_HEADS = frozenset(b"asap soon away imme urge once pron yest top now inst sens wait".split())
+ASAP_SPELLED = ("a.s.a.p",)
 ASAP_ASKED = re.compile(r"\b(?:right now|now|now-?ish|yesterday|quickly|fast)\b", _I)
 LATER = re.compile(
     r"\b(?:not (?:any ?time |that |too |so |very )?soon|eventually|some ?day|at some point|"
