@@ -257,6 +257,18 @@ def _confidence(r: _Reading, asked: bool, money_context: bool) -> float:
     return clamp01(conf + 0.05 * (r.score > 2))
 
 
+def _spelled_figure(text: str) -> bool:
+    """``_figure_hint(text)`` for the message under way without a digit, or as good as it.
+
+    Without a digit, a figure is only a number word spelled out: with none (the words' heads,
+    tested once per message by the first of budget, timeline and company size to spell it
+    out), the text reads as it would with no hint, its "no budget" phrase with the same span
+    (such a phrase neither starts nor ends with a space). This spares the hint's 37 substring
+    tests on most messages (9,000 instructions on "hi there").
+    """
+    return bool(spell_out_digits(text).edits) and _figure_hint(text)
+
+
 def _unpriced(message: Message) -> bool:
     """Whether no figure of the message can be read unasked: ``find_candidates`` is skipped.
 
@@ -291,13 +303,18 @@ def extract_budget(text: str, now: datetime, asked: bool = False) -> Extracted[B
     """
     if asked and (m := NO_BUDGET_ASKED.match(text)):
         return Extracted(Budget(amount=0.0), 0.75, m.group().strip())
-    if not _figure_hint(text):
+    message = current_message(text)
+    if message is not None:
+        # A digit: one set test of the heads, where ``_DIGIT.search`` scans the text (3,700
+        # instructions on 37 characters against 300).
+        digit = b"#" in message.heads
+        figure = digit or _spelled_figure(text)
+    else:
+        figure = _figure_hint(text)
+        digit = figure and _DIGIT.search(text) is not None
+    if not figure:
         m = _NO_BUDGET.search(text)
         return Extracted(Budget(amount=0.0), 0.85, m.group()) if m else None
-    message = current_message(text)
-    # A digit: one set test of the heads, where ``_DIGIT.search`` scans the text (about 3,700
-    # instructions on 37 characters against 300).
-    digit = b"#" in message.heads if message is not None else _DIGIT.search(text) is not None
     masked = text
     if digit and _phone_like(text):
         masked = PHONE_LIKE.sub(lambda m: "#" * len(m.group()), text)
