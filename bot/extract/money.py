@@ -113,7 +113,7 @@ def find_candidates(text: str, lowered: str | None = None) -> list[Candidate]:
         mult = text[m.start("mult") : m.end("mult")] if m.start("mult") >= 0 else None
         if mult:
             value *= MULTIPLIERS.get(mult, MULTIPLIERS.get(mult.lower(), 1.0))
-        currency = currency_code(pre) or currency_code(post)
+        currency = (currency_code(pre) or currency_code(post)) if pre or post else None
         plain_year = len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100
         out.append(Candidate(m.start("at"), pos, value, mult, currency, plain_year))
     return out
