@@ -83,6 +83,14 @@ _NOT_MONEY_ENDS = (
     "sept", "oct", "nov", "dec",
 )  # fmt: skip
 _NOT_MONEY_LONGEST = 12  # "headcount of"
+# How a match of ``MAX_LEFT`` can end, lowered, bar whitespace: its words end a cap ("under",
+# "less than", "capped at", "up to", "<="), then an optional "of" and "about" or the like. On ASCII
+# text one ``endswith`` call stands for the scan of 40 characters (10,000 instructions and more).
+_MAX_LEFT_ENDS = (
+    "under", "below", "than", "max", "maximum", "of", "to", "most", "at", "is", "cap", "within",
+    "tops", "exceed", "exceeding", "above", "over", "beyond", "past", "<", "=", "≤", "sub", "as",
+    "about", "around", "roughly", "approximately", "~",
+)  # fmt: skip
 _MIN_LEFT_LONGEST = 13  # "not less than", "starting from"
 _APPROX_LEFT_LONGEST = 16  # "in the region of"
 # Every match of ``PHONE_LIKE`` has a "+" or two runs of three digits, one after the other
@@ -247,10 +255,13 @@ def _single(text: str, lowered: str | None, c: Candidate) -> _Reading:
         left, right = text[cut : c.start], text[c.end : c.end + 30]
         rules, max_left, min_left = RULES, _MAX_LEFT.exact, _MIN_LEFT.exact
         min_from = approx_from = 0
+        capped = True
     else:  # the same matches, at the same offsets (see ``Folded``)
         left, right = lowered[cut : c.start], lowered[c.end : c.end + 30]
         rules, max_left, min_left = LOWERED_RULES, _MAX_LEFT.fast, _MIN_LEFT.fast
-        body = len(left.rstrip())  # where MIN_LEFT's and APPROX_LEFT's words end
+        stripped = left.rstrip()
+        capped = stripped.endswith(_MAX_LEFT_ENDS)  # else MAX_LEFT cannot match
+        body = len(stripped)  # where MIN_LEFT's and APPROX_LEFT's words end
         min_from = body - _MIN_LEFT_LONGEST if body > _MIN_LEFT_LONGEST else 0
         approx_from = body - _APPROX_LEFT_LONGEST if body > _APPROX_LEFT_LONGEST else 0
     if m := rules.min.match(right):
@@ -259,7 +270,7 @@ def _single(text: str, lowered: str | None, c: Candidate) -> _Reading:
     elif m := rules.max.match(right):
         budget = Budget(None, None, c.value, c.currency, period)
         end += m.end()
-    elif m := max_left.search(left):
+    elif capped and (m := max_left.search(left)):
         budget = Budget(None, None, c.value, c.currency, period)
         start -= len(left) - m.start()
     elif m := min_left.search(left, min_from):

@@ -10,7 +10,7 @@ import pytest
 from bot.extract import budget
 from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
-from bot.extract.money import MONEY_WORDS, NOT_MONEY_LEFT, find_candidates
+from bot.extract.money import MAX_LEFT, MONEY_WORDS, NOT_MONEY_LEFT, find_candidates
 from bot.extract.money_period import _ANY_MONTH, _ANY_YEAR, stated_period
 
 _NOW = datetime(2026, 1, 20)
@@ -62,6 +62,21 @@ def test_not_money_left_finds_what_the_scan_finds() -> None:
         expected = NOT_MONEY_LEFT.search(left) is not None
         assert budget._not_money_left(left, True) is expected, left
         assert budget._not_money_left(left, False) is expected, left
+
+
+def test_max_left_ends_as_listed() -> None:
+    words = [
+        "under", "less than", "max of", "up to", "upto", "at the most", "capped at", "cap is",
+        "not to exceed", "exceeding", "won't go past", "ceiling of", "<=", "<", "sub",
+        "as much as", "stretching up to", "we won't spend more than", "never pay over",
+        "nothing in excess of", "about", "~", "of", "we have", "budget", "the", "can't", "go",
+    ]  # fmt: skip
+    rng = random.Random(15)
+    for _ in range(20_000):
+        left = " ".join(rng.choice(words) for _ in range(rng.randint(1, 5)))[-40:]
+        left += rng.choice(["", " ", "  ", "\t"])
+        if MAX_LEFT.search(left) is not None:
+            assert left.rstrip().endswith(budget._MAX_LEFT_ENDS), left
 
 
 @pytest.mark.parametrize("text", ["5k a month", "60k/yr", "annual budget", "10 mos", "hi", "5"])
