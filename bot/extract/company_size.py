@@ -108,7 +108,10 @@ _DUO, _SOLO = Folded(DUO), Folded(SOLO)
 # set test instead of two searches on most messages.
 if _DUO.gate is None or _SOLO.gate is None or _DUO._sure_heads or _SOLO._sure_heads:
     raise ValueError("the duo and solo patterns need word gates and no sure heads")
-_DUO_SOLO_GATE = _DUO.gate | _SOLO.gate
+# The duo's gate holds "co" for "co-founder", the head of every word "co...": "coo", "could". There
+# "founder" starts a word too ("cofounder" has "cofo"), so "foun" stands for it instead.
+_DUO_GATE = (_DUO.gate - {b"co"}) | {b"foun"}
+_DUO_SOLO_GATE = _DUO_GATE | _SOLO.gate
 _DIGIT = re.compile(r"\d")
 # How a text ``BARE`` matches can end, lowered, bar whitespace and one "." or "!": a figure's
 # digit or "k", "+", "ish", or a word of ``_BARE_TAIL`` ("all in", "right now", "or so").
@@ -187,9 +190,14 @@ def _read(text: str, asked: bool) -> Extracted[CompanySize] | None:
             size = _size(m)
             if size is not None:
                 return Extracted(size, conf, rw.span(m.start(), m.end()))
-    if message is not None and message.heads.isdisjoint(_DUO_SOLO_GATE):
+    heads = message.heads if message is not None else None
+    if heads is not None and heads.isdisjoint(_DUO_SOLO_GATE):
         pass  # both searches below would find nothing (their word gates)
-    elif (duo := _DUO.search(work)) and (asked or _DUO_CUE.search(work, 0, duo.start())):
+    elif (
+        (heads is None or not heads.isdisjoint(_DUO_GATE))
+        and (duo := _DUO.search(work))
+        and (asked or _DUO_CUE.search(work, 0, duo.start()))
+    ):
         extra = int(duo["n"]) if duo["n"] else 1
         return Extracted(CompanySize(extra + 1, extra + 1), 0.75, rw.span(duo.start(), duo.end()))
     elif solo := _SOLO.search(work):

@@ -41,3 +41,19 @@ def test_bare_agrees_with_the_pattern() -> None:
     rng = random.Random(21)
     for _ in range(20_000):
         _same(" ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 5))))
+
+
+def test_duo_gate_is_sound() -> None:
+    words = [
+        "me", "i", "myself", "and", "&", "plus", "my", "our", "a", "co-founder", "cofounder",
+        "coo", "co", "founder", "partner", "3", "others", "people", "it's", "just", "could",
+    ]  # fmt: skip
+    rng = random.Random(22)
+    for _ in range(20_000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
+        message = begin_message(text)
+        try:
+            if message is not None and message.heads.isdisjoint(company_size._DUO_GATE):
+                assert company_size.DUO.search(text) is None, text
+        finally:
+            end_message()
