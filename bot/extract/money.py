@@ -63,6 +63,7 @@ _GLUED = (*_CODE[3:-1].split("|"), *_CURRENCY_NAMES)
 CURRENCY_WORDS = (*_GLUED, "rs")
 GLUED_CURRENCY = re.compile(f"[0-9](?:{by_first_letter('|'.join(_GLUED))})")
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile("[0-9]")
 
 
 class Candidate(NamedTuple):
@@ -96,9 +97,11 @@ def find_candidates(text: str, lowered: str | None = None) -> list[Candidate]:
     pos = 0
     near = _MONEY_NEAR if lowered is None else _MONEY_NEAR_LOWERED
     src = text if lowered is None else lowered
+    # On ASCII text "\d" is "[0-9]", which ``re`` tests a third faster than the category.
+    digits = _DIGIT if lowered is None else _ASCII_DIGIT
     # The matches of ``_MONEY_BODY`` found one after the other from the start of the text (as
     # ``finditer`` finds them), looked for from the digits only (see ``_LEAD``).
-    while (digit := _DIGIT.search(src, pos)) is not None:
+    while (digit := digits.search(src, pos)) is not None:
         start = max(pos, digit.start() - _LEAD)
         m = near.match(src, start)
         if m is None:

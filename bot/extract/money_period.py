@@ -77,7 +77,9 @@ def period_of(text: str, start: int, end: int, lowered: str | None = None) -> Pe
     left = src[max(0, start - 50) : start]
     if lowered is None:
         matches = _PERIOD_LEFT.finditer(left)
-    elif _PERIOD_LEFT.in_lowered(left):
+    # Every match of ``PERIOD_LEFT`` holds "month", "year" or "annu": three substring tests
+    # stand for its literal scan on most figures.
+    elif ("month" in left or "year" in left or "annu" in left) and _PERIOD_LEFT.in_lowered(left):
         matches = _PERIOD_LEFT.fast.finditer(left)  # same matches (see ``Folded``)
     else:
         return None
