@@ -6,7 +6,8 @@ import re
 from datetime import datetime
 
 from bot.extract.common import guarded
-from bot.extract.folded import Folded, current_message
+from bot.extract.folded import Folded, Message, current_message
+from bot.extract.money_period import lowered_twin
 from bot.extract.numbers import NUMBER, parse_number, spell_out_digits
 from bot.extract.types import CompanySize, Extracted
 
@@ -107,8 +108,18 @@ _DUO, _SOLO = Folded(DUO), Folded(SOLO)
 # set test instead of two searches on most messages.
 if _DUO.gate is None or _SOLO.gate is None or _DUO._sure_heads or _SOLO._sure_heads:
     raise ValueError("the duo and solo patterns need word gates and no sure heads")
-_DUO_SOLO_GATE = _DUO.gate | _SOLO.gate
+# The duo's gate holds "co" for "co-founder", the head of every word "co...": "coo", "could". There
+# "founder" starts a word too ("cofounder" has "cofo"), so "foun" stands for it instead.
+_DUO_GATE = (_DUO.gate - {b"co"}) | {b"foun"}
+_DUO_SOLO_GATE = _DUO_GATE | _SOLO.gate
 _DIGIT = re.compile(r"\d")
+# How a text ``BARE`` matches can end, lowered, bar whitespace and one "." or "!": a figure's
+# digit or "k", "+", "ish", or a word of ``_BARE_TAIL`` ("all in", "right now", "or so").
+_BARE_ENDS = (
+    *"0123456789", "k", "+", "ish", "so", "in", "total", "worldwide", "globally", "overall", "now",
+    "currently", "take", "moment", "atm", "think", "approx", "approximately", "roughly",
+)  # fmt: skip
+_BARE_LOWERED = lowered_twin(BARE)
 
 
 def _num(token: str) -> int | None:
@@ -162,8 +173,12 @@ def extract_company_size(
 def _read(text: str, asked: bool) -> Extracted[CompanySize] | None:
     rw = spell_out_digits(text)
     work = rw.text
+    message = current_message(work)
     # The three head-count patterns need a figure: without a digit their scans are skipped.
-    for folded, conf in _PATTERNS if _DIGIT.search(work) is not None else ():
+    # The heads know it in a set test, where ``_DIGIT.search`` scans the text (about a hundred
+    # instructions a character).
+    digit = b"#" in message.heads if message is not None else _DIGIT.search(work) is not None
+    for folded, conf in _PATTERNS if digit else ():
         pattern = folded.exact
         for m in folded.finditer(work):
             if pattern is SIZE and _SEATS.match(m["noun"]) and not asked:
@@ -175,14 +190,36 @@ def _read(text: str, asked: bool) -> Extracted[CompanySize] | None:
             size = _size(m)
             if size is not None:
                 return Extracted(size, conf, rw.span(m.start(), m.end()))
-    message = current_message(work)
-    if message is not None and message.heads.isdisjoint(_DUO_SOLO_GATE):
+    heads = message.heads if message is not None else None
+    if heads is not None and heads.isdisjoint(_DUO_SOLO_GATE):
         pass  # both searches below would find nothing (their word gates)
-    elif (duo := _DUO.search(work)) and (asked or _DUO_CUE.search(work, 0, duo.start())):
+    elif (
+        (heads is None or not heads.isdisjoint(_DUO_GATE))
+        and (duo := _DUO.search(work))
+        and (asked or _DUO_CUE.search(work, 0, duo.start()))
+    ):
         extra = int(duo["n"]) if duo["n"] else 1
         return Extracted(CompanySize(extra + 1, extra + 1), 0.75, rw.span(duo.start(), duo.end()))
     elif solo := _SOLO.search(work):
         return Extracted(CompanySize(1, 1), 0.8, rw.span(solo.start(), solo.end()))
-    if asked and (bare := BARE.match(work)) and (size := _size(bare)) is not None:
+    if asked and (bare := _bare(work, message)) and (size := _size(bare)) is not None:
         return Extracted(size, 0.65, rw.span(bare.start(), bare.end()))
     return None
+
+
+def _bare(work: str, message: Message | None) -> re.Match[str] | None:
+    """``BARE.match(work)``; ``message``: the message under way, whose text ``work`` is.
+
+    ``BARE`` spans the whole text: ASCII text that does not end (bar whitespace and one "." or
+    "!") as its last part can ("50", "50k", "50+", "50ish", "or so") is rejected with one
+    ``endswith``, where the match backtracks through the text (60,000 instructions on "roughly
+    60k a year"); else the lowercase twin matches the lowered text (same spans and figures).
+    """
+    if message is None:
+        return BARE.match(work)
+    body = message.lowered.rstrip()
+    if body.endswith((".", "!")):
+        body = body[:-1].rstrip()  # "50 ." (the "\s*" before "ish")
+    if not body.endswith(_BARE_ENDS):
+        return None
+    return _BARE_LOWERED.match(message.lowered)

@@ -77,7 +77,9 @@ def period_of(text: str, start: int, end: int, lowered: str | None = None) -> Pe
     left = src[max(0, start - 50) : start]
     if lowered is None:
         matches = _PERIOD_LEFT.finditer(left)
-    elif _PERIOD_LEFT.in_lowered(left):
+    # Every match of ``PERIOD_LEFT`` holds "month", "year" or "annu": three substring tests
+    # stand for its literal scan on most figures.
+    elif ("month" in left or "year" in left or "annu" in left) and _PERIOD_LEFT.in_lowered(left):
         matches = _PERIOD_LEFT.fast.finditer(left)  # same matches (see ``Folded``)
     else:
         return None
@@ -87,10 +89,17 @@ def period_of(text: str, start: int, end: int, lowered: str | None = None) -> Pe
     return found
 
 
-def stated_period(text: str) -> Period | None:
-    """A period stated anywhere in ``text`` in an unambiguous form ("per month"), or None."""
-    if _ANY_MONTH_FAST.found(text):
+def stated_period(text: str, lowered: str | None = None) -> Period | None:
+    """A period stated anywhere in ``text`` in an unambiguous form ("per month"), or None.
+
+    ``lowered``, when given, is ``text.lower()`` of ASCII ``text``: every match of
+    ``_ANY_MONTH`` holds "mo", and every match of ``_ANY_YEAR`` "year", "yr" or "annu", so
+    substring tests skip the two literal scans on most texts.
+    """
+    if (lowered is None or "mo" in lowered) and _ANY_MONTH_FAST.found(text):
         return "month"
-    if _ANY_YEAR_FAST.found(text):
+    if (
+        lowered is None or "year" in lowered or "yr" in lowered or "annu" in lowered
+    ) and _ANY_YEAR_FAST.found(text):
         return "year"
     return None

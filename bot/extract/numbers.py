@@ -57,6 +57,8 @@ def parse_number(token: str) -> float | None:
     Returns:
         The value, or None when the token is not a number.
     """
+    if token.isdecimal():
+        return float(token)  # digits only (most figures): what the steps below come to
     t = _GROUP_SPACES.sub("", token)
     if "," in t and "." in t:
         decimal = "," if t.rfind(",") > t.rfind(".") else "."
@@ -184,6 +186,8 @@ class Rewritten:
 
     def span(self, start: int, end: int) -> str:
         """The original text behind ``text[start:end]``."""
+        if not self.edits:
+            return self.original[start:end].strip()  # what ``orig`` maps every offset to
         return self.original[self.orig(start) : self.orig(end, end=True)].strip()
 
 
