@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from bot.extract.prefilter import MAX_LITERALS, required
 from bot.extract.regex_tree import scan_pattern
 from bot.extract.sure_matches import sure
-from bot.extract.word_gates import Heads, word_gate, word_heads
+from bot.extract.word_gates import Heads, message_tokens, word_gate
 
 # Escapes whose meaning does not depend on case-folding, though written in capitals.
 _CASE_NEUTRAL_ESCAPES = frozenset("SWDBAZ")
@@ -112,7 +112,16 @@ class Folded:
             if gate is not None and heads.isdisjoint(gate):
                 return False  # no word of the text starts as every match must
         literals = self._literals
-        if literals is not None and (not self._spaced or _printable(lowered)):
+        # ``_printable(lowered)`` inline here and below (a call per spaced test, four or five
+        # a message, cost a hundredth of the extractors).
+        if literals is not None and (
+            not self._spaced
+            or (
+                message.printable
+                if (message := _current) is not None and message.lowered is lowered
+                else lowered.isprintable()
+            )
+        ):
             found = literals(lowered)
             if found is None:
                 return False  # none of the literals every match contains
@@ -154,7 +163,14 @@ class Folded:
             if gate is not None and heads.isdisjoint(gate):
                 return -1
         literals = self._literals
-        if literals is not None and (not self._spaced or _printable(lowered)):
+        if literals is not None and (
+            not self._spaced
+            or (
+                message.printable
+                if (message := _current) is not None and message.lowered is lowered
+                else lowered.isprintable()
+            )
+        ):
             found = literals(lowered)
             if found is None:
                 return -1
@@ -170,7 +186,14 @@ class Folded:
         if sure_heads is not None and not heads.isdisjoint(sure_heads):
             return 0
         literals = self._literals
-        if literals is not None and (not self._spaced or _printable(lowered)):
+        if literals is not None and (
+            not self._spaced
+            or (
+                message.printable
+                if (message := _current) is not None and message.lowered is lowered
+                else lowered.isprintable()
+            )
+        ):
             found = literals(lowered)
             if found is None:
                 return -1
@@ -185,8 +208,25 @@ class Folded:
         """``exact.search(text)``, skipped when the fast test finds nothing."""
         message = _current
         if message is not None and message.text == text:
-            start = self._start(message.lowered, message.heads)
-        elif text.isascii():
+            # ``_start(message.lowered, message.heads)`` inline: ``search`` is the commonest
+            # call, four or five a message, and the call cost a hundredth of the extractors.
+            lowered, heads = message.lowered, message.heads
+            sure_heads = self._sure_heads
+            if sure_heads is not None and not heads.isdisjoint(sure_heads):
+                return self.exact.search(text)
+            gate = self.gate
+            if gate is not None and heads.isdisjoint(gate):
+                return None
+            literals = self._literals
+            if literals is not None and (message.printable or not self._spaced):
+                found = literals(lowered)
+                if found is None:
+                    return None
+                if self._sure_strings and found.group() in self._sure_strings:
+                    return self.exact.search(text)
+            m = self._fast_search(lowered)
+            return None if m is None else self.exact.search(text, m.start())
+        if text.isascii():
             start = self._start(text.lower(), None)
         else:
             return self.exact.search(text)
@@ -235,19 +275,19 @@ class Prefilter:
 class Message:
     """The message ``read_text`` is reading, prepared once for all extractors of that call.
 
-    ``lowered`` is the cleaned text lowered (ASCII only) and ``heads`` its ``word_heads``.
+    ``lowered`` is the cleaned text lowered (ASCII only), ``heads`` its ``word_heads`` and
+    ``words`` its whole words (``word_gates.message_tokens``).
     """
 
-    __slots__ = ("heads", "lowered", "printable", "spelled", "text")
+    __slots__ = ("heads", "lowered", "printable", "spelled", "text", "words")
 
     def __init__(self, cleaned: str) -> None:
         """Prepare ``cleaned`` (ASCII)."""
         self.text = cleaned
-        self.lowered = cleaned.lower()
-        self.heads = word_heads(self.lowered)
-        # ``lowered.isprintable()``, which a spaced literal test asks of it a few times per
-        # extractor (see ``_printable``).
-        self.printable = self.lowered.isprintable()
+        self.lowered = lowered = cleaned.lower()
+        # ``printable`` is ``lowered.isprintable()``, which a spaced literal test asks of it a
+        # few times per extractor (see ``Folded.in_lowered``).
+        self.heads, self.words, self.printable = message_tokens(lowered)
         # ``numbers.spell_out_digits(text)``, made by its first caller (a ``Rewritten``; typed
         # loosely here, as numbers imports this module).
         self.spelled: object | None = None
@@ -257,14 +297,6 @@ class Message:
 # cleared after it, never reused across calls. Read with an equality test on the lowered text,
 # so a stale or foreign value can only mean "no heads" (one reference read: thread-safe).
 _current: Message | None = None
-
-
-def _printable(lowered: str) -> bool:
-    """``lowered.isprintable()``, read from the message under way when it is its lowered text."""
-    message = _current
-    if message is not None and message.lowered is lowered:
-        return message.printable
-    return lowered.isprintable()
 
 
 def begin_message(cleaned: str) -> Message | None:
