@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from bot.frozen import fast_init
+
 Period = Literal["month", "year"]
 Grain = Literal["day", "week", "month", "quarter", "year"]
 Urgency = Literal["immediate", "soon", "later", "none"]
@@ -14,6 +16,7 @@ AuthorityLevel = Literal["decision_maker", "influencer", "end_user"]
 T_co = TypeVar("T_co", covariant=True)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Budget:
     """Money the prospect can spend.
@@ -39,6 +42,7 @@ class Budget:
         }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """When the prospect wants to buy, as an interval ``[start, end)`` with a grain.
@@ -83,6 +87,7 @@ def isoformat(moment: datetime) -> str:
     return moment.isoformat()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Authority:
     """The prospect's say in the purchase, keeping their title in their words."""
@@ -95,6 +100,7 @@ class Authority:
         return {"level": self.level, "title": self.title}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Need:
     """The pain in the prospect's own words, with the flow's categories it matches.
@@ -111,6 +117,7 @@ class Need:
         return {"text": self.text, "categories": list(self.categories), "none": self.none}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Contact:
     """Contact details found in one message; any field may be None."""
@@ -127,6 +134,7 @@ class Contact:
         }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CompanySize:
     """Head count; an exact figure has ``min == max``, "50-200" a range, "over 1000" max None."""
@@ -139,6 +147,7 @@ class CompanySize:
         return {"min": self.min, "max": self.max}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Extracted(Generic[T_co]):
     """An extractor's answer: the value, how sure it is (0..1), and the part of the text it used."""
