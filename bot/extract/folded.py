@@ -112,16 +112,7 @@ class Folded:
             if gate is not None and heads.isdisjoint(gate):
                 return False  # no word of the text starts as every match must
         literals = self._literals
-        # ``_printable(lowered)`` inline here and below (a call per spaced test, four or five
-        # a message, cost a hundredth of the extractors).
-        if literals is not None and (
-            not self._spaced
-            or (
-                message.printable
-                if (message := _current) is not None and message.lowered is lowered
-                else lowered.isprintable()
-            )
-        ):
+        if literals is not None and (not self._spaced or _printable(lowered)):
             found = literals(lowered)
             if found is None:
                 return False  # none of the literals every match contains
@@ -163,14 +154,7 @@ class Folded:
             if gate is not None and heads.isdisjoint(gate):
                 return -1
         literals = self._literals
-        if literals is not None and (
-            not self._spaced
-            or (
-                message.printable
-                if (message := _current) is not None and message.lowered is lowered
-                else lowered.isprintable()
-            )
-        ):
+        if literals is not None and (not self._spaced or _printable(lowered)):
             found = literals(lowered)
             if found is None:
                 return -1
@@ -186,14 +170,7 @@ class Folded:
         if sure_heads is not None and not heads.isdisjoint(sure_heads):
             return 0
         literals = self._literals
-        if literals is not None and (
-            not self._spaced
-            or (
-                message.printable
-                if (message := _current) is not None and message.lowered is lowered
-                else lowered.isprintable()
-            )
-        ):
+        if literals is not None and (not self._spaced or _printable(lowered)):
             found = literals(lowered)
             if found is None:
                 return -1
@@ -286,7 +263,7 @@ class Message:
         self.text = cleaned
         self.lowered = lowered = cleaned.lower()
         # ``printable`` is ``lowered.isprintable()``, which a spaced literal test asks of it a
-        # few times per extractor (see ``Folded.in_lowered``).
+        # few times per extractor (see ``_printable``).
         self.heads, self.words, self.printable = message_tokens(lowered)
         # ``numbers.spell_out_digits(text)``, made by its first caller (a ``Rewritten``; typed
         # loosely here, as numbers imports this module).
@@ -297,6 +274,14 @@ class Message:
 # cleared after it, never reused across calls. Read with an equality test on the lowered text,
 # so a stale or foreign value can only mean "no heads" (one reference read: thread-safe).
 _current: Message | None = None
+
+
+def _printable(lowered: str) -> bool:
+    """``lowered.isprintable()``, read from the message under way when it is its lowered text."""
+    message = _current
+    if message is not None and message.lowered is lowered:
+        return message.printable
+    return lowered.isprintable()
 
 
 def begin_message(cleaned: str) -> Message | None:
