@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.decision import Decision
-from bot.extract.common import clean as clean_for_extractors
 from bot.extract.folded import begin_message, end_message
 from bot.flow import Flow
 from bot.handoff import sla_expired
@@ -20,6 +19,8 @@ from bot.turn import TurnDraft
 from bot.understand import (
     GLOBAL_INTENTS,
     Reading,
+    _clean_pair,
+    _read_prepared,
     clean,
     intent_of,
     read_click,
@@ -55,7 +56,7 @@ class Engine:
             if reading is not None:
                 self._answer_click(draft, reading, inbound.external_id)
                 return draft.finish()
-        text = clean(inbound.text)
+        text, cleaned = _clean_pair(inbound.text)  # ``clean``, and as the extractors read it
         if draft.owner != "bot":
             self._while_with_humans(draft, text, inbound)
             return draft.finish()
@@ -69,9 +70,9 @@ class Engine:
         # The message prepared once (lowered, word heads) for the turn's cue tests and reads:
         # the cues then take their word gates, and read_text reuses it. Speed only: every test
         # checks the message is its very text, and gives the same answer with or without it.
-        begin_message(clean_for_extractors(text))
+        begin_message(cleaned)
         try:
-            self._converse(draft, text, inbound)
+            self._converse(draft, text, cleaned, inbound)
         finally:
             end_message()
         return draft.finish()
@@ -103,14 +104,15 @@ class Engine:
 
     # -- the parts of one turn ------------------------------------------------------------
 
-    def _converse(self, draft: TurnDraft, text: str, inbound: Inbound) -> None:
+    def _converse(self, draft: TurnDraft, text: str, cleaned: str, inbound: Inbound) -> None:
         # Every cue of the message at once (pure tests: which ones a turn needs is immaterial).
         cues = self.flow.cue_set.found(text)
         intent = None
-        for name in GLOBAL_INTENTS:  # ``intent_of``: the first in order wins
-            if name in cues:
-                intent = name
-                break
+        if cues:  # (most messages carry none)
+            for name in GLOBAL_INTENTS:  # ``intent_of``: the first in order wins
+                if name in cues:
+                    intent = name
+                    break
         if intent == "opt_out":
             draft.fire("opt_out")
             draft.opted_out = True
@@ -137,39 +139,49 @@ class Engine:
                 draft.record(reading, inbound.external_id, text)
             draft.request_handoff("the prospect asked for a person")
             return
-        self._understand(draft, text, inbound, cues)
+        self._understand(draft, text, cleaned, inbound, cues)
         if not draft.reasking:
             draft.advance()
 
-    def _understand(self, draft: TurnDraft, text: str, inbound: Inbound, cues: set[str]) -> None:
+    def _understand(
+        self, draft: TurnDraft, text: str, cleaned: str, inbound: Inbound, cues: set[str]
+    ) -> None:
         """Record what the message tells, handle corrections, refusals and non-answers.
 
         ``cues`` are the intents the message carries (``CueSet.found``).
         """
-        say = self.flow.spec.say
+        # (``cleaned``: ``text`` as the extractors read it, prepared by ``decide``)
         current = self.flow.table.asked[draft.state]  # ``asked_slot``
         # The target of a correction that names none: read only for a correction.
         target = draft.last_answered() if "correction" in cues else None
         correcting = bool(target)
         refusing = current is not None and "refusal" in cues
         smalltalk = "smalltalk" in cues  # "hi there" is not a need
-        found = read_text(self.flow, text, draft.now, None if refusing or smalltalk else current)
+        # ``read_text``, without cleaning and preparing the message again
+        asked = None if refusing or smalltalk else current
+        found = _read_prepared(self.flow, text, cleaned, draft.now, asked)
         corrected: list[str] = []
+        evidence = draft.evidence
         for slot in found:  # (a loop: a comprehension is a call)
-            if slot != current and draft.is_answered(slot):
-                corrected.append(slot)
+            if slot != current:
+                item = evidence.get(slot)  # ``draft.is_answered(slot)``, inlined
+                if item is not None and item.status == "answer":
+                    corrected.append(slot)
         if correcting and not corrected and current not in found and self._rereadable(target):
             assert target is not None
             retry = read_text(self.flow, text, draft.now, None, loose=[target]).get(target)
             if retry is None:
-                draft.say(say.correction_invalid.format(value=draft.describe(target)))
+                draft.say(
+                    self.flow.spec.say.correction_invalid.format(value=draft.describe(target))
+                )
                 return
-            found = {target: retry}
+            found = {target: (target, retry.value, retry.confidence, retry.span, retry.extractor)}
             corrected = [target]
-        for reading in found.values():
-            draft.record(reading, inbound.external_id, text)
+        message_id = inbound.external_id
+        for slot, value, confidence, _, extractor in found.values():
+            draft.record_answer(slot, value, confidence, extractor, message_id, text)
         for slot in corrected:
-            draft.say(say.correction_ack.format(value=draft.describe(slot)))
+            draft.say(self.flow.spec.say.correction_ack.format(value=draft.describe(slot)))
         if current is None or current in found or corrected:
             return
         if refusing:

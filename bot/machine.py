@@ -46,6 +46,8 @@ Test = Callable[[Position], bool]
 _TESTS: dict[Predicate, Test] = {}
 # The slot of each condition ``_needs`` made, whose test ``Table`` runs inline.
 _MISSING: dict[Predicate, str] = {}
+# The conditions whose test is ``position.handoff_due`` alone, which ``Table`` reads inline.
+_DUE: set[Predicate] = set()
 
 
 def _predicate(name: str, test: Test) -> Predicate:
@@ -76,6 +78,7 @@ def machine_config(question_slots: list[str]) -> dict[str, Any]:
     asks = [ask_state(slot) for slot in question_slots]
     active = [START, *asks, NURTURE, CLOSED]
     handoff_due = _predicate("stage_reached_handoff", lambda p: p.handoff_due)
+    _DUE.add(handoff_due)
     transitions: list[dict[str, Any]] = [
         {"trigger": "advance", "source": active, "dest": HANDOFF, "conditions": [handoff_due]},
     ]
@@ -118,9 +121,10 @@ def fire(machine: Machine, trigger: str, position: Position) -> str:
     return position.state
 
 
-# One candidate transition: its destination and the (test, expected outcome, slot) of its
-# conditions; the slot, for a condition of ``_needs``, is the slot whose missing it tests.
-Candidate = tuple[str | None, tuple[tuple[Test, bool, str | None], ...]]
+# One candidate transition: its destination and the (test, expected outcome, slot, due) of its
+# conditions; the slot, for a condition of ``_needs``, is the slot whose missing it tests; due,
+# whether the test is ``position.handoff_due`` alone.
+Candidate = tuple[str | None, tuple[tuple[Test, bool, str | None, bool], ...]]
 
 
 class Table:
@@ -155,7 +159,7 @@ class Table:
         """
         evidence = position.evidence
         for dest, conditions in self._candidates.get((position.state, trigger), ()):
-            for test, expected, slot in conditions:
+            for test, expected, slot, _ in conditions:
                 if slot is None:
                     if test(position) != expected:
                         break
@@ -167,10 +171,30 @@ class Table:
                 return position.state if dest is None else dest
         return position.state
 
+    def fire_at(self, trigger: str, state: str, evidence: Mapping[str, Evidence], due: bool) -> str:
+        """``fire(trigger, Position(state, evidence, due))``, the position built only if needed.
 
-def _condition(func: Any, target: Any) -> tuple[Test, bool, str | None]:
-    """A condition as ``Table`` runs it: its test, expected outcome, and slot if ``_needs``'s."""
-    return _test_of(func), bool(target), _MISSING.get(func)
+        None of the conditions of ``machine_config`` needs one: their tests are read inline.
+        """
+        for dest, conditions in self._candidates.get((state, trigger), ()):
+            for test, expected, slot, reads_due in conditions:
+                if slot is not None:
+                    item = evidence.get(slot)  # ``_needs``'s test, inlined
+                    if (item is None or item.status == "retracted") != expected:
+                        break
+                elif reads_due:
+                    if due != expected:  # ``handoff_due``'s test, inlined
+                        break
+                elif test(Position(state, evidence, due)) != expected:
+                    break
+            else:
+                return state if dest is None else dest
+        return state
+
+
+def _condition(func: Any, target: Any) -> tuple[Test, bool, str | None, bool]:
+    """A condition as ``Table`` runs it: test, expected outcome, slot if ``_needs``'s, and due."""
+    return _test_of(func), bool(target), _MISSING.get(func), func in _DUE
 
 
 def _test_of(func: Any) -> Test:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from bot.extract import EXTRACTORS, NeedExtractor
 from bot.extract.common import RAW_ATTRIBUTE
@@ -40,8 +39,9 @@ def _has_digit(text: str) -> bool:
 GATES: dict[str, Gate] = {"email": _has_at, "phone": _has_digit}
 
 
-@dataclass(frozen=True, slots=True)
-class SlotReader:
+# A named tuple (a frozen dataclass before): ``read_text`` unpacks each reader in its loop
+# header, one step where six attribute reads per extractor were.
+class SlotReader(NamedTuple):
     """One slot's extractor as ``read_text`` runs it."""
 
     slot: str

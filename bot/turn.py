@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import Decision, Line, lead_card
+from bot.decision import LEAD_FIELDS, Decision, Line
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -67,28 +67,36 @@ class TurnDraft:
 
     def record(self, reading: Reading, message_id: str, text: str) -> None:
         """Append an answer; it supersedes the slot's earlier evidence (repeats are skipped)."""
-        current = self.evidence.get(reading.slot)
-        if current is not None and current.status == "answer" and current.value == reading.value:
-            return
-        confidence = reading.confidence
-        exact = _ROUNDED.get(confidence) if type(confidence) is float else None
-        self._append(
-            Evidence(
-                reading.slot,
-                "answer",
-                reading.value,
-                text[:QUOTE_LIMIT],
-                reading.extractor,
-                round(confidence, 3) if exact is None else exact,
-                message_id,
-                self.now,
-            )
+        self.record_answer(
+            reading.slot, reading.value, reading.confidence, reading.extractor, message_id, text
         )
+
+    def record_answer(
+        self, slot: str, value: Any, confidence: float, extractor: str, message_id: str, text: str
+    ) -> None:
+        """``record`` of a reading given by its fields (the engine reads into ``Answer`` tuples)."""
+        current = self.evidence.get(slot)
+        if current is not None and current.status == "answer" and current.value == value:
+            return
+        exact = _ROUNDED.get(confidence) if type(confidence) is float else None
+        item = Evidence(
+            slot,
+            "answer",
+            value,
+            text[:QUOTE_LIMIT],
+            extractor,
+            round(confidence, 3) if exact is None else exact,
+            message_id,
+            self.now,
+        )
+        self.evidence[item.slot] = item  # ``_append(item)``, inlined
+        self.new_evidence.append(item)
+        self.context["attempts"].pop(item.slot, None)
         # The draft's own copy (made in ``__init__``, or new in ``retract_all``): edited in place.
         slots: list[str] = self.context["answered"]
-        while reading.slot in slots:
-            slots.remove(reading.slot)
-        slots.append(reading.slot)
+        while slot in slots:
+            slots.remove(slot)
+        slots.append(slot)
 
     def record_status(self, slot: str, status: EvidenceStatus, message_id: str, text: str) -> None:
         """Record a refusal, a give-up (unknown) or a retraction for ``slot``."""
@@ -170,11 +178,16 @@ class TurnDraft:
             self._rescore()
         flow = self.flow
         reached = flow.scorer.ranks.get(self.stage, -1)  # ``Scorer.rank``
-        floor = max(flow.handoff_rank, int(self.context.get("handed_back_at", -2)) + 1)
+        # ``max(flow.handoff_rank, int(handed_back_at) + 1)``; without a hand-back, the rank
+        # alone (it is -1 at least: ``rank``), without the two calls
+        handed_back = self.context.get("handed_back_at")
+        floor = flow.handoff_rank
+        if handed_back is not None:
+            floor = max(floor, int(handed_back) + 1)
         due = handoff_allowed and reached >= floor
         before = self.state
         table = flow.table
-        self.state = state = table.fire("advance", Position(before, self.evidence, due))
+        self.state = state = table.fire_at("advance", before, self.evidence, due)
         slot = table.asked[state]
         if state == HANDOFF:
             self.request_handoff(f"reached {self.stage} ({self.stage_reason})")
@@ -295,20 +308,38 @@ class TurnDraft:
             change = StageChange(snap.stage, stage, total, why, now)
             events.append(StageChanged(key, now, snap.stage, stage, total, why))
         events += self.events
+        # ``next_timer()`` and its ``timer_due()``, inlined for the bot's turns (a call each)
+        state, owner, opted_out = self.state, self.owner, self.opted_out
+        wake_at: datetime | None
+        if owner == "bot" and not opted_out and self.flow.table.asked[state] is not None:
+            nudged = context.get("nudged_at") if context.get("nudged") else None
+            last = self.last_inbound_at
+            if nudged:
+                wake_at = datetime.fromisoformat(nudged) + self.flow.idle_after[1]
+            else:
+                wake_at = None if last is None else last + self.flow.idle_after[0]
+        else:
+            wake_at = self.next_timer()
+        lead: dict[str, Any] = {}  # ``lead_card(self.evidence)``, inlined
+        evidence = self.evidence
+        for field in LEAD_FIELDS:
+            item = evidence.get(field)
+            if item is not None and item.status == "answer":
+                lead[field] = item.value
         # Positional (in field order): keywords cost a third of building the decision.
         return Decision(
-            self.state,
-            self.owner,
+            state,
+            owner,
             stage,
             total,
             context,
-            self.opted_out,
-            self.next_timer(),  # wake_at
+            opted_out,
+            wake_at,
             self.last_inbound_at,
             tuple(self.replies),
             tuple(self.new_evidence),  # evidence
             change,  # stage_change
             self.handoff,
             tuple(events),
-            lead_card(self.evidence),  # lead
+            lead,
         )
