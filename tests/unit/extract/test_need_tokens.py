@@ -14,7 +14,27 @@ def test_split_finds_the_scans_tokens() -> None:
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(20))) for _ in range(500)]
     for text in samples:
         lowered = text.lower()
-        assert lowered.translate(need._TO_TOKENS).split() == need._ASCII_TOKEN.findall(lowered)
+        if not lowered.isascii():
+            continue
+        spaced = lowered.encode("ascii").translate(need._TO_TOKENS).decode("ascii")
+        assert spaced.split() == need._ASCII_TOKEN.findall(lowered)
+
+
+def test_plural_subs_equal_singular_of_each_token() -> None:
+    # ``categories`` singularizes an ASCII text's tokens with two substitutions on the spaced
+    # text: the same words as ``_singular`` of each token, on words chosen to end in "s",
+    # "ss", "ies" and "iess" at every length around the rules' bounds.
+    rng = random.Random(5)
+    alphabet = "abeisy09"
+    words = ["s", "ss", "ies", "ties", "cies", "iess", "sss", "as", "ass", "bass", "busies"]
+    for _ in range(3000):
+        words.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 8))))
+    for start in range(0, len(words), 7):
+        chunk = words[start : start + 7]
+        spaced = "  ".join(chunk) + " "
+        if "ies" in spaced:
+            spaced = need._PLURAL_IES.sub("y", spaced)
+        assert need._PLURAL_S.sub("", spaced).split() == [need._singular(w) for w in chunk]
 
 
 def test_categories_unchanged_on_ascii_and_not() -> None:
