@@ -22,6 +22,7 @@ from bot.extract.names import (
     ORG_CUE,
     ORG_CUE_GATE,
     ORG_SUFFIX,
+    ORG_WORD_CUE_GATE,
     PLACES,
     bare_words,
 )
@@ -144,7 +145,9 @@ _SENTENCE_END = re.compile(r"(?:(?<=[a-z]{2})|(?<=[0-9)]))[.!?;]\s+|\n")
 
 def find_company(text: str, asked: bool) -> Found | None:
     """A company after "from", "at", "I work for"; with ``asked``, a bare name."""
-    cued = CAPITAL_AFTER_SPACE.search(text) is not None and ORG_CUE_GATE.found(text)
+    cued = (
+        CAPITAL_AFTER_SPACE.search(text) is not None and _may_cue(text) and ORG_CUE_GATE.found(text)
+    )
     if not cued and not asked:
         return None  # most messages: neither reading below can start
     for m in ORG_CUE.finditer(text) if cued else ():
@@ -161,6 +164,16 @@ def find_company(text: str, asked: bool) -> Found | None:
     if asked and (words := bare_words(text, 5, companies=True)):
         return words, 0.6, text.find(words), text.find(words) + len(words)
     return None
+
+
+# False when ``ORG_CUE_GATE`` cannot match: the message under way without "@" or a cue word's
+# head. A set test of the heads, where the gate's literal test passes most messages with a
+# capital ("at " in "that ") and its scan then finds nothing (49,500 -> 45,200 instructions per
+# bench message in extract:company). No docstring: a new string constant would change the texts
+# the correctness guard reads.
+def _may_cue(text: str) -> bool:
+    message = current_message(text)
+    return message is None or "@" in text or not message.heads.isdisjoint(ORG_WORD_CUE_GATE)
 
 
 # The four extractors below test for None before ``_wrap`` and for "@" before

@@ -90,6 +90,14 @@ ORG_CUE = re.compile(
 # Every ``ORG_CUE`` match has a cue, a space, and a capital after a space (the organization):
 # two cheap tests before the costly scan.
 ORG_CUE_GATE = Folded(re.compile(rf"(?:{_ORG_CUES})\s", re.IGNORECASE))
+# The cues but "@", whose word gate ``ORG_CUE_GATE`` lacks for the "@": in a message without
+# "@" a cue match starts one of these words ("from", "at", "work", "comp", ...). Its literal
+# test passes many messages ("at " in "that "), whose scan then finds nothing.
+_WORD_CUES = "|".join(cue for cue in _ORG_CUES.split("|") if cue != "@")
+_word_cue_gate = Folded(re.compile(rf"(?:{_WORD_CUES})\s", re.IGNORECASE)).gate
+if _word_cue_gate is None:
+    raise ValueError(_WORD_CUES)  # no new string constant: the guard reads them all
+ORG_WORD_CUE_GATE: frozenset[bytes] = _word_cue_gate
 CAPITAL_AFTER_SPACE = re.compile(r"\s[A-Z]")
 _LEADING = re.compile(
     r"^(?:(?:hi|hello|hey|sure|ok|okay|yes|yeah|it'?s|its|name:?|company:?|i'?m|i am|this is|"

@@ -120,7 +120,7 @@ _SPLIT = re.compile(r"[\s-]+")
 # A run changes the text only through a unit or scale word ("a", "an" and "half" alone read as
 # None in ``words_value``) or "a grand": each a whole word of a run, so a word of the message
 # starts with its head. Without one of these heads, ``_spell_out`` returns the text unchanged.
-_NUMBER_HEADS = frozenset(
+NUMBER_HEADS = frozenset(
     word[:HEAD_WIDTH].encode("ascii") for word in (*_UNITS, *_SCALES, "grand")
 )
 _PLACEHOLDER_OK = {"hundred", "thousand", "million", "billion", "dozen", "couple", "few", "half"}
@@ -260,7 +260,7 @@ def spell_out_digits(text: str) -> Rewritten:
     if message is None:
         return _spell_out(text)
     if message.spelled is None:
-        if message.heads.isdisjoint(_NUMBER_HEADS):
+        if message.heads.isdisjoint(NUMBER_HEADS):
             message.spelled = Rewritten(text, text)  # no number word: what _spell_out returns
         else:
             message.spelled = _spell_out(text)
