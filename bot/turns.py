@@ -84,7 +84,8 @@ def _added(key: ConversationKey, message: StoredMessage) -> Event:
         message.author,
         message.text,
         message.author_name,
-        tuple((q.label, q.value) for q in message.quick_replies),
+        # (no generator when there are no buttons: an inbound message never has any)
+        tuple([(q.label, q.value) for q in message.quick_replies]) if message.quick_replies else (),
         message.kind,
     )
 

@@ -207,15 +207,18 @@ class UnitScope:
     ) -> None:
         unit = self._unit
         try:
-            if error is None:
-                try:
-                    await unit.flush()
-                except BaseException as failed:  # rolled back like the block's own error
-                    await self._stack.__aexit__(type(failed), failed, failed.__traceback__)
-                    raise
-            # The backend's transaction, if the unit began one: commit, or roll back on
-            # ``error``. It never swallows an error, so the block's own one goes on as raised.
-            await self._stack.__aexit__(kind, error, tb)
+            # A unit that never began a transaction (a cached turn: its job committed it) has
+            # nothing to flush and an empty stack, whose exit does nothing: both skipped.
+            if unit.began:
+                if error is None:
+                    try:
+                        await unit.flush()
+                    except BaseException as failed:  # rolled back like the block's own error
+                        await self._stack.__aexit__(type(failed), failed, failed.__traceback__)
+                        raise
+                # The backend's transaction: commit, or roll back on ``error``. It never
+                # swallows an error, so the block's own one goes on as raised.
+                await self._stack.__aexit__(kind, error, tb)
         except BaseException:
             unit.forget()
             raise

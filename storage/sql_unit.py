@@ -40,6 +40,8 @@ class SqlUnit:
         self._now: datetime | None = None
         self._finished = False
         self._queued = False  # went through the backend's line once (an uncached load)
+        # The unit entered the backend's transaction into its stack (UnitScope exits it only then)
+        self.began = False
         # SQLite: cache entries are shared, not copied, until a write copies them (_open, finish)
         self._shared = isinstance(backend, ThreadBackend)
 
@@ -48,6 +50,7 @@ class SqlUnit:
         if self._finished:
             raise RuntimeError("finish() was the unit's last call")
         if self._sync is None or self._runner is None:
+            self.began = True  # (before: entering may fail half way, the stack's exit undoes it)
             conn, run = await self._stack.enter_async_context(self._backend.transaction())
             if self._shared:  # the unit's statements change what it knows: its own copies
                 self._known = {cid: known.copy() for cid, known in self._known.items()}

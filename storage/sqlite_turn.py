@@ -30,11 +30,12 @@ _MESSAGE_COLUMNS = (
 _INSERT_MESSAGE = f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
 # Only if the conversation is still at the version the turn was decided from, so a stale
 # turn's seq cannot collide. The conflict target is the external id only: a seq collision
-# is a caller bug and raises. No row back: a duplicate, or a stale version (_VERSION tells).
+# is a caller bug and raises. No row written: a duplicate, or a stale version (_VERSION tells).
+# The row count says which, not a RETURNING row: that costs a result row and a fetch a turn.
 _INSERT_INBOUND = (
     f"INSERT INTO messages ({_MESSAGE_COLUMNS}) SELECT ?,?,?,?,?,?,?,?,?,? "
     "WHERE (SELECT version FROM conversations WHERE id=?) = ? "
-    "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
+    "ON CONFLICT (channel, external_id) DO NOTHING"
 )
 _VERSION = "SELECT version FROM conversations WHERE id=?"
 _UPDATE_CONVERSATION = (
@@ -97,6 +98,16 @@ _last: tuple[datetime | None, str] = (None, "")
 _before: tuple[datetime | None, str] = (None, "")
 
 
+# pysqlite adapts every parameter that is not exactly an int, float, str or bytearray: None
+# too. With no adapter registered for its type, it looks ``__adapt__`` up on its protocol
+# class, and that miss formats an AttributeError: about 2,500 instructions per None bound,
+# some 11 thousand a turn (replies' external ids, evidence ids, NULL stages and timers). An
+# adapter giving None back (a C call: ``{}.get(None)`` is None) binds the same NULL. The
+# registry is the sqlite3 module's, so every pysqlite connection of the process gains.
+_NO_ADAPTER: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NO_ADAPTER.get)
+
+
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
     # No buttons is JSON null, as Core writes None to a JSON column (most lines have none).
     replies = _dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
@@ -115,7 +126,7 @@ def _integrity(exc: sqlite3.IntegrityError, sql: str) -> IntegrityError:
 
 
 def insert_inbound(
-    db: sqlite3.Connection, cid: int, channel: str, m: StoredMessage, version: int
+    db: sqlite3.Cursor, cid: int, channel: str, m: StoredMessage, version: int
 ) -> bool:
     """Append the turn's inbound message; False for a re-delivered external id.
 
@@ -123,7 +134,7 @@ def insert_inbound(
     """
     try:
         params = (*_message(cid, channel, m), cid, version)
-        if db.execute(_INSERT_INBOUND, params).fetchone() is not None:
+        if db.execute(_INSERT_INBOUND, params).rowcount == 1:
             return True
     except sqlite3.IntegrityError as exc:
         raise _integrity(exc, _INSERT_INBOUND) from exc
@@ -134,7 +145,7 @@ def insert_inbound(
 
 
 def update_conversation(
-    db: sqlite3.Connection, turn: Turn, known: Known, context: str, seq: int, version: int,
+    db: sqlite3.Cursor, turn: Turn, known: Known, context: str, seq: int, version: int,
     now: datetime,
 ) -> bool:
     """The turn's new state, if the row is still at ``version``; False (nothing written) if not.
@@ -148,7 +159,7 @@ def update_conversation(
 
 
 def insert_rows(
-    db: sqlite3.Connection, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
+    db: sqlite3.Cursor, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> list[int]:
     """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
@@ -177,7 +188,7 @@ _INSERT_OUTBOX = "INSERT INTO outbox (topic, payload, created_at) VALUES ('event
 
 
 def insert_outbox(
-    db: sqlite3.Connection, payloads: Sequence[Mapping[str, Any]], now: datetime
+    db: sqlite3.Cursor, payloads: Sequence[Mapping[str, Any]], now: datetime
 ) -> list[int]:
     """One outbox row holding the turn's events in order; its id (none without events)."""
     if not payloads:
@@ -187,7 +198,7 @@ def insert_outbox(
     return [row_id]
 
 
-def update_lead(db: sqlite3.Connection, lead_id: int, changes: Mapping[str, Any],
+def update_lead(db: sqlite3.Cursor, lead_id: int, changes: Mapping[str, Any],
                 now: datetime) -> None:  # fmt: skip
     """Stage, score and the newly known card fields (``company_size`` is JSON)."""
     names = tuple(changes)
@@ -205,29 +216,34 @@ _LEAD_SQL: dict[tuple[str, ...], str] = {}
 
 
 class SqliteWrites:
-    """A turn's writes on one pysqlite connection (same methods as ``CoreWrites``)."""
+    """A turn's writes on one pysqlite connection (same methods as ``CoreWrites``).
+
+    Through one cursor of the connection, kept: ``Connection.execute`` makes a cursor per
+    statement, some five statements a turn.
+    """
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._cursor = db.cursor()
 
     def insert_inbound(
         self, cid: int, channel: str, message: StoredMessage, version: int
     ) -> bool:
         """See ``insert_inbound``."""
-        return insert_inbound(self.db, cid, channel, message, version)
+        return insert_inbound(self._cursor, cid, channel, message, version)
 
     def update_conversation(
         self, turn: Turn, known: Known, context: str, seq: int, version: int, now: datetime
     ) -> bool:
         """See ``update_conversation``."""
-        return update_conversation(self.db, turn, known, context, seq, version, now)
+        return update_conversation(self._cursor, turn, known, context, seq, version, now)
 
     def insert_rows(
         self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
     ) -> list[int]:
         """See ``insert_rows``."""
-        return insert_rows(self.db, turn, channel, payloads, now)
+        return insert_rows(self._cursor, turn, channel, payloads, now)
 
     def update_lead(self, lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
         """See ``update_lead``."""
-        update_lead(self.db, lead_id, changes, now)
+        update_lead(self._cursor, lead_id, changes, now)

@@ -258,9 +258,12 @@ class SyncUnit:
         outbox_ids = writes.insert_rows(turn, known.channel, payloads, now)
         card = lead_changes(turn.lead)
         changes = {**card, "stage": turn.stage, "score": turn.score}
-        if any(known.lead.get(k, _MISSING) != v for k, v in changes.items()):
-            writes.update_lead(known.lead_id, changes, now)
-            known.lead.update(changes)
+        lead = known.lead
+        for k, v in changes.items():  # a loop, not any() over a generator: no frame a turn
+            if lead.get(k, _MISSING) != v:
+                writes.update_lead(known.lead_id, changes, now)
+                lead.update(changes)
+                break
         if known.snapshot is not None:
             seq = max(known.snapshot.seq, seq)
             known.snapshot = after_turn(known.snapshot, turn, seq, context, read, card)
