@@ -19,11 +19,11 @@ from bot.turn import TurnDraft
 from bot.understand import (
     GLOBAL_INTENTS,
     Reading,
-    _clean_pair,
-    _read_prepared,
     clean,
+    clean_pair,
     intent_of,
     read_click,
+    read_prepared,
     read_text,
     signal_of_page,
 )
@@ -56,7 +56,7 @@ class Engine:
             if reading is not None:
                 self._answer_click(draft, reading, inbound.external_id)
                 return draft.finish()
-        text, cleaned = _clean_pair(inbound.text)  # ``clean``, and as the extractors read it
+        text, cleaned = clean_pair(inbound.text)  # ``clean``, and as the extractors read it
         if draft.owner != "bot":
             self._while_with_humans(draft, text, inbound)
             return draft.finish()
@@ -159,7 +159,7 @@ class Engine:
         smalltalk = "smalltalk" in cues  # "hi there" is not a need
         # ``read_text``, without cleaning and preparing the message again
         asked = None if refusing or smalltalk else current
-        found = _read_prepared(self.flow, text, cleaned, draft.now, asked)
+        found = read_prepared(self.flow, text, cleaned, draft.now, asked)
         corrected: list[str] = []
         evidence = draft.evidence
         for slot in found:  # (a loop: a comprehension is a call)

@@ -46,9 +46,11 @@ def clean(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def _clean_pair(text: str) -> tuple[str, str]:
-    # ``clean(text)`` and that cleaned again for the extractors (``clean_for_extractors``), in
-    # one call: printable ASCII stays so through ``clean``, and the second cleaning keeps it.
+def clean_pair(text: str) -> tuple[str, str]:
+    """``clean(text)`` and that text as the extractors clean it, in one call per turn.
+
+    Printable ASCII stays so through ``clean``, and the extractors' cleaning keeps it as is.
+    """
     text = text[:MAX_SCAN]
     if text.isascii() and text.isprintable():
         text = " ".join(text.split())
@@ -121,13 +123,15 @@ def read_text(
     return found
 
 
-def _read_prepared(
+def read_prepared(
     flow: Flow, text: str, cleaned: str, now: datetime, asked: str | None
 ) -> dict[str, Answer]:
-    # ``read_text(flow, text, now, asked)`` for the engine's turn, each reading as its fields
-    # (``Answer``): ``text`` is a str, ``cleaned`` its ``clean_for_extractors``, already
-    # prepared (``begin_message``) by the caller. The same readers with the same arguments,
-    # without read_text's checks, cleaning and set-up.
+    """``read_text(flow, text, now, asked)`` for a message the caller has already prepared.
+
+    ``text`` is a str, ``cleaned`` its extractors' cleaning, already prepared with
+    ``begin_message``. Each reading comes back as its fields (``Answer``): a tuple costs a
+    tenth of a ``Reading`` to build, and the engine's turn records the fields at once.
+    """
     found: dict[str, Answer] = {}
     usable = isinstance(now, datetime) and bool(cleaned.strip())
     _read(flow.readers, text, cleaned, usable, now, {asked}, found, _answer)

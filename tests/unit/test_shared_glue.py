@@ -18,7 +18,7 @@ from bot.machine import TRIGGERS, Position, Table, _predicate, machine_config
 from bot.messages import ConversationKey
 from bot.state import Evidence, Snapshot
 from bot.turn import TurnDraft
-from bot.understand import Reading, _clean_pair, _read_prepared, clean, read_text
+from bot.understand import Reading, clean, clean_pair, read_prepared, read_text
 from flows import load_flow
 
 FLOW = load_flow()
@@ -34,11 +34,11 @@ def _texts() -> list[str]:
 
 
 def _prepared(text: str, now: Any, asked: str | None) -> dict[str, Any]:
-    """``_read_prepared`` as the engine calls it (prepared once), its answers as readings."""
+    """``read_prepared`` as the engine calls it (prepared once), its answers as readings."""
     cleaned = clean_for_extractors(text)
     begin_message(cleaned)
     try:
-        found = _read_prepared(FLOW, text, cleaned, now, asked)
+        found = read_prepared(FLOW, text, cleaned, now, asked)
     finally:
         end_message()
     return {slot: Reading(*answer) for slot, answer in found.items()}
@@ -114,7 +114,7 @@ def test_without_a_hand_back_the_hand_off_floor_is_the_flows_rank() -> None:
 def test_clean_pair_is_clean_then_the_extractors_cleaning() -> None:
     for raw in [*_texts(), "a\tb", "x" * 2100 + "\x01", "\u00a0lead\u2028s", "ab\x85c"]:
         text = clean(raw)
-        assert _clean_pair(raw) == (text, clean_for_extractors(text)), raw
+        assert clean_pair(raw) == (text, clean_for_extractors(text)), raw
 
 
 def test_fire_at_equals_fire_with_a_position() -> None:
