@@ -162,7 +162,7 @@ def _date_hits(
         if flags is None:
             plan = rules_for(lower, heads, asked)
         else:
-            plan = rules_of_flags(lower, flags, asked)
+            plan = rules_of_flags(lower, flags, asked, message.words)
     else:
         if work.isascii():
             lower = work.lower()
