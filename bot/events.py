@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from bot.frozen import fast_init
+from bot.isotime import isoformat
 from bot.messages import ConversationKey
 
 
@@ -35,7 +36,7 @@ class Event:
         key, at = self.key, self.at
         last = _LAST[0]
         if last[0] is not key or last[1] is not at:
-            last = _LAST[0] = (key, at, str(key), at.isoformat())
+            last = _LAST[0] = (key, at, str(key), isoformat(at))
         data: dict[str, Any] = {"event": self.name, "key": last[2], "at": last[3]}
         for name, tested in plan:
             data[name] = _plain(getattr(self, name)) if tested else getattr(self, name)
@@ -67,7 +68,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        return isoformat(value)
     if isinstance(value, ConversationKey):
         return str(value)
     return value

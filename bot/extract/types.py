@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from bot.frozen import fast_init
+from bot.isotime import isoformat
 
 Period = Literal["month", "year"]
 Grain = Literal["day", "week", "month", "quarter", "year"]
@@ -63,28 +64,6 @@ class Timeline:
             "grain": self.grain,
             "urgency": self.urgency,
         }
-
-
-# "00" to "99", the two-digit fields of ``isoformat``.
-_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
-
-
-def isoformat(moment: datetime) -> str:
-    """``moment.isoformat()``, written here for a UTC time in whole seconds (the usual reading).
-
-    ``datetime.isoformat`` costs about 10 thousand instructions on an aware time (it asks the
-    tzinfo for the offset and formats with ``PyUnicode_FromFormat``), this path about 5.
-    Anything else (another offset, microseconds, a year before 1000, a subclass) is left to
-    ``isoformat`` itself.
-    """
-    if type(moment) is datetime and moment.tzinfo is UTC and not moment.microsecond:
-        year, two = moment.year, _TWO_DIGITS
-        if year >= 1000:
-            return (
-                f"{year}-{two[moment.month]}-{two[moment.day]}T"
-                f"{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}+00:00"
-            )
-    return moment.isoformat()
 
 
 @fast_init

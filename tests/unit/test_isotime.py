@@ -1,4 +1,4 @@
-"""``types.isoformat`` writes UTC times itself: it must equal ``datetime.isoformat`` everywhere."""
+"""``bot.isotime.isoformat`` writes UTC times itself: it must equal ``datetime.isoformat``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.extract.types import Timeline, isoformat
+from bot.events import MessageAdded
+from bot.extract.types import Timeline
+from bot.isotime import isoformat
+from bot.messages import ConversationKey
 
 
 class _Moment(datetime):
@@ -45,3 +48,12 @@ def test_a_timeline_reads_back_to_the_same_moments(offset: timezone) -> None:
     shape = Timeline(start, start + timedelta(days=30), "month", "soon").to_json()
     assert datetime.fromisoformat(shape["start"]) == start
     assert shape["end"] == (start + timedelta(days=30)).isoformat()
+
+
+def test_an_event_writes_its_time_as_datetime_writes_it() -> None:
+    key = ConversationKey("widget", "v1")
+    for moment in _moments():
+        if moment.tzinfo is None:
+            continue
+        shape = MessageAdded(key, moment, seq=1, author="bot", text="hi").to_json()
+        assert shape["at"] == moment.isoformat(), moment
