@@ -12,6 +12,7 @@ from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
 from bot.extract.money import MAX_LEFT, MONEY_WORDS, NOT_MONEY_LEFT, find_candidates
 from bot.extract.money_period import _ANY_MONTH, _ANY_YEAR, stated_period
+from tests.unit.extract.pieces import joined_texts
 
 _NOW = datetime(2026, 1, 20)
 _PIECES = [
@@ -27,8 +28,7 @@ _PIECES = [
 
 
 def _texts(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    return [" ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 7))) for _ in range(count)]
+    return joined_texts(_PIECES, seed, count, 7)
 
 
 def test_unpriced_means_no_currency_and_no_money_word() -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 
 from bot.extract import budget
 from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
 from bot.extract.numbers import NUMBER_HEADS, _spell_out
+from tests.unit.extract.pieces import joined_texts
 
 _NOW = datetime(2026, 1, 20)
 # Number words and their look-alikes ("often", "someone", "tenant", "none", "thousands"), with
@@ -26,8 +26,7 @@ _RAW = getattr(budget.extract_budget, RAW_ATTRIBUTE)
 
 
 def _texts(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    return [" ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 6))) for _ in range(count)]
+    return joined_texts(_PIECES, seed, count, 6)
 
 
 def test_no_number_head_means_nothing_spelled_out() -> None:

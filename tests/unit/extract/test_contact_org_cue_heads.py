@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 
 from bot.extract import contact
 from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
 from bot.extract.names import ORG_CUE_GATE
+from tests.unit.extract.pieces import joined_texts
 
 _NOW = datetime(2026, 1, 20)
 # Cues, their look-alikes ("that", "format", "workshop", "companion", "heretic"), "@" and
@@ -25,8 +25,7 @@ _RAW = getattr(contact.extract_company, RAW_ATTRIBUTE)
 
 
 def _texts(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    return [" ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 7))) for _ in range(count)]
+    return joined_texts(_PIECES, seed, count, 7)
 
 
 def test_no_cue_head_means_no_cue() -> None:
