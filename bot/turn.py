@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.decision import LEAD_FIELDS, Decision, Line
+from bot.decision import Decision, Line, lead_card
 from bot.describe import describe
 from bot.events import (
     ConversationClosed,
@@ -308,38 +308,20 @@ class TurnDraft:
             change = StageChange(snap.stage, stage, total, why, now)
             events.append(StageChanged(key, now, snap.stage, stage, total, why))
         events += self.events
-        # ``next_timer()`` and its ``timer_due()``, inlined for the bot's turns (a call each)
-        state, owner, opted_out = self.state, self.owner, self.opted_out
-        wake_at: datetime | None
-        if owner == "bot" and not opted_out and self.flow.table.asked[state] is not None:
-            nudged = context.get("nudged_at") if context.get("nudged") else None
-            last = self.last_inbound_at
-            if nudged:
-                wake_at = datetime.fromisoformat(nudged) + self.flow.idle_after[1]
-            else:
-                wake_at = None if last is None else last + self.flow.idle_after[0]
-        else:
-            wake_at = self.next_timer()
-        lead: dict[str, Any] = {}  # ``lead_card(self.evidence)``, inlined
-        evidence = self.evidence
-        for field in LEAD_FIELDS:
-            item = evidence.get(field)
-            if item is not None and item.status == "answer":
-                lead[field] = item.value
         # Positional (in field order): keywords cost a third of building the decision.
         return Decision(
-            state,
-            owner,
+            self.state,
+            self.owner,
             stage,
             total,
             context,
-            opted_out,
-            wake_at,
+            self.opted_out,
+            self.next_timer(),  # wake_at
             self.last_inbound_at,
             tuple(self.replies),
             tuple(self.new_evidence),  # evidence
             change,  # stage_change
             self.handoff,
             tuple(events),
-            lead,
+            lead_card(self.evidence),  # lead
         )

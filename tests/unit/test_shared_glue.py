@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,6 @@ import pytest
 import yaml
 from transitions import Machine
 
-from bot.decision import lead_card
 from bot.extract.common import clean as clean_for_extractors
 from bot.extract.folded import begin_message, end_message
 from bot.machine import TRIGGERS, Position, Table, _predicate, machine_config
@@ -79,29 +78,6 @@ CONTEXTS: list[dict[str, Any]] = [
     {"sla_due_at": "2026-11-22T12:00:00+00:00"},
     {"sla_due_at": "2026-11-22T12:00:00+00:00", "fallback_sent": True},
 ]
-
-
-def test_finish_wake_and_lead_equal_next_timer_and_lead_card() -> None:
-    """``finish`` inlines ``next_timer`` and ``lead_card``: the same values in every case."""
-    checked = 0
-    for state in ("start", "ask_budget", "nurture", "handoff", "closed", "no_such_state"):
-        for owner in ("bot", "queued", "rep"):
-            for opted_out in (False, True):
-                for last in (None, NOW - timedelta(hours=1)):
-                    for context in CONTEXTS:
-                        for evidence in EVIDENCE:
-                            snapshot = dataclasses.replace(
-                                SNAPSHOT, state=state, owner=owner, opted_out=opted_out,
-                                last_inbound_at=last, context=dict(context), evidence=evidence,
-                            )  # fmt: skip
-                            for activity in (False, True):
-                                draft = TurnDraft(FLOW, snapshot, NOW)
-                                decision = draft.finish(activity)
-                                # (``finish`` edits the draft's context as it did before)
-                                assert decision.wake_at == draft.next_timer()
-                                assert decision.lead == lead_card(draft.evidence)
-                                checked += 1
-    assert checked > 1000
 
 
 def test_without_a_hand_back_the_hand_off_floor_is_the_flows_rank() -> None:
