@@ -166,12 +166,13 @@ def find_company(text: str, asked: bool) -> Found | None:
     return None
 
 
-# False when ``ORG_CUE_GATE`` cannot match: the message under way without "@" or a cue word's
-# head. A set test of the heads, where the gate's literal test passes most messages with a
-# capital ("at " in "that ") and its scan then finds nothing (49,500 -> 45,200 instructions per
-# bench message in extract:company). No docstring: a new string constant would change the texts
-# the correctness guard reads.
 def _may_cue(text: str) -> bool:
+    """False when ``ORG_CUE_GATE`` cannot match: the message under way without "@" or a cue word.
+
+    A set test of the heads, where the gate's literal test passes most messages with a capital
+    ("at " in "that ") and its scan then finds nothing (49,500 -> 45,200 instructions per bench
+    message in extract:company).
+    """
     message = current_message(text)
     return message is None or "@" in text or not message.heads.isdisjoint(ORG_WORD_CUE_GATE)
 

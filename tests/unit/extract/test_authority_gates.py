@@ -14,7 +14,7 @@ import pytest
 
 from bot.extract import authority
 from bot.extract.authority import extract_authority, normalize_title
-from bot.extract.folded import begin_message, end_message
+from tests.unit.extract.pieces import alone_and_prepared
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -62,12 +62,7 @@ TEXTS = [
 @pytest.mark.parametrize("asked", [False, True])
 @pytest.mark.parametrize("text", TEXTS)
 def test_same_answer_with_and_without_message(text: str, asked: bool) -> None:
-    alone = extract_authority(text, NOW, asked)
-    begin_message(text)
-    try:
-        prepared = extract_authority(text, NOW, asked)
-    finally:
-        end_message()
+    alone, prepared = alone_and_prepared(extract_authority, text, NOW, asked)
     assert prepared == alone
 
 

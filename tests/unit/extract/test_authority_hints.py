@@ -8,7 +8,7 @@ import pytest
 
 from bot.extract import authority
 from bot.extract.authority import extract_authority
-from bot.extract.folded import begin_message, end_message
+from tests.unit.extract.pieces import alone_and_prepared
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -31,12 +31,7 @@ NOW = datetime(2026, 1, 15, tzinfo=UTC)
     ],
 )
 def test_hint_pretest_same_answer_as_without_message(text: str) -> None:
-    alone = extract_authority(text, NOW, False)
-    begin_message(text)
-    try:
-        prepared = extract_authority(text, NOW, False)
-    finally:
-        end_message()
+    alone, prepared = alone_and_prepared(extract_authority, text, NOW, False)
     assert prepared == alone
 
 

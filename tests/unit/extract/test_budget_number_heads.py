@@ -8,7 +8,7 @@ from bot.extract import budget
 from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
 from bot.extract.numbers import NUMBER_HEADS, _spell_out
-from tests.unit.extract.pieces import joined_texts
+from tests.unit.extract.pieces import alone_and_prepared, joined_texts
 
 _NOW = datetime(2026, 1, 20)
 # Number words and their look-alikes ("often", "someone", "tenant", "none", "thousands"), with
@@ -46,10 +46,5 @@ def test_prepared_message_reads_as_the_figure_hint_path() -> None:
     # by ``_FIGURE_HINT`` and a digit scan: the same readings either way.
     for text in _texts(22, 6_000):
         for asked in (False, True):
-            slow = _RAW(text, _NOW, asked)
-            begin_message(text)
-            try:
-                fast = _RAW(text, _NOW, asked)
-            finally:
-                end_message()
+            slow, fast = alone_and_prepared(_RAW, text, _NOW, asked)
             assert fast == slow, (text, asked)

@@ -8,7 +8,7 @@ from bot.extract import contact
 from bot.extract.common import RAW_ATTRIBUTE
 from bot.extract.folded import begin_message, end_message
 from bot.extract.names import ORG_CUE_GATE
-from tests.unit.extract.pieces import joined_texts
+from tests.unit.extract.pieces import alone_and_prepared, joined_texts
 
 _NOW = datetime(2026, 1, 20)
 # Cues, their look-alikes ("that", "format", "workshop", "companion", "heretic"), "@" and
@@ -44,10 +44,6 @@ def test_no_cue_head_means_no_cue() -> None:
 def test_prepared_message_finds_the_same_company() -> None:
     for text in _texts(32, 8_000):
         for asked in (False, True):
-            slow = _RAW(text, _NOW, asked)  # no message under way: no head test
-            begin_message(text)
-            try:
-                fast = _RAW(text, _NOW, asked)
-            finally:
-                end_message()
+            # alone: no message under way, no head test
+            slow, fast = alone_and_prepared(_RAW, text, _NOW, asked)
             assert fast == slow, (text, asked)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.extract import country
 from bot.extract.country import extract_country
-from bot.extract.folded import begin_message, end_message
+from tests.unit.extract.pieces import alone_and_prepared
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -30,12 +30,7 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
     ],
 )
 def test_piece_pretest_same_answer_as_without_message(text: str) -> None:
-    alone = extract_country(text, NOW, True)
-    begin_message(text)
-    try:
-        prepared = extract_country(text, NOW, True)
-    finally:
-        end_message()
+    alone, prepared = alone_and_prepared(extract_country, text, NOW, True)
     assert prepared == alone
 
 
