@@ -80,6 +80,10 @@ class Candidate(NamedTuple):
     plain_year: bool
 
 
+# ``tuple.__new__``: what a named tuple's generated ``__new__`` calls with its fields in order.
+_new_tuple = tuple.__new__
+
+
 def currency_code(token: str | None) -> str | None:
     """ISO 4217 code for a currency symbol or word, or None."""
     if not token:
@@ -113,12 +117,15 @@ def find_candidates(text: str, lowered: str | None = None) -> list[Candidate]:
         if value is None:
             continue
         # Lowering changes neither digits nor currency (read lowered); the multiplier as written.
-        mult = text[m.start("mult") : m.end("mult")] if m.start("mult") >= 0 else None
+        mult_start, mult_end = m.span("mult")
+        mult = text[mult_start:mult_end] if mult_start >= 0 else None
         if mult:
-            value *= MULTIPLIERS.get(mult, MULTIPLIERS.get(mult.lower(), 1.0))
+            # No factor is 0: ``or`` reads the lowered spelling only for one not written so.
+            value *= MULTIPLIERS.get(mult) or MULTIPLIERS.get(mult.lower(), 1.0)
         currency = (currency_code(pre) or currency_code(post)) if pre or post else None
         plain_year = len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100
-        out.append(Candidate(m.start("at"), pos, value, mult, currency, plain_year))
+        # ``Candidate(...)`` without its ``__new__`` in Python: 1,100 instructions against 3,600.
+        out.append(_new_tuple(Candidate, (m.start("at"), pos, value, mult, currency, plain_year)))
     return out
 
 
@@ -209,6 +216,16 @@ APPROX_LEFT = re.compile(
 APPROX_RIGHT = re.compile(r"\s*(?:-?ish\b|or so\b|give or take|ballpark|roughly)", _I)
 
 
+# ``MIN_RIGHT``, else ``MAX_RIGHT``, else ``APPROX_RIGHT`` in one match: an alternation tries
+# its branches in order, each as its own pattern would, so the match is the first of the three
+# that matches, and group "min" or "max" (neither for the third) says which. The three hold no
+# capturing group. ``budget`` asks all three of most figures: one call instead of two or three
+# (about 1,500 instructions each on " a year").
+BOUND_RIGHT = re.compile(
+    rf"(?P<min>{MIN_RIGHT.pattern})|(?P<max>{MAX_RIGHT.pattern})|(?:{APPROX_RIGHT.pattern})", _I
+)
+
+
 class Rules(NamedTuple):
     """The patterns matched at the start of the text right after a figure."""
 
@@ -217,10 +234,11 @@ class Rules(NamedTuple):
     min: re.Pattern[str]
     max: re.Pattern[str]
     approx: re.Pattern[str]
+    bound: re.Pattern[str]
 
 
 # For the text as written, and for ASCII text lowered (see ``money_period.lowered_twin``).
-RULES = Rules(NOT_MONEY_RIGHT, TIME_RIGHT, MIN_RIGHT, MAX_RIGHT, APPROX_RIGHT)
+RULES = Rules(NOT_MONEY_RIGHT, TIME_RIGHT, MIN_RIGHT, MAX_RIGHT, APPROX_RIGHT, BOUND_RIGHT)
 LOWERED_RULES = Rules(*map(lowered_twin, RULES))
 
 NO_BUDGET = re.compile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.extract.folded import Folded, foldable
+from bot.extract.regex_tree import scan_pattern
 from bot.extract.types import Period
 
 _I = re.IGNORECASE
@@ -14,11 +15,14 @@ def lowered_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` without IGNORECASE, to match ASCII text lowered.
 
     There it matches exactly where and as ``pattern`` matches the text (see ``Folded``), several
-    times faster: 0.9 against 7 µs for ``money.NOT_MONEY_RIGHT`` on " a year".
+    times faster: 0.9 against 7 µs for ``money.NOT_MONEY_RIGHT`` on " a year". Compiled as
+    ``Folded.fast`` is (``scan_pattern``: the same spans and groups), its alternatives grouped
+    by first letter: ``NOT_MONEY_RIGHT``'s hundred words are then tried only when they start
+    with the text's letter (5,600 instructions on " a year" against 8,600).
     """
     if not foldable(pattern):
         raise ValueError(f"not a lowercase case-insensitive pattern: {pattern.pattern!r}")
-    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return scan_pattern(pattern, pattern.flags & ~re.IGNORECASE)
 
 
 _MONTH = (
@@ -70,7 +74,9 @@ def period_of(text: str, start: int, end: int, lowered: str | None = None) -> Pe
     else:
         src, (month, year) = lowered, _LOWERED_RIGHT
     right = src[end : end + 60]
-    if month.match(right):
+    # Every match of ``_MONTH`` (and so of ``_RIGHT_MONTH``) holds an "m", lowered: without one
+    # in ``right``, one substring test stands for the match (4,300 instructions on " a year").
+    if (lowered is None or "m" in right) and month.match(right):
         return "month"
     if year.match(right):
         return "year"
