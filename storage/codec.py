@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from bot.isotime import isoformat
+from bot.jsontext import dumps
 from bot.messages import QuickReply
 from bot.state import Evidence, EvidenceStatus, StageChange, StoredMessage
 
@@ -98,6 +99,28 @@ def quick_replies_to_json(replies: Iterable[QuickReply]) -> list[dict[str, str]]
     """Buttons as JSON, or None when there are none (most lines)."""
     data = [{"label": r.label, "value": r.value} for r in replies]
     return data or None
+
+
+def quick_replies_text(replies: tuple[QuickReply, ...]) -> str:
+    """``dumps(quick_replies_to_json(replies))`` for a line with buttons, kept per tuple.
+
+    The flow builds each question's line, buttons and all, once (``bot.flow``), so the very
+    same tuple comes back turn after turn: its text is kept, keyed by identity and holding the
+    tuple (so its id cannot be reused while kept). Some 0.7 lines a message have buttons, and
+    building their dicts and encoding them was about 8k instructions each on the SQLite thread.
+    """
+    kept = _REPLIES_TEXT.get(id(replies))
+    if kept is not None and kept[0] is replies:
+        return kept[1]
+    text = dumps(quick_replies_to_json(replies))
+    if len(_REPLIES_TEXT) >= _REPLIES_KEPT:  # lines built per turn would only churn it
+        _REPLIES_TEXT.clear()
+    _REPLIES_TEXT[id(replies)] = (replies, text)
+    return text
+
+
+_REPLIES_KEPT = 1024
+_REPLIES_TEXT: dict[int, tuple[tuple[QuickReply, ...], str]] = {}
 
 
 def message_row(conversation_id: int, channel: str, m: StoredMessage) -> dict[str, Any]:

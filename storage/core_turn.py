@@ -54,15 +54,18 @@ class CoreWrites:
             "state": turn.state, "owner": turn.owner, "stage": turn.stage, "score": turn.score,
             "context": dict(turn.context), "opted_out": turn.opted_out, "wake_at": turn.wake_at,
             "last_inbound_at": turn.last_inbound_at, "current_evidence": known.evidence,
-            "updated_at": now, "cid": turn.conversation_id, "new_seq": seq, "expected": version,
+            "updated_at": now, "cid": known.conversation_id, "new_seq": seq, "expected": version,
         }  # fmt: skip
         return self.conn.execute(UPDATE_CONVERSATION, values).rowcount == 1
 
     def insert_rows(
-        self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
+        self, turn: Turn, known: Known, payloads: Sequence[Mapping[str, Any]], now: datetime
     ) -> list[int]:
-        """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
-        cid = turn.conversation_id
+        """A turn's append-only rows, one statement per table that has any; the outbox row's id.
+
+        Rows take the conversation's id and channel from ``known`` (its real id).
+        """
+        cid, channel = known.conversation_id, known.channel
         execute = self.conn.execute
         if turn.messages:
             execute(INSERT["messages"], [message_row(cid, channel, m) for m in turn.messages])

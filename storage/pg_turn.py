@@ -31,7 +31,7 @@ from bot.jsontext import dumps
 from bot.ports import StaleSnapshot
 from bot.state import StoredMessage, Turn
 from storage import pg_load
-from storage.codec import lead_changes, quick_replies_to_json
+from storage.codec import lead_changes, quick_replies_text
 from storage.snapshots import Known, after_turn
 
 _MISSING = object()
@@ -69,7 +69,7 @@ _TURN_SQL: dict[_Shape, str] = {}
 
 
 def _message(channel: str, m: StoredMessage) -> tuple[Any, ...]:
-    replies = dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
+    replies = quick_replies_text(m.quick_replies) if m.quick_replies else "null"
     return (m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text, replies,
             m.at)  # fmt: skip
 

@@ -136,7 +136,9 @@ class SqlUnit:
         assert isinstance(backend, ThreadBackend)
 
         def job(conn: Connection) -> tuple[list[int] | None, dict[int, Known]]:
-            copies = {cid: k.copy() for cid, k in known.items()}
+            copies: dict[int, Known] = {}
+            for cid, k in known.items():  # a loop, not a dict comprehension: no frame a turn
+                copies[cid] = k.copy()
             return SyncUnit(conn, copies, now, backend.writes).commit_turn(turn), copies
 
         ids, self._known = await self._backend.submit(job)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.jsontext import dumps as _dumps
 from bot.ports import StaleSnapshot
 from bot.state import Evidence, StoredMessage, Turn
-from storage.codec import quick_replies_to_json
+from storage.codec import quick_replies_text
 from storage.snapshots import Known
 
 _MESSAGE_COLUMNS = (
@@ -110,7 +110,7 @@ sqlite3.register_adapter(type(None), _NO_ADAPTER.get)
 
 def _message(cid: int, channel: str, m: StoredMessage) -> tuple[Any, ...]:
     # No buttons is JSON null, as Core writes None to a JSON column (most lines have none).
-    replies = _dumps(quick_replies_to_json(m.quick_replies)) if m.quick_replies else "null"
+    replies = quick_replies_text(m.quick_replies) if m.quick_replies else "null"
     return (cid, m.seq, channel, m.external_id, m.author, m.author_name, m.kind, m.text,
             replies, ts(m.at))  # fmt: skip
 
@@ -150,20 +150,24 @@ def update_conversation(
 ) -> bool:
     """The turn's new state, if the row is still at ``version``; False (nothing written) if not.
 
-    ``context`` is the context's JSON text; ``known`` has the evidence after the turn.
+    ``context`` is the context's JSON text; ``known`` has the evidence after the turn, and the
+    conversation's real id (``turn``'s is provisional on a first contact).
     """
     params = (turn.state, turn.owner, turn.stage, turn.score, context, int(turn.opted_out),
               ts(turn.wake_at), ts(turn.last_inbound_at), known.evidence_text(), ts(now), seq,
-              turn.conversation_id, version)  # fmt: skip
+              known.conversation_id, version)  # fmt: skip
     return db.execute(_UPDATE_CONVERSATION, params).rowcount == 1
 
 
 def insert_rows(
-    db: sqlite3.Cursor, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]],
+    db: sqlite3.Cursor, turn: Turn, known: Known, payloads: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> list[int]:
-    """A turn's append-only rows, one statement per table that has any; the outbox row's id."""
-    cid = turn.conversation_id
+    """A turn's append-only rows, one statement per table that has any; the outbox row's id.
+
+    Rows take the conversation's id and channel from ``known`` (its real id).
+    """
+    cid, channel = known.conversation_id, known.channel
     try:
         if turn.messages:
             db.executemany(_INSERT_MESSAGE, [_message(cid, channel, m) for m in turn.messages])
@@ -239,10 +243,10 @@ class SqliteWrites:
         return update_conversation(self._cursor, turn, known, context, seq, version, now)
 
     def insert_rows(
-        self, turn: Turn, channel: str, payloads: Sequence[Mapping[str, Any]], now: datetime
+        self, turn: Turn, known: Known, payloads: Sequence[Mapping[str, Any]], now: datetime
     ) -> list[int]:
         """See ``insert_rows``."""
-        return insert_rows(self._cursor, turn, channel, payloads, now)
+        return insert_rows(self._cursor, turn, known, payloads, now)
 
     def update_lead(self, lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
         """See ``update_lead``."""

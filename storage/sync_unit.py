@@ -169,7 +169,10 @@ class SyncUnit:
         self._known_by_id.pop(provisional_id, None)
         self._real[provisional_id] = created.conversation_id
         known.conversation_id, known.lead_id = created.conversation_id, created.lead_id
-        known.snapshot = replace(known.snapshot, conversation_id=created.conversation_id)
+        # Creation's own snapshot: until this runs a new Known's snapshot is ``provisional``'s,
+        # which differs from it only by the id (tests/contract/test_svc_first_contact.py).
+        # ``dataclasses.replace`` walked the fields on one message in five.
+        known.snapshot = created.snapshot
         known.new = False
         self._known_by_id[known.conversation_id] = known
 
@@ -230,10 +233,10 @@ class SyncUnit:
 
     def commit_turn(self, turn: Turn) -> list[int] | None:
         """Write the inbound message (if any), then the turn; None for a re-delivery."""
+        # A first contact is created by _known just now: ``known`` has its real ids, and the
+        # writes take them from it (``turn`` keeps the provisional id: no copy of the Turn).
         known = self._known(turn.conversation_id)
         cid = known.conversation_id
-        if cid != turn.conversation_id:  # a first contact, created by _known just now
-            turn = replace(turn, conversation_id=cid)
         now = self._clock()
         writes = self._writes
         inbound = turn.inbound
@@ -255,7 +258,7 @@ class SyncUnit:
             raise StaleSnapshot(f"conversation {cid} was written since it was loaded")
         known.version += 1
         payloads = turn.payloads or tuple(e.to_json() for e in turn.events)
-        outbox_ids = writes.insert_rows(turn, known.channel, payloads, now)
+        outbox_ids = writes.insert_rows(turn, known, payloads, now)
         card = lead_changes(turn.lead)
         changes = {**card, "stage": turn.stage, "score": turn.score}
         lead = known.lead
