@@ -16,7 +16,7 @@ def _words(alternation: str) -> str:
 
 
 # Grouped by first letter (``_words``): a title tries some two hundred words.
-DEPT = _words(
+_DEPT_SOURCE = (
     r"sales|marketing|growth|product|engineering|it|hr|people|operations|ops|revops|"
     r"customer success|success|support|customer support|customer service|cx|finance|revenue|"
     r"demand gen(?:eration)?|content|digital|business development|bd|biz ?dev|partnerships|"
@@ -28,6 +28,7 @@ DEPT = _words(
     r"r&d|ux|ui|seo|lead gen(?:eration)?|enablement|quality|logistics|supply chain|"
     r"manufacturing|production|store|shop|restaurant|clinic|practice|branch|regional|national"
 )
+DEPT = _words(_DEPT_SOURCE)
 _ROLE_SOURCE = (
     r"ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|cdo|chief(?: \w+){1,2} officer|co-?founder|"
     r"cofounder|founder|co-?owner|owner|proprietor|president|vice[- ]president|svp|evp|vp|"
@@ -76,11 +77,12 @@ def _role_words() -> tuple[frozenset[str], frozenset[str]]:
 # of ``ROLE_ENDS`` as a whole word, or, glued to the word before it ("i'mceo" after the "m" of
 # "i'm"), with one of ``ROLE_SINGLES``: a message with neither has no title (see authority).
 ROLE_SINGLES, ROLE_ENDS = _role_words()
-_MODS = _words(
+_MODS_SOURCE = (
     r"senior|sr\.?|junior|jr\.?|lead|principal|chief|associate|assistant|deputy|acting|"
     r"interim|global|regional|executive|staff|founding|area|country|group|national|sole|"
     r"marketing|sales|it|freelance|independent|external|solo|interim"
 )
+_MODS = _words(_MODS_SOURCE)
 _TITLE = (
     r"(?:(?:executive |personal )?assistant|deputy|advisor|adviser) to (?:the )?(?:ceo|cto|cfo|coo|"
     r"founder|president|owner|md|vp|director|head of \w+)|"
@@ -88,6 +90,42 @@ _TITLE = (
     rf"owner|ceo|cto|coo|president))?(?:\s+(?:of|for)\s+(?:the\s+)?{DEPT}(?:\s+(?:and|&)\s+"
     rf"{DEPT})?\b|(?:(?<=vp)|(?<=head))\s+{DEPT}\b)?)"
 )
+# The first words of the alternatives of a title's parts that are not plain words: what a
+# message's whole word may be where such an alternative starts a title.
+_FIRST_SHAPES = {
+    r"sr\.?": ("sr",),
+    r"jr\.?": ("jr",),
+    "demand gen(?:eration)?": ("demand",),
+    "lead gen(?:eration)?": ("lead",),
+    "biz ?dev": ("biz", "bizdev"),
+    "e-?commerce": ("e", "ecommerce"),
+    "r&d": ("r",),
+    r"chief(?: \w+){1,2} officer": ("chief",),
+    "co-?founder": ("co", "cofounder"),
+    "co-?owner": ("co", "coowner"),
+    "vice[- ]president": ("vice",),
+    "chair(?:man|woman|person)?": ("chair", "chairman", "chairwoman", "chairperson"),
+}
+
+
+def _title_first_words() -> frozenset[bytes]:
+    """TITLE_FIRST_WORDS read from the sources of ``_TITLE``'s parts; see there."""
+    # The first alternative of ``_TITLE`` starts with one of these; the second with a modifier,
+    # a department or a role.
+    first = {"executive", "personal", "assistant", "deputy", "advisor", "adviser"}
+    for source in (_MODS_SOURCE, _DEPT_SOURCE, _ROLE_SOURCE):
+        for alternative in top_level_branches(source):
+            if re.fullmatch(r"[a-z]+(?: [a-z]+)*", alternative):
+                first.add(alternative.split(" ", 1)[0])
+            else:
+                first.update(_FIRST_SHAPES[alternative])  # a KeyError at import: add its shape
+    return frozenset(word.encode("ascii") for word in first)
+
+
+# Every match of ``_TITLE`` starts with one of these as a whole word of the lowered text (each
+# part's first run of letters is followed by a space, ".", "&", "-" or the role's "\b"): a
+# message without one has no title at any place a title pattern starts the title itself.
+TITLE_FIRST_WORDS = _title_first_words()
 # What introduces a title: "I'm", "I am", "as", "my role is", "I work as", "I serve as",
 # "working as", "I've been", "I was hired as", a comma, a dash after a space, a period. Written
 # as one class of first characters, each then checked by a look-behind, so that ``re`` can skip
