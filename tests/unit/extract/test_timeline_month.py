@@ -1,4 +1,4 @@
-"""``timespans.month`` picks the year directly: the same spans as the generic ``_yearly``."""
+"""``timespans.month`` and ``quarter`` pick the year directly: the spans ``_yearly`` gives."""
 
 from __future__ import annotations
 
@@ -30,3 +30,19 @@ def test_month_matches_generic_reading(text: str, now: datetime) -> None:
     m = _MONTH_RULE.pattern.search(text)
     assert m is not None
     assert timespans.month(m, now) == timespans.yearly_month(m, now)
+
+
+_QUARTER_RULE = next(rule for rule in RULES if rule.handler is timespans.quarter)
+_QUARTERS = [
+    "by end of Q1", "q2", "Q3", "in Q4", "next quarter? no: next Q1", "coming Q4", "this Q2",
+    "first quarter", "the 3rd quarter", "last quarter", "Q1 2027", "Q2 of FY27",
+    "q3 of next year", "Q4 this year", "second quarter of the coming year", "next q4",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", _QUARTERS)
+@pytest.mark.parametrize("now", _NOWS)
+def test_quarter_matches_generic_reading(text: str, now: datetime) -> None:
+    m = _QUARTER_RULE.pattern.search(text)
+    assert m is not None
+    assert timespans.quarter(m, now) == timespans.yearly_quarter(m, now)
