@@ -55,6 +55,22 @@ def month_day(m: re.Match[str], now: datetime) -> Span | None:
 def quarter(m: re.Match[str], now: datetime) -> Span | None:
     """A quarter (Q3, the third quarter)."""
     q = int(m["q"]) if m["q"] else ORDINALS[m["qw"].lower()]
+    rel2 = (m["rel2"] or "").lower()
+    if m["y"] or rel2 in ("next", "coming", "this"):
+        return _yearly(m, now, lambda y: quarter_span(now, y, q))
+    # ``_yearly`` as ``month`` does it: this year's quarter has ended (its end, the 1st of
+    # month 3q+1, is no later than today) exactly when its last month is before now's. About
+    # 20,000 instructions less on "by end of Q1" (1% of the timeline's figure).
+    span = quarter_span(now, now.year if 3 * q >= now.month else now.year + 1, q)
+    rel = m["rel"]
+    if rel and rel.lower() in ("next", "coming") and span.start <= now:
+        return quarter_span(now, span.start.year + 1, q)
+    return span
+
+
+def yearly_quarter(m: re.Match[str], now: datetime) -> Span | None:
+    """``quarter`` through the generic ``_yearly``: the reading ``quarter`` shortcuts (tests)."""
+    q = int(m["q"]) if m["q"] else ORDINALS[m["qw"].lower()]
     return _yearly(m, now, lambda y: quarter_span(now, y, q))
 
 
@@ -91,6 +107,24 @@ def month(m: re.Match[str], now: datetime) -> Span | None:
     """A month (March); a lower-case "may" only with a preposition or year."""
     if m["mon"] == "may" and not (m["y"] or m["rel"] or MAY_PREP.search(m.string, 0, m.start())):
         return None  # lowercase "may" is the verb unless a preposition vouches for it
+    mon = month_no(m["mon"])
+    if m["y"]:
+        return month_span(now, year_of(m["y"], now.year), mon)
+    # ``_yearly`` without building this year's month only to test it: it has ended (its end,
+    # the 1st of the next month, is no later than today) exactly when it is before now's
+    # month. One month built instead of two and no closures: about 20,000 instructions less
+    # on "before March" (1% of the timeline's figure).
+    span = month_span(now, now.year if mon >= now.month else now.year + 1, mon)
+    rel = m["rel"]
+    if rel and rel.lower() in ("next", "coming") and span.start <= now:
+        return month_span(now, span.start.year + 1, mon)
+    return span
+
+
+def yearly_month(m: re.Match[str], now: datetime) -> Span | None:
+    """``month`` through the generic ``_yearly``: the reading ``month`` shortcuts (tests)."""
+    if m["mon"] == "may" and not (m["y"] or m["rel"] or MAY_PREP.search(m.string, 0, m.start())):
+        return None
     mon = month_no(m["mon"])
     return _yearly(m, now, lambda y: month_span(now, y, mon))
 

@@ -39,3 +39,29 @@ def test_plan_with_message_words_matches_split(text: str, asked: bool) -> None:
     assert timegates._narrowed(every, message.lowered, message.words) == timegates._narrowed(
         every, message.lowered
     )
+
+
+def _word_rules_by_sets(words: list[bytes]) -> int:
+    """The tests ``word_rules`` replaced: one ``isdisjoint`` per rule with a word test."""
+    rules = (1 << len(timegates.RULES)) - 1
+    for i, rule in enumerate(timegates.RULES):
+        if rule.words and rule.words.isdisjoint(words):
+            rules &= ~(1 << i)
+    return rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_TEXTS,
+        "",
+        "hello there",
+        "march march",  # a word twice
+        "spring fall week within during end fortnight fiscal fy quarter month year",
+        "weeks months years marching decembers",  # near misses: no whole word
+        "Sept 3, oct. 4th - the 5th of june",
+    ],
+)
+def test_word_rules_match_isdisjoint_tests(text: str) -> None:
+    words = Message(text).words
+    assert timegates.word_rules(words) == _word_rules_by_sets(words)
