@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.extract.branches import top_level_branches
 from bot.extract.common import clamp01, guarded, squash
 from bot.extract.folded import Folded, heads_of_text
 
@@ -102,28 +103,6 @@ _PAIN_SCAN = re.compile(
 )
 
 
-def top_level(source: str) -> list[str]:
-    """The alternatives of ``source`` outside any group ("a|(?:b|c)d" gives "a", "(?:b|c)d")."""
-    alternatives: list[str] = []
-    start = depth = index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            index += 1
-        elif char == "[":
-            index = source.index("]", index + 2)  # no class here opens with "]"
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            alternatives.append(source[start:index])
-            start = index + 1
-        index += 1
-    alternatives.append(source[start:])
-    return alternatives
-
-
 def _alternatives_gate(source: str) -> frozenset[bytes]:
     r"""The word gate of ``\b(?:source)\b`` made of its alternatives' own gates.
 
@@ -133,7 +112,7 @@ def _alternatives_gate(source: str) -> frozenset[bytes]:
     marketing", "I'd rather not say") cost 16-30 thousand instructions.
     """
     tokens: set[bytes] = set()
-    for alternative in top_level(source):
+    for alternative in top_level_branches(source):
         gate = word_gate(re.compile(rf"\b(?:{alternative})\b"))
         if gate is None:
             raise ValueError(alternative)  # every pain alternative has one (a test pins it)

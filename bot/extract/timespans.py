@@ -68,12 +68,6 @@ def quarter(m: re.Match[str], now: datetime) -> Span | None:
     return span
 
 
-def yearly_quarter(m: re.Match[str], now: datetime) -> Span | None:
-    """``quarter`` through the generic ``_yearly``: the reading ``quarter`` shortcuts (tests)."""
-    q = int(m["q"]) if m["q"] else ORDINALS[m["qw"].lower()]
-    return _yearly(m, now, lambda y: quarter_span(now, y, q))
-
-
 def _yearly(m: re.Match[str], now: datetime, build: Callable[[int], Span]) -> Span:
     groups = m.groupdict()
     rel, rel2 = (groups.get("rel") or "").lower(), (groups.get("rel2") or "").lower()
@@ -119,14 +113,6 @@ def month(m: re.Match[str], now: datetime) -> Span | None:
     if rel and rel.lower() in ("next", "coming") and span.start <= now:
         return month_span(now, span.start.year + 1, mon)
     return span
-
-
-def yearly_month(m: re.Match[str], now: datetime) -> Span | None:
-    """``month`` through the generic ``_yearly``: the reading ``month`` shortcuts (tests)."""
-    if m["mon"] == "may" and not (m["y"] or m["rel"] or MAY_PREP.search(m.string, 0, m.start())):
-        return None
-    mon = month_no(m["mon"])
-    return _yearly(m, now, lambda y: month_span(now, y, mon))
 
 
 def year(m: re.Match[str], now: datetime) -> Span | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.extract import need
+from bot.extract.branches import top_level_branches
 from bot.extract.word_gates import word_gate, word_heads
 from tests.unit.extract.pieces import alone_and_prepared, joined_texts
 
@@ -25,16 +26,11 @@ _PIECES = [
 
 
 def test_every_alternative_has_a_gate() -> None:
-    alternatives = need.top_level(need._PAIN_WORDS)
+    alternatives = top_level_branches(need._PAIN_WORDS)
     assert len(alternatives) > 100
     assert "|".join(alternatives) == need._PAIN_WORDS
     for alternative in alternatives:
         assert word_gate(re.compile(rf"\b(?:{alternative})\b")) is not None, alternative
-
-
-def test_top_level() -> None:
-    expected = ["a", "(?:b|c)d", "[|]x", r"\|y", "[- ]z"]
-    assert need.top_level(r"a|(?:b|c)d|[|]x|\|y|[- ]z") == expected
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from bot.extract import timespans
 from bot.extract.timerules import RULES
+from bot.extract.timewords import MAY_PREP, ORDINALS, Span, month_no, month_span, quarter_span
+
+
+def yearly_month(m: re.Match[str], now: datetime) -> Span | None:
+    """``month`` as it was, through the generic ``_yearly``: the reading it shortcuts."""
+    if m["mon"] == "may" and not (
+        m["y"] or m["rel"] or MAY_PREP.search(m.string, 0, m.start())
+    ):
+        return None
+    mon = month_no(m["mon"])
+    return timespans._yearly(m, now, lambda y: month_span(now, y, mon))
+
+
+def yearly_quarter(m: re.Match[str], now: datetime) -> Span | None:
+    """``quarter`` as it was, through the generic ``_yearly``: the reading it shortcuts."""
+    q = int(m["q"]) if m["q"] else ORDINALS[m["qw"].lower()]
+    return timespans._yearly(m, now, lambda y: quarter_span(now, y, q))
+
 
 _MONTH_RULE = next(rule for rule in RULES if rule.handler is timespans.month)
 _TEXTS = [
@@ -29,7 +48,7 @@ _NOWS = [
 def test_month_matches_generic_reading(text: str, now: datetime) -> None:
     m = _MONTH_RULE.pattern.search(text)
     assert m is not None
-    assert timespans.month(m, now) == timespans.yearly_month(m, now)
+    assert timespans.month(m, now) == yearly_month(m, now)
 
 
 _QUARTER_RULE = next(rule for rule in RULES if rule.handler is timespans.quarter)
@@ -45,4 +64,4 @@ _QUARTERS = [
 def test_quarter_matches_generic_reading(text: str, now: datetime) -> None:
     m = _QUARTER_RULE.pattern.search(text)
     assert m is not None
-    assert timespans.quarter(m, now) == timespans.yearly_quarter(m, now)
+    assert timespans.quarter(m, now) == yearly_quarter(m, now)
