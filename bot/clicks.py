@@ -22,7 +22,7 @@ from bot.extract.types import Extracted, Extractor
 from flows.schema import QuickReplySpec
 
 # The part of ``now`` a label's reading depends on: (year, month, day, fold), and the tzinfo
-# (kept apart and compared by identity: equal timezones need not read alike).
+# (kept apart and compared by identity: a tzinfo's ``==`` need not mean the same offsets).
 Day = tuple[int, int, int, int]
 
 
