@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from transitions import Machine
 
+from bot.clicks import LabelReadings
 from bot.cues import CueSet
 from bot.decision import Line
 from bot.extract import EXTRACTORS, NeedExtractor
@@ -44,6 +45,7 @@ class Flow:
     extractors: Mapping[str, Extractor]
     intents: Mapping[str, re.Pattern[str]]
     buttons: Mapping[str, tuple[str, QuickReplySpec]]
+    labels: LabelReadings  # the readings of ``buttons`` without ``means``, kept per day
     pages: tuple[tuple[str, re.Pattern[str]], ...]
     handoff_rank: int
     # Per-flow tables so a turn does lookups instead of work (see each type for what it saves).
@@ -97,6 +99,7 @@ def compile_flow(spec: FlowSpec) -> Flow:
         extractors=extractors,
         intents=intents,
         buttons=buttons,
+        labels=LabelReadings(extractors, buttons),
         pages=tuple(
             (name, re.compile(fnmatch.translate(glob))) for name, glob in spec.widget.pages.items()
         ),
