@@ -7,7 +7,7 @@ from datetime import datetime
 from operator import itemgetter
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded, Message, current_message
+from bot.extract.folded import Folded, Message, Prefilter, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
 from bot.extract.timegates import (
@@ -171,14 +171,20 @@ def _modify(
 _Hit = tuple[int, int, Span, float]
 
 
-def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
-    """Where the exact scan may start for a rule with ``anchors`` (``Rule``); -1: no match."""
-    first = -1
-    for anchor in anchors:
-        at = lower.find(anchor)
-        if at >= 0 and (first < 0 or at < first):
-            first = at
-    return first if first < 0 else max(0, first - lead)
+def _anchored_start(
+    lower: str, anchor: re.Pattern[str], lead: int, test: Folded | Prefilter
+) -> int:
+    """Where the exact scan may start for a rule with an ``anchor`` (``Rule``); -1: no match."""
+    found = anchor.search(lower)
+    if found is None:
+        return -1
+    start = max(0, found.start() - lead)
+    if isinstance(test, Prefilter):
+        return start
+    # The case-sensitive scan from there is cheaper than the exact one; its first match is the
+    # exact pattern's first (``Folded``).
+    first = test.fast.search(lower, start)
+    return -1 if first is None else first.start()
 
 
 def _date_hits(
@@ -209,8 +215,8 @@ def _date_hits(
         # there yields the same matches as from 0, without rescanning the text before it.
         if lower is None:
             start = 0
-        elif rule.anchors is not None:
-            start = _first_anchor(lower, rule.anchors, rule.lead)
+        elif rule.anchor is not None:
+            start = _anchored_start(lower, rule.anchor, rule.lead, test)
         else:
             start = test._start(lower, heads)
         if start < 0:

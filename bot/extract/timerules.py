@@ -49,9 +49,9 @@ class Rule(NamedTuple):
     # matches (sharper than the derived gate), and whenever a match counts without ``asked``.
     heads: frozenset[bytes] | None = None
     vouch: frozenset[bytes] | None = None
-    # Strings one of which every match holds (lowered) at most ``lead`` characters from its
-    # start: the exact scan may start ``lead`` before the first in the text, no fast scan.
-    anchors: tuple[str, ...] | None = None
+    # A case-sensitive pattern every match holds a match of (lowered) at most ``lead``
+    # characters from its start: the scans may start ``lead`` before its first in the text.
+    anchor: re.Pattern[str] | None = None
     lead: int = 0
 
 
@@ -140,7 +140,7 @@ RULES: tuple[Rule, ...] = (
         # "q1".."q4" start a word; the others are whole words (a space follows).
         heads=frozenset(b"q1 q2 q3 q4 first 1st second 2nd third 3rd fourth 4th last".split()),
         # After at most "coming " (and "fourth "): 7 characters before "q1", 14 before "quarter".
-        anchors=("q1", "q2", "q3", "q4", "quarter"),
+        anchor=re.compile("q[1-4]|quarter"),
         lead=14,
     ),
     Rule(

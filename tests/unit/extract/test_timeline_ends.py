@@ -1,8 +1,9 @@
 """The timeline's string tests before its scans say no only where the scans find nothing.
 
 The endings of the modifier words (``timeline._bare`` and ``*_ENDS``) and the month-and-day
-``near`` test (``timerules``) refuse texts before a scan; here each is compared with the scan it
-skips, and the extractor's answers with the path without them, at month, quarter and year ends.
+``near`` tests (``timerules``) refuse texts before a scan, and an anchored rule starts its scan
+at its first match: each is compared with the scan it shortcuts, and the extractor's answers
+with the path without the refusals, at month, quarter and year ends.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from bot.extract import timegates, timeline
 from bot.extract.folded import Folded
+from bot.extract.timegates import RULE_TESTS
 from bot.extract.timerules import RULES
 from bot.extract.timewords import AFTER, DEADLINE, FROM, PART, PAST
 from tests.unit.extract.pieces import alone_and_prepared, joined_texts
@@ -109,3 +111,25 @@ def test_answers_are_the_scans_answers(now: datetime, monkeypatch: pytest.Monkey
     slow = [alone_and_prepared(timeline.extract_timeline, t, now, a) for t, a in cases]
     assert fast == slow
     assert sum(found is not None for found, _ in fast) > 300  # the texts do hold dates
+
+
+_ANCHOR_PIECES = [
+    "q1", "Q4", "q5", "quarter", "Quarter", "first", "fourth", "last", "next", "coming", "this",
+    "of", "the", "fy", "2027", "'27", "year", "March", "mar.", "marketing", "may", "Sept", "jun",
+    "december", "  ", "-", ",", "3rd",
+]  # fmt: skip
+
+
+def test_anchored_starts_are_the_first_matches() -> None:
+    # A rule with an ``anchor`` starts its scan where its first match starts (-1: none).
+    texts = joined_texts(_ANCHOR_PIECES, 9, 20_000, 5)
+    texts += ["".join(t.split()) for t in texts[:5_000]]  # pieces glued together
+    texts += ["so coming fourth quarter", "this 4th quarter", "next q2", "Coming Q3 of FY27"]
+    anchored = [(rule, test) for rule, test in zip(RULES, RULE_TESTS, strict=True) if rule.anchor]
+    assert len(anchored) == 1
+    for rule, test in anchored:
+        assert rule.anchor is not None
+        for text in texts:
+            first = rule.pattern.search(text)
+            start = timeline._anchored_start(text.lower(), rule.anchor, rule.lead, test)
+            assert start == (-1 if first is None else first.start()), (rule.pattern.pattern, text)
