@@ -7,7 +7,7 @@ from datetime import datetime
 from operator import itemgetter
 
 from bot.extract.common import clamp01, guarded
-from bot.extract.folded import Folded, Message, current_message
+from bot.extract.folded import Folded, Message, Prefilter, current_message
 from bot.extract.numbers import Rewritten, spell_out_digits
 from bot.extract.timedates import ONE_DAY, start_of_day
 from bot.extract.timegates import (
@@ -40,6 +40,31 @@ from bot.extract.word_gates import Heads
 # ``exact.search`` with the same match).
 _PAST, _PART, _DEADLINE, _AFTER, _FROM = (Folded(p) for p in (PAST, PART, DEADLINE, AFTER, FROM))
 
+# Each of those patterns is "(?:words)" followed by nothing but whitespace, "-" and one "the"
+# up to the end ("\s*$", "[\s-]*(?:the\s+)?$", ...), and none of its words ends in whitespace,
+# "-" or "the": in a match, its words end exactly where ``_bare`` cuts the text. So the cut text
+# ends as one of them does, with one of these (a string test refuses most texts before a scan).
+_PAST_ENDS = ("in", "since", "last", "ago", "early")
+_PART_ENDS = ("early", "of", "mid", "late", "later", "in")
+_DEADLINE_ENDS = (
+    "by", "before", "til", "till", "than", "to", "of", "within", "for", "deadline", "is", ":", "eo",
+)  # fmt: skip
+_AFTER_ENDS = ("after", "beyond", "than")
+_FROM_ENDS = (
+    "from", "starting", "in", "on", "at", "of", "effective", "before", "than", "til", "till",
+)  # fmt: skip
+# ``str.rstrip`` of these strips what "[\s-]" matches at the end of ASCII text.
+_SPACE_OR_DASH = "".join(c for c in map(chr, range(128)) if c.isspace()) + "-"
+
+
+def _bare(lowered: str) -> str:
+    """``lowered`` (ASCII) less its end of whitespace and "-", and a "the" and more before it."""
+    body = lowered.rstrip(_SPACE_OR_DASH)
+    if body.endswith("the"):
+        body = body[:-3].rstrip(_SPACE_OR_DASH)
+    return body
+
+
 # PREP is "(?:word|...|-)[\s-]*$": a match's alternative is followed by whitespace and "-" up to
 # the end, so a word alternative ends where the text's trailing run of them begins and starts at
 # most ``_PREP_LONGEST`` before it ("-" starts inside the run). Scanning from there finds the same
@@ -60,28 +85,27 @@ def _ends_in_prep(left: str) -> bool:
     return PREP.search(left, pos) is not None
 
 
-# DEADLINE is "(?:words)\s*(?:the\s+)?$" with words at most ``_DEADLINE_LONGEST`` long: after
-# its words come only whitespace, or whitespace, "the" and whitespace. So they end no earlier
-# than the text's end with trailing whitespace (and a last "the") cut off, and start at most
-# that many characters before: the fast scan from there finds the first match, as ``Folded``
-# does from 0 (its literal test first), and the exact scan from that match gives its match.
+# DEADLINE is "(?:words)\s*(?:the\s+)?$" with words at most ``_DEADLINE_LONGEST`` long: they
+# end where ``_bare`` cuts the text and start at most that many characters before: the fast
+# scan from there finds the first match, as ``Folded`` does from 0 (its literal test first),
+# and the exact scan from that match gives its match.
 _DEADLINE_LONGEST = 18  # "towards the end of"
 
 
-def _deadline(left: str, lowered: str | None = None) -> re.Match[str] | None:
+def _deadline(
+    left: str, lowered: str | None = None, bare: str | None = None
+) -> re.Match[str] | None:
     # ``DEADLINE.search(left)``, scanning only the end of ``left`` (``lowered`` is its lowered
-    # text when the caller has it, ASCII only).
-    needs = _DEADLINE.needs
+    # text when the caller has it, ASCII only, and ``bare`` its ``_bare``).
     if lowered is None:
         if not left.isascii():
             return DEADLINE.search(left)
         lowered = left.lower()
-    if needs is not None and not needs.present(lowered):
+    if bare is None:
+        bare = _bare(lowered)
+    if not bare.endswith(_DEADLINE_ENDS):
         return None
-    body = lowered.rstrip()
-    if body.endswith("the"):
-        body = body[:-3].rstrip()
-    fast = _DEADLINE.fast.search(lowered, max(0, len(body) - _DEADLINE_LONGEST))
+    fast = _DEADLINE.fast.search(lowered, max(0, len(bare) - _DEADLINE_LONGEST))
     return None if fast is None else DEADLINE.search(left, fast.start())
 
 
@@ -95,18 +119,29 @@ def _cued(m: re.Match[str], left: str) -> bool:
     return _ends_in_prep(left) or m.group().lower().startswith("fy")
 
 
-def _find(folded: Folded, text: str, lowered: str | None) -> re.Match[str] | None:
-    """``folded.search(text)`` for a part of the message, given it lowered (None: not ASCII)."""
-    if lowered is None:
+def _find(
+    folded: Folded, ends: tuple[str, ...], text: str, lowered: str | None, bare: str | None
+) -> re.Match[str] | None:
+    """``folded.search(text)`` for the text left of a date, given it lowered (None: not ASCII).
+
+    ``bare`` is ``_bare(lowered)``, and ``ends`` the endings of ``folded``'s words (``_PAST_ENDS``
+    for ``_PAST``, ...): a ``bare`` without one of them has no match.
+    """
+    if lowered is None or bare is None:
         return folded.exact.search(text)
+    if not bare.endswith(ends):
+        return None
     start = folded._start(lowered, None)
     return None if start < 0 else folded.exact.search(text, start)
 
 
-def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tuple[Span, int]:
+def _modify(
+    span: Span, left: str, lowered: str | None, bare: str | None, today: datetime
+) -> tuple[Span, int]:
     """Apply "early/mid/late", "by/until/end of", "after" and "from" written before a date.
 
-    ``lowered`` is ``left`` lowered (None when not ASCII), ``today`` the start of today.
+    ``lowered`` is ``left`` lowered (None when not ASCII) and ``bare`` its ``_bare``, ``today``
+    the start of today.
 
     Returns:
         The adjusted interval and how many characters of ``left`` the modifiers used.
@@ -114,17 +149,19 @@ def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tupl
     if not left:
         return span, 0  # every modifier is a word before the date
     used = 0
-    if p := _find(_PART, left, lowered):
+    if p := _find(_PART, _PART_ENDS, left, lowered, bare):
         span, used, left = part_of(span, p["part"]), len(left) - p.start(), left[: p.start()]
-        lowered = None if lowered is None else lowered[: p.start()]
+        if lowered is not None:
+            lowered = lowered[: p.start()]
+            bare = _bare(lowered)
     # The searches have no side effect: testing ``span.end`` first skips them, same outcome.
-    if span.end is not None and (d := _deadline(left, lowered)):
+    if span.end is not None and (d := _deadline(left, lowered, bare)):
         # "before March" ends when March starts; "by March" / "end of March" include March.
         end = span.start if STRICTLY_BEFORE.match(d.group()) and span.start > today else span.end
         return new_span((today, end, span.grain)), len(left) - d.start() + used
-    if span.end is not None and (a := _find(_AFTER, left, lowered)):
+    if span.end is not None and (a := _find(_AFTER, _AFTER_ENDS, left, lowered, bare)):
         return new_span((span.end, None, span.grain)), len(left) - a.start() + used
-    if f := _find(_FROM, left, lowered):
+    if f := _find(_FROM, _FROM_ENDS, left, lowered, bare):
         return new_span((span.start, None, span.grain)), len(left) - f.start() + used
     return span, used
 
@@ -134,14 +171,20 @@ def _modify(span: Span, left: str, lowered: str | None, today: datetime) -> tupl
 _Hit = tuple[int, int, Span, float]
 
 
-def _first_anchor(lower: str, anchors: tuple[str, ...], lead: int) -> int:
-    """Where the exact scan may start for a rule with ``anchors`` (``Rule``); -1: no match."""
-    first = -1
-    for anchor in anchors:
-        at = lower.find(anchor)
-        if at >= 0 and (first < 0 or at < first):
-            first = at
-    return first if first < 0 else max(0, first - lead)
+def _anchored_start(
+    lower: str, anchor: re.Pattern[str], lead: int, test: Folded | Prefilter
+) -> int:
+    """Where the exact scan may start for a rule with an ``anchor`` (``Rule``); -1: no match."""
+    found = anchor.search(lower)
+    if found is None:
+        return -1
+    start = max(0, found.start() - lead)
+    if isinstance(test, Prefilter):
+        return start
+    # The case-sensitive scan from there is cheaper than the exact one; its first match is the
+    # exact pattern's first (``Folded``).
+    first = test.fast.search(lower, start)
+    return -1 if first is None else first.start()
 
 
 def _date_hits(
@@ -172,8 +215,8 @@ def _date_hits(
         # there yields the same matches as from 0, without rescanning the text before it.
         if lower is None:
             start = 0
-        elif rule.anchors is not None:
-            start = _first_anchor(lower, rule.anchors, rule.lead)
+        elif rule.anchor is not None:
+            start = _anchored_start(lower, rule.anchor, rule.lead, test)
         else:
             start = test._start(lower, heads)
         if start < 0:
@@ -187,8 +230,11 @@ def _date_hits(
             if rule.needs_cue and not asked and not _cued(m, left):
                 continue
             # Lowering ASCII keeps offsets: the lowered slice is ``left`` lowered.
-            lowered = None if lower is None else lower[cut:at]
-            if left and _find(_PAST, left, lowered):  # PAST needs a word: never in ""
+            lowered = bare = None
+            if lower is not None:
+                lowered = lower[cut:at]
+                bare = _bare(lowered) if left else ""  # no modifier is read in ""
+            if left and _find(_PAST, _PAST_ENDS, left, lowered, bare):  # needs a word: not in ""
                 continue
             span = rule.handler(m, now)
             if span is None:
@@ -201,7 +247,7 @@ def _date_hits(
                 # "after" starts at its end and "from" at its start. Skipping them saves their
                 # scans on old dates (quoted history, logs).
                 continue
-            span, used = _modify(span, left, lowered, today)
+            span, used = _modify(span, left, lowered, bare, today)
             tail = 0
             if span.end is not None and (e := END_AFTER.match(work, m.end())):
                 # Indian English "by March end" / "Q3 end": the end of it is a deadline.
