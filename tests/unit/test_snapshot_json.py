@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,7 +13,7 @@ import pytest
 from bot.jsontext import dumps, loads
 from bot.messages import ConversationKey
 from bot.state import Evidence, Snapshot, Turn
-from storage.codec import evidence_from_json, evidence_to_json
+from storage.codec import evidence_from_json, evidence_to_json, lead_changes, utc
 from storage.snapshots import Known, after_turn, json_exact
 
 AT = datetime(2026, 3, 1, 12, 30, 15, 250, tzinfo=UTC)
@@ -83,3 +84,54 @@ def test_after_turn_context_is_what_a_read_gives(context: dict[str, Any]) -> Non
     after = after_turn(snapshot, turn, 1, text, {})
     assert json.dumps(after.context) == json.dumps(loads(text))
     assert after.context == loads(text)
+
+
+def _after_turn_by_keywords(
+    snapshot: Snapshot, turn: Turn, seq: int, context: str, evidence_read: dict[str, Evidence]
+) -> Snapshot:
+    """``after_turn`` as it was written before: every field by keyword, fresh mappings."""
+    changes = lead_changes(turn.lead)
+    return Snapshot(
+        conversation_id=snapshot.conversation_id,
+        key=snapshot.key,
+        state=turn.state,
+        owner=turn.owner,
+        stage=turn.stage,
+        score=turn.score,
+        evidence={**snapshot.evidence, **evidence_read},
+        context=loads(context),
+        opted_out=turn.opted_out,
+        seq=seq,
+        last_inbound_at=None if turn.last_inbound_at is None else utc(turn.last_inbound_at),
+        lead={**snapshot.lead, **(loads(dumps(changes)) if changes else {})},
+    )
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+@pytest.mark.parametrize("lead", [{}, {"name": "Ann", "company_size": (10, 50)}])
+@pytest.mark.parametrize("at", [None, AT, AT.astimezone(timezone(timedelta(hours=2)))])
+def test_after_turn_passes_every_field_where_it_belongs(
+    recorded: bool, lead: dict[str, Any], at: datetime | None
+) -> None:
+    # Every field differs from every other one and from its default: a field passed in the
+    # wrong place, or one Snapshot gains, fails this.
+    values: dict[str, Any] = {
+        "conversation_id": 7, "key": ConversationKey("widget", "v"), "state": "asking",
+        "owner": "queued", "stage": "mql", "score": 42,
+        "evidence": {"need": _evidence("need", "crm")}, "context": {"greeted": True},
+        "opted_out": False, "seq": 3, "last_inbound_at": AT, "lead": {"email": "a@b.c"},
+    }  # fmt: skip
+    assert set(values) == {f.name for f in dataclasses.fields(Snapshot)}
+    before = Snapshot(**values)
+    turn = Turn(7, "closing", "bot", "sql", 55, {"answered": ["need"]}, True, None, at,
+                lead=lead)  # fmt: skip
+    read = {"budget": _evidence("budget", 5000)} if recorded else {}
+    context = dumps(dict(turn.context))
+    after = after_turn(before, turn, 4, context, read)
+    expected = _after_turn_by_keywords(before, turn, 4, context, read)
+    assert repr(after) == repr(expected)
+    assert json.dumps(after.lead) == json.dumps(expected.lead)  # a tuple came back a list
+    if not recorded:  # unchanged mappings are the previous snapshot's own
+        assert after.evidence is before.evidence
+    if not lead:
+        assert after.lead is before.lead
